@@ -1,0 +1,53 @@
+#include "core/io/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <system_error>
+
+#include "core/error.h"
+
+namespace atelier {
+namespace {
+
+std::string error_text(int error) { return std::generic_category().message(error); }
+
+// Writes all of `bytes`; returns 0 or the errno of the failure.
+int write_all(int fd, std::span<const std::uint8_t> bytes) {
+  while (!bytes.empty()) {
+    ssize_t written = ::write(fd, bytes.data(), bytes.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0) return errno;
+    bytes = bytes.subspan(static_cast<std::size_t>(written));
+  }
+  return 0;
+}
+
+}  // namespace
+
+void write_file_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> content) {
+  // "dir/.name.tmp-XXXXXX": hidden, and beside the target so that the rename stays in one file system.
+  std::string temp = (path.parent_path() / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  int fd = ::mkstemp(temp.data());
+  if (fd < 0) throw Error("cannot write " + path.string() + ": " + error_text(errno));
+  int error = ::fchmod(fd, 0644) != 0 ? errno : 0;  // mkstemp creates 0600; these are the user's files
+  if (error == 0) error = write_all(fd, content);
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error == 0 && ::rename(temp.c_str(), path.c_str()) != 0) error = errno;
+  if (error != 0) {
+    ::unlink(temp.c_str());
+    throw Error("cannot write " + path.string() + ": " + error_text(error));
+  }
+  // Make the rename itself durable; the file is complete either way, so failure here is harmless.
+  std::filesystem::path directory = path.parent_path().empty() ? "." : path.parent_path();
+  if (int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+}  // namespace atelier

@@ -1,0 +1,50 @@
+#pragma once
+// Safetensors files as LibTorch tensors: memory-mapped, validated, zero-copy where possible.
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/io/safetensors_format.h"
+
+namespace atelier {
+
+class MappedFile;
+
+class SafetensorsFile {
+ public:
+  // Maps and validates `path`; throws FormatError naming the file (and tensor) on any defect.
+  explicit SafetensorsFile(const std::filesystem::path& path);
+
+  const std::filesystem::path& path() const;
+  const std::vector<TensorEntry>& entries() const { return header_.tensors; }
+  const std::map<std::string, std::string>& metadata() const { return header_.metadata; }
+  const TensorEntry* find(std::string_view name) const;  // nullptr when absent
+  bool contains(std::string_view name) const { return find(name) != nullptr; }
+
+  // A CPU tensor viewing the mapping (zero-copy; it keeps the mapping alive). Read-only in
+  // spirit: the mapping is PROT_READ. Throws FormatError when the name is absent.
+  at::Tensor tensor(std::string_view name) const;
+  // The tensor converted to `type` (a view when it already has that type, else a copy).
+  at::Tensor tensor(std::string_view name, at::ScalarType type) const;
+
+ private:
+  std::shared_ptr<MappedFile> file_;
+  SafetensorsHeader header_;
+  std::map<std::string, std::size_t, std::less<>> index_;
+};
+
+at::ScalarType to_scalar_type(DType dtype);
+DType to_dtype(at::ScalarType type);  // throws Error for types safetensors files here cannot hold
+
+// Writes the named tensors (any device, made contiguous on the CPU) atomically: a temporary
+// file beside `path`, fsync, rename. Throws Error naming the file on failure.
+void write_safetensors(const std::filesystem::path& path,
+                       const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                       const std::map<std::string, std::string>& metadata = {});
+
+}  // namespace atelier
