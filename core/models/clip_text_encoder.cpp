@@ -1,0 +1,89 @@
+#include "core/models/clip_text_encoder.h"
+
+#include "core/error.h"
+#include "core/models/attention.h"
+
+namespace atelier {
+namespace {
+
+at::Tensor quick_gelu(const at::Tensor& x) { return x * at::sigmoid(1.702 * x); }
+
+torch::nn::LayerNorm layer_norm(const ClipTextConfig& config) {
+  return torch::nn::LayerNorm(
+      torch::nn::LayerNormOptions({config.hidden_size}).eps(config.layer_norm_eps));
+}
+
+}  // namespace
+
+ClipAttentionImpl::ClipAttentionImpl(int hidden, int heads) : heads_(heads) {
+  q_proj_ = register_module("q_proj", torch::nn::Linear(hidden, hidden));
+  k_proj_ = register_module("k_proj", torch::nn::Linear(hidden, hidden));
+  v_proj_ = register_module("v_proj", torch::nn::Linear(hidden, hidden));
+  out_proj_ = register_module("out_proj", torch::nn::Linear(hidden, hidden));
+}
+
+at::Tensor ClipAttentionImpl::forward(const at::Tensor& x) {
+  auto q = split_heads(q_proj_(x), heads_);
+  auto k = split_heads(k_proj_(x), heads_);
+  auto v = split_heads(v_proj_(x), heads_);
+  return out_proj_(merge_heads(attention(q, k, v, /*causal=*/true)));
+}
+
+ClipMlpImpl::ClipMlpImpl(int hidden, int intermediate) {
+  fc1_ = register_module("fc1", torch::nn::Linear(hidden, intermediate));
+  fc2_ = register_module("fc2", torch::nn::Linear(intermediate, hidden));
+}
+
+at::Tensor ClipMlpImpl::forward(const at::Tensor& x) { return fc2_(quick_gelu(fc1_(x))); }
+
+ClipEncoderLayerImpl::ClipEncoderLayerImpl(const ClipTextConfig& config) {
+  self_attn_ = register_module("self_attn", ClipAttention(config.hidden_size, config.num_heads));
+  layer_norm1_ = register_module("layer_norm1", layer_norm(config));
+  mlp_ = register_module("mlp", ClipMlp(config.hidden_size, config.intermediate_size));
+  layer_norm2_ = register_module("layer_norm2", layer_norm(config));
+}
+
+at::Tensor ClipEncoderLayerImpl::forward(const at::Tensor& x) {
+  auto h = x + self_attn_(layer_norm1_(x));
+  return h + mlp_(layer_norm2_(h));
+}
+
+ClipTextEncoderImpl::ClipTextEncoderImpl(const ClipTextConfig& config) : config_(config) {
+  // Module names mirror the checkpoint: embeddings.*, encoder.layers.N.*, final_layer_norm.
+  auto embeddings = register_module("embeddings", std::make_shared<torch::nn::Module>());
+  token_embedding_ = embeddings->register_module(
+      "token_embedding", torch::nn::Embedding(config.vocab_size, config.hidden_size));
+  position_embedding_ = embeddings->register_module(
+      "position_embedding", torch::nn::Embedding(config.max_positions, config.hidden_size));
+  auto encoder = register_module("encoder", std::make_shared<torch::nn::Module>());
+  layers_ = encoder->register_module("layers", torch::nn::ModuleList());
+  for (int i = 0; i < config.num_layers; ++i) layers_->push_back(ClipEncoderLayer(config));
+  final_layer_norm_ = register_module("final_layer_norm", layer_norm(config));
+}
+
+at::Tensor ClipTextEncoderImpl::embed(const at::Tensor& ids) {
+  const int64_t length = ids.size(1);
+  if (length > config_.max_positions)
+    throw InvalidArgument("token sequence of " + std::to_string(length) + " exceeds the text encoder's " +
+                          std::to_string(config_.max_positions) + " positions");
+  auto positions = at::arange(length, ids.options().dtype(at::kLong));
+  return token_embedding_(ids.to(at::kLong)) + position_embedding_(positions).unsqueeze(0);
+}
+
+at::Tensor ClipTextEncoderImpl::forward(const at::Tensor& ids, int clip_skip) {
+  if (clip_skip < 1 || clip_skip > config_.num_layers)
+    throw InvalidArgument("clip skip must be between 1 and " + std::to_string(config_.num_layers) + ", got " +
+                          std::to_string(clip_skip));
+  auto x = embed(ids);
+  const int layers_to_run = config_.num_layers - (clip_skip - 1);
+  for (int i = 0; i < layers_to_run; ++i) x = layers_[i]->as<ClipEncoderLayer>()->forward(x);
+  return final_layer_norm_(x);
+}
+
+std::vector<at::Tensor> ClipTextEncoderImpl::hidden_states(const at::Tensor& ids) {
+  std::vector<at::Tensor> states{embed(ids)};
+  for (const auto& layer : *layers_) states.push_back(layer->as<ClipEncoderLayer>()->forward(states.back()));
+  return states;
+}
+
+}  // namespace atelier

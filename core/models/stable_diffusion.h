@@ -1,0 +1,31 @@
+#pragma once
+// A loaded SD1.x checkpoint: its three networks on one device in one dtype.
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "core/models/checkpoint.h"
+#include "core/models/clip_text_encoder.h"
+#include "core/models/unet.h"
+#include "core/models/vae.h"
+
+namespace atelier {
+
+struct StableDiffusionModel {
+  CheckpointInfo info;
+  ClipTextEncoder text_encoder{nullptr};
+  UNet unet{nullptr};
+  AutoencoderKL vae{nullptr};
+};
+
+// Inspects, refuses what is unsupported (UnsupportedModel), builds the networks and loads
+// their weights tensor by tensor (FormatError naming a missing or mis-shaped tensor).
+// The VAE can run in its own dtype (`vae_dtype`, default: `dtype`).
+StableDiffusionModel load_stable_diffusion(const std::filesystem::path& checkpoint,
+                                           c10::Device device = c10::kCPU,
+                                           c10::ScalarType dtype = c10::kFloat,
+                                           std::optional<c10::ScalarType> vae_dtype = std::nullopt);
+
+}  // namespace atelier

@@ -1,0 +1,147 @@
+#include "core/models/vae.h"
+
+#include "core/models/attention.h"
+
+namespace atelier {
+namespace {
+
+constexpr double kNormEps = 1e-6;
+
+}  // namespace
+
+VaeResBlockImpl::VaeResBlockImpl(int in, int out) {
+  norm1_ = register_module("norm1", GroupNorm(in, kNormEps));
+  conv1_ = register_module("conv1", conv2d(in, out, 3, 1, 1));
+  norm2_ = register_module("norm2", GroupNorm(out, kNormEps));
+  conv2_ = register_module("conv2", conv2d(out, out, 3, 1, 1));
+  if (in != out) shortcut_ = register_module("nin_shortcut", conv2d(in, out, 1));
+}
+
+at::Tensor VaeResBlockImpl::forward(const at::Tensor& x) {
+  auto h = conv1_(norm1_(x, /*then_silu=*/true));
+  h = conv2_(norm2_(h, /*then_silu=*/true));
+  return (shortcut_ ? shortcut_(x) : x) + h;
+}
+
+VaeAttentionImpl::VaeAttentionImpl(int channels) {
+  norm_ = register_module("norm", GroupNorm(channels, kNormEps));
+  q_ = register_module("q", conv2d(channels, channels, 1));
+  k_ = register_module("k", conv2d(channels, channels, 1));
+  v_ = register_module("v", conv2d(channels, channels, 1));
+  proj_out_ = register_module("proj_out", conv2d(channels, channels, 1));
+}
+
+at::Tensor VaeAttentionImpl::forward(const at::Tensor& x) {
+  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  auto normed = norm_(x);
+  auto as_tokens = [](const at::Tensor& t) { return t.flatten(2).transpose(1, 2).unsqueeze(1); };  // [B,1,HW,C]
+  auto out = attention(as_tokens(q_(normed)), as_tokens(k_(normed)), as_tokens(v_(normed)));
+  out = out.squeeze(1).transpose(1, 2).reshape({b, c, h, w});
+  return x + proj_out_(out);
+}
+
+VaeMiddleImpl::VaeMiddleImpl(int channels) {
+  block_1_ = register_module("block_1", VaeResBlock(channels, channels));
+  attn_1_ = register_module("attn_1", VaeAttention(channels));
+  block_2_ = register_module("block_2", VaeResBlock(channels, channels));
+}
+
+at::Tensor VaeMiddleImpl::forward(const at::Tensor& x) { return block_2_(attn_1_(block_1_(x))); }
+
+at::Tensor VaeLevelImpl::forward(at::Tensor x) {
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    x = blocks[i](x);
+    if (!attentions.empty()) x = attentions[i](x);
+  }
+  return resample ? resample(x) : x;
+}
+
+namespace {
+
+// A level's ResBlocks, attention and resampler under checkpoint names (block.N, attn.N, ...).
+VaeLevel make_level(int in, int out, int blocks, bool with_attention) {
+  VaeLevel level;
+  auto block_list = add_container(*level, "block");
+  auto attn_list = with_attention ? add_container(*level, "attn") : nullptr;
+  for (int i = 0; i < blocks; ++i) {
+    level->blocks.push_back(block_list->register_module(std::to_string(i), VaeResBlock(i == 0 ? in : out, out)));
+    if (attn_list) level->attentions.push_back(attn_list->register_module(std::to_string(i), VaeAttention(out)));
+  }
+  return level;
+}
+
+}  // namespace
+
+VaeEncoderImpl::VaeEncoderImpl(const VaeConfig& config) {
+  conv_in_ = register_module("conv_in", conv2d(config.in_channels, config.ch, 3, 1, 1));
+  auto down = add_container(*this, "down");
+  int ch = config.ch;
+  const auto levels = config.ch_mult.size();
+  for (std::size_t i = 0; i < levels; ++i) {
+    const int out = config.ch * config.ch_mult[i];
+    auto level = down->register_module(std::to_string(i),
+                                       make_level(ch, out, config.num_res_blocks, config.attention_levels[i]));
+    ch = out;
+    if (i + 1 != levels) {
+      // LDM pads right and bottom only, then a stride-2 conv without padding.
+      auto conv = add_container(*level, "downsample")->register_module("conv", conv2d(ch, ch, 3, 2, 0));
+      level->resample = [conv](const at::Tensor& x) { return conv->forward(at::constant_pad_nd(x, {0, 1, 0, 1})); };
+    }
+    levels_.push_back(level);
+  }
+  mid_ = register_module("mid", VaeMiddle(ch));
+  norm_out_ = register_module("norm_out", GroupNorm(ch, kNormEps));
+  conv_out_ = register_module("conv_out", conv2d(ch, 2 * config.z_channels, 3, 1, 1));
+}
+
+at::Tensor VaeEncoderImpl::forward(const at::Tensor& image) {
+  auto h = conv_in_(image);
+  for (auto& level : levels_) h = level(h);
+  return conv_out_(norm_out_(mid_(h), /*then_silu=*/true));
+}
+
+VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& config) {
+  const auto levels = config.ch_mult.size();
+  int ch = config.ch * config.ch_mult.back();
+  conv_in_ = register_module("conv_in", conv2d(config.z_channels, ch, 3, 1, 1));
+  mid_ = register_module("mid", VaeMiddle(ch));
+  auto up = add_container(*this, "up");
+  levels_.resize(levels);
+  for (std::size_t i = levels; i-- > 0;) {
+    const int out = config.ch * config.ch_mult[i];
+    auto level = up->register_module(std::to_string(i),
+                                     make_level(ch, out, config.num_res_blocks + 1, config.attention_levels[i]));
+    ch = out;
+    if (i != 0) {
+      auto conv = add_container(*level, "upsample")->register_module("conv", conv2d(ch, ch, 3, 1, 1));
+      level->resample = [conv](const at::Tensor& x) {
+        return conv->forward(at::upsample_nearest2d(x, {x.size(2) * 2, x.size(3) * 2}));
+      };
+    }
+    levels_[i] = level;
+  }
+  norm_out_ = register_module("norm_out", GroupNorm(ch, kNormEps));
+  conv_out_ = register_module("conv_out", conv2d(ch, config.out_channels, 3, 1, 1));
+}
+
+at::Tensor VaeDecoderImpl::forward(const at::Tensor& z) {
+  auto h = mid_(conv_in_(z));
+  for (auto level = levels_.rbegin(); level != levels_.rend(); ++level) h = (*level)(h);
+  return conv_out_(norm_out_(h, /*then_silu=*/true));
+}
+
+AutoencoderKLImpl::AutoencoderKLImpl(const VaeConfig& config) : config_(config) {
+  encoder_ = register_module("encoder", VaeEncoder(config));
+  decoder_ = register_module("decoder", VaeDecoder(config));
+  quant_conv_ = register_module("quant_conv", conv2d(2 * config.z_channels, 2 * config.embed_dim, 1));
+  post_quant_conv_ = register_module("post_quant_conv", conv2d(config.embed_dim, config.z_channels, 1));
+}
+
+Posterior AutoencoderKLImpl::encode(const at::Tensor& image) {
+  auto moments = quant_conv_(encoder_(image)).chunk(2, 1);
+  return {moments[0], moments[1].clamp(-30.0, 20.0)};
+}
+
+at::Tensor AutoencoderKLImpl::decode(const at::Tensor& latent) { return decoder_(post_quant_conv_(latent)); }
+
+}  // namespace atelier

@@ -1,0 +1,36 @@
+#include "core/models/weights.h"
+
+#include <ATen/core/grad_mode.h>
+
+#include <sstream>
+
+#include "core/error.h"
+
+namespace atelier {
+namespace {
+
+std::string shape_text(at::IntArrayRef shape) {
+  std::ostringstream out;
+  out << shape;
+  return out.str();
+}
+
+void load_tensor(at::Tensor& target, const SafetensorsFile& file, const std::string& name) {
+  if (!file.contains(name))
+    throw FormatError(file.path().string() + ": tensor " + name + " is missing");
+  at::Tensor source = file.tensor(name);
+  if (source.sizes() != target.sizes())
+    throw FormatError(file.path().string() + ": tensor " + name + " has shape " + shape_text(source.sizes()) +
+                      ", expected " + shape_text(target.sizes()));
+  target.copy_(source);
+}
+
+}  // namespace
+
+void load_weights(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix) {
+  at::NoGradGuard no_grad;
+  for (auto& item : module.named_parameters()) load_tensor(item.value(), file, prefix + item.key());
+  for (auto& item : module.named_buffers()) load_tensor(item.value(), file, prefix + item.key());
+}
+
+}  // namespace atelier

@@ -1,0 +1,16 @@
+#pragma once
+// Loading a module's parameters from a checkpoint by name: module names mirror the checkpoint's.
+#include <torch/nn/module.h>
+
+#include <string>
+
+#include "core/io/safetensors.h"
+
+namespace atelier {
+
+// Copies tensor `prefix + name` into each parameter and buffer `name` of `module`, converting
+// to the parameter's dtype tensor by tensor straight from the mapping (never two full copies).
+// Throws FormatError naming the file and tensor when one is missing or has the wrong shape.
+void load_weights(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix);
+
+}  // namespace atelier
