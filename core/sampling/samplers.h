@@ -1,0 +1,73 @@
+#pragma once
+// The samplers, each a short loop that reads like its formula (k_diffusion/sampling.py,
+// ldm/models/diffusion/ddim.py, A1111's sample_lcm). Per-step scalars are computed in double
+// from the F32 sigmas; tensors stay in x's dtype and device.
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/sampling/denoiser.h"
+#include "core/sampling/noise.h"
+#include "core/sampling/schedule.h"
+
+namespace atelier {
+
+// Called once per step with the latent at the start of the step and the model's estimate of
+// the clean latent there (k-diffusion's callback). Throw (atelier::Cancelled) to stop.
+using StepCallback =
+    std::function<void(int step, int total, const at::Tensor& x, const at::Tensor& denoised)>;
+
+// A k-diffusion sampler: from x at noise level sigmas[0] down the descending `sigmas` (F32,
+// CPU, usually ending at 0), one step per pair. Ancestral and SDE samplers draw their fresh
+// noise from `noise`, continuing its stream; deterministic ones leave it untouched. Ancestral
+// and SDE steps use eta 1 and s_noise 1, A1111's defaults.
+using SamplerFunction = at::Tensor (*)(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas,
+                                       NoiseSource& noise, const StepCallback& callback);
+
+at::Tensor sample_euler(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas, NoiseSource& noise,
+                        const StepCallback& callback);
+at::Tensor sample_euler_ancestral(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas,
+                                  NoiseSource& noise, const StepCallback& callback);
+at::Tensor sample_heun(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas, NoiseSource& noise,
+                       const StepCallback& callback);
+// Linear multistep of order 4, its coefficients integrating the Lagrange basis exactly.
+at::Tensor sample_lms(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas, NoiseSource& noise,
+                      const StepCallback& callback);
+at::Tensor sample_dpm_2(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas, NoiseSource& noise,
+                        const StepCallback& callback);
+at::Tensor sample_dpm_2_ancestral(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas,
+                                  NoiseSource& noise, const StepCallback& callback);
+at::Tensor sample_dpmpp_2s_ancestral(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas,
+                                     NoiseSource& noise, const StepCallback& callback);
+at::Tensor sample_dpmpp_2m(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas, NoiseSource& noise,
+                           const StepCallback& callback);
+// DPM-Solver++ (stochastic), r = 1/2. k-diffusion (and A1111) take its noise from a Brownian
+// tree; here two draws a step from `noise` make the half step's and the whole step's noise as
+// increments of one Brownian path: the same statistics, not the same images as A1111.
+at::Tensor sample_dpmpp_sde(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas, NoiseSource& noise,
+                            const StepCallback& callback);
+// DPM-Solver++(2M) SDE, midpoint solver. Noise from `noise` (one draw a step) rather than
+// A1111's Brownian tree, as for sample_dpmpp_sde.
+at::Tensor sample_dpmpp_2m_sde(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas,
+                               NoiseSource& noise, const StepCallback& callback);
+// A1111's LCM: jump to the model's estimate, then renoise to the next level. Meant for
+// lcm_denoiser over DiscreteSchedule::lcm().
+at::Tensor sample_lcm(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas, NoiseSource& noise,
+                      const StepCallback& callback);
+
+// LDM's DDIM timesteps for `steps` steps of a `levels`-timestep model: 1, 1 + c, 1 + 2c, ...
+// with c = levels / steps (integer division). When c does not divide `levels` there are more
+// than `steps`, as in LDM; the last is clipped to levels - 1 (as A1111 does) where LDM would
+// index past the end. Throws InvalidArgument unless 1 <= steps <= levels.
+std::vector<std::int64_t> ddim_timesteps(int steps, std::int64_t levels = 1000);
+
+// DDIM with eta 0 in eps-space, as ldm/models/diffusion/ddim.py: x starts as unit noise x_T
+// (not scaled by a sigma) and is stepped from the last of `timesteps` (ascending) to the first,
+// each step from alpha_cumprod[t_i] to alpha_cumprod[t_(i-1)], the last to alpha_cumprod[0].
+// `model` is called directly on x with the integer timestep; the callback's "denoised" is x0.
+at::Tensor sample_ddim(const EpsModel& model, at::Tensor x, const DiscreteSchedule& schedule,
+                       const std::vector<std::int64_t>& timesteps, const StepCallback& callback);
+
+}  // namespace atelier

@@ -1,0 +1,91 @@
+#include <catch2/catch.hpp>
+
+#include "core/error.h"
+#include "core/sampling/sampler_registry.h"
+
+using namespace atelier;
+
+namespace {
+
+const DiscreteSchedule& sd() {
+  static const DiscreteSchedule schedule = DiscreteSchedule::scaled_linear();
+  return schedule;
+}
+
+}  // namespace
+
+TEST_CASE("Every A1111 sampler name is registered", "[registry]") {
+  for (const char* name : {"Euler", "Euler a", "Heun", "LMS", "DPM2", "DPM2 a", "DPM++ 2S a", "DPM++ 2M",
+                           "DPM++ SDE", "DPM++ 2M SDE", "DDIM", "LCM"}) {
+    INFO(name);
+    const SamplerSpec& spec = find_sampler(name);
+    CHECK(spec.name == name);
+    CHECK((spec.function != nullptr) == (spec.kind != SamplerKind::Ddim));
+    CHECK(&find_sampler(spec.alias) == &spec);
+  }
+  CHECK(samplers().size() == 12);
+  CHECK(find_sampler("euler A").name == "Euler a");
+  CHECK(find_sampler("k_dpmpp_2m").name == "DPM++ 2M");
+}
+
+TEST_CASE("Automatic means each sampler's A1111 default", "[registry]") {
+  using enum ScheduleType;
+  CHECK(find_sampler("Euler").automatic_schedule == Uniform);
+  CHECK(find_sampler("Euler a").automatic_schedule == Uniform);
+  CHECK(find_sampler("LMS").automatic_schedule == Uniform);
+  CHECK(find_sampler("Heun").automatic_schedule == Uniform);
+  CHECK(find_sampler("DPM2").automatic_schedule == Karras);
+  CHECK(find_sampler("DPM2 a").automatic_schedule == Karras);
+  CHECK(find_sampler("DPM++ 2S a").automatic_schedule == Karras);
+  CHECK(find_sampler("DPM++ 2M").automatic_schedule == Karras);
+  CHECK(find_sampler("DPM++ SDE").automatic_schedule == Karras);
+  CHECK(find_sampler("DPM++ 2M SDE").automatic_schedule == Exponential);
+  CHECK(find_sampler("LCM").automatic_schedule == Uniform);
+
+  CHECK(at::equal(sampler_sigmas(choose_sampler("DPM++ 2M"), 10, sd()),
+                  karras_sigmas(10, sd().sigma_min(), sd().sigma_max())));
+  CHECK(at::equal(sampler_sigmas(choose_sampler("DPM++ 2M", "Uniform"), 10, sd()), sd().uniform_sigmas(10)));
+  CHECK(at::equal(sampler_sigmas(choose_sampler("DPM++ 2M SDE"), 10, sd()),
+                  exponential_sigmas(10, sd().sigma_min(), sd().sigma_max())));
+}
+
+TEST_CASE("Legacy combined names carry their schedule type", "[registry]") {
+  const auto check = [](const char* legacy, const char* sampler, ScheduleType schedule) {
+    INFO(legacy);
+    const SamplerChoice choice = choose_sampler(legacy, "Uniform");
+    CHECK(choice.sampler->name == sampler);
+    CHECK(choice.schedule == schedule);
+  };
+  check("DPM++ 2M Karras", "DPM++ 2M", ScheduleType::Karras);
+  check("DPM++ 2M SDE Karras", "DPM++ 2M SDE", ScheduleType::Karras);
+  check("DPM++ 2M SDE Exponential", "DPM++ 2M SDE", ScheduleType::Exponential);
+  check("DPM++ 2M SDE", "DPM++ 2M SDE", ScheduleType::Uniform);
+  check("DPM2 a Karras", "DPM2 a", ScheduleType::Karras);
+  check("LMS Karras", "LMS", ScheduleType::Karras);
+  check("Euler SGM Uniform", "Euler", ScheduleType::SgmUniform);
+  check("DDIM", "DDIM", ScheduleType::Uniform);
+}
+
+TEST_CASE("Unknown names are rejected with the valid ones", "[registry]") {
+  CHECK_THROWS_AS(choose_sampler("Euler b"), InvalidArgument);
+  CHECK_THROWS_WITH(find_sampler("UniPC"),
+                    Catch::Contains("Euler a, Euler, LMS") && Catch::Contains("DDIM, LCM"));
+  CHECK_THROWS_WITH(choose_sampler("DPM++ 2M Beta"), Catch::Contains("DPM++ 2M Karras"));
+  CHECK_THROWS_AS(choose_sampler("Euler", "Beta"), InvalidArgument);
+  CHECK_THROWS_AS(sampler_sigmas(choose_sampler("DDIM"), 10, sd()), InvalidArgument);
+}
+
+TEST_CASE("DPM2 takes one step more and drops the next-to-last sigma", "[registry]") {
+  const at::Tensor sigmas = sampler_sigmas(choose_sampler("DPM2"), 10, sd());
+  const at::Tensor eleven = karras_sigmas(11, sd().sigma_min(), sd().sigma_max());
+  REQUIRE(sigmas.size(0) == 11);
+  CHECK(at::equal(sigmas.slice(0, 0, 10), eleven.slice(0, 0, 10)));
+  CHECK(sigmas[10].item<float>() == 0);
+}
+
+TEST_CASE("LCM runs over its own 50 levels", "[registry]") {
+  const at::Tensor sigmas = sampler_sigmas(choose_sampler("LCM"), 4, sd());
+  CHECK(at::equal(sigmas, sd().lcm().uniform_sigmas(4)));
+  const at::Tensor karras = sampler_sigmas(choose_sampler("LCM", "Karras"), 4, sd());
+  CHECK(karras[3].item<double>() == Approx(sd().lcm().sigma_min()).epsilon(1e-6));
+}

@@ -1,0 +1,130 @@
+#include <catch2/catch.hpp>
+
+#include "core/error.h"
+#include "core/sampling/sampling_run.h"
+#include "replay.h"
+
+using namespace atelier;
+using test::ref;
+
+namespace {
+
+constexpr double kTolerance = 2e-6;
+
+// A UNet stand-in whose guided eps makes eps_denoiser answer the recorded denoised estimates,
+// checking the timesteps it is called with.
+EpsModel replayed_unet(test::Trajectory& trajectory, at::Tensor sigmas, bool quantize) {
+  return [&trajectory, sigmas, quantize](const at::Tensor& model_input, const at::Tensor& t) {
+    const int i = trajectory.calls();
+    const double sigma = sigmas[i].item<double>();
+    const at::Tensor x = model_input * std::sqrt(sigma * sigma + 1);
+    trajectory.next(x);
+    const at::Tensor expected_t = test::sd_schedule().sigma_to_t(sigmas.slice(0, i, i + 1), quantize);
+    CHECK(t.scalar_type() == (quantize ? at::kLong : at::kFloat));
+    CHECK(t.item<double>() == expected_t.item<double>());
+    return (x - trajectory.denoised(i)) / sigma;
+  };
+}
+
+SamplingRun run_for(const nlohmann::json& run, EpsModel eps) {
+  return {choose_sampler(test::a1111_name(run["sampler"].get<std::string>())), run["steps"].get<int>(),
+          run["quantize"].is_boolean() && run["quantize"].get<bool>(), std::move(eps), test::sd_schedule()};
+}
+
+}  // namespace
+
+TEST_CASE("run_txt2img replays the reference txt2img runs", "[sampling_run][replay]") {
+  for (const char* name : {"main_euler", "main_euler_noquant", "main_euler_a", "extra_dpmpp_2m_karras"}) {
+    const nlohmann::json& run = test::sampling_case(name);
+    INFO(name);
+    test::Trajectory trajectory(run);
+    const SamplingRun sampling =
+        run_for(run, replayed_unet(trajectory, ref(run["sigmas"]), run["quantize"].get<bool>()));
+    CpuNoise generator(run["seed"].get<std::uint64_t>());
+    const at::Tensor noise = generator.randn(run["latent_shape"].get<std::vector<std::int64_t>>());
+    int steps_seen = 0;
+    const at::Tensor latent = run_txt2img(
+        sampling, noise, generator, [&](int, int, const at::Tensor&, const at::Tensor&) { ++steps_seen; });
+    CHECK(steps_seen == 8);
+    CHECK(trajectory.worst_x_error() <= kTolerance);
+    CHECK(test::relative_error(latent, ref(run["latent"])) <= kTolerance);
+  }
+}
+
+TEST_CASE("run_txt2img runs DDIM from unscaled noise", "[sampling_run][replay]") {
+  const nlohmann::json& run = test::sampling_case("main_ddim");
+  test::Trajectory trajectory(run);
+  const at::Tensor alphas = ref(run["ddim_alphas"]);
+  const EpsModel eps = [&](const at::Tensor& x, const at::Tensor&) {
+    const int i = trajectory.next(x);
+    const double a_t = alphas[7 - i].item<double>();
+    return (trajectory.x(i) - std::sqrt(a_t) * trajectory.denoised(i)) / std::sqrt(1 - a_t);
+  };
+  CpuNoise generator(42);
+  const at::Tensor noise = generator.randn({1, 4, 8, 8});
+  const at::Tensor latent = run_txt2img(run_for(run, eps), noise, generator, {});
+  CHECK(trajectory.worst_x_error() <= kTolerance);
+  CHECK(test::relative_error(latent, ref(run["latent"])) <= kTolerance);
+}
+
+TEST_CASE("run_img2img replays the reference img2img run", "[sampling_run][replay]") {
+  const nlohmann::json& run = test::reference_json()["img2img"];
+  test::Trajectory trajectory(run);
+  const at::Tensor sigmas = ref(run["sigmas"]);
+  const SamplingRun sampling{choose_sampler("Euler"), run["steps"].get<int>(), true,
+                             replayed_unet(trajectory, sigmas, true), test::sd_schedule()};
+  CpuNoise generator(run["seed"].get<std::uint64_t>());
+  const at::Tensor init_latent = ref(run["init_latent"]);
+  const at::Tensor noise = generator.randn(init_latent.sizes());
+  CHECK(test::relative_error(noise, ref(run["noise"])) <= 1e-6);
+  const at::Tensor latent =
+      run_img2img(sampling, init_latent, run["strength"].get<double>(), noise, generator, {});
+  CHECK(trajectory.calls() == run["num_sigma_steps"].get<int>());
+  CHECK(trajectory.worst_x_error() <= kTolerance);
+  CHECK(test::relative_error(latent, ref(run["latent"])) <= kTolerance);
+  CHECK_THROWS_AS(run_img2img(sampling, init_latent, 0.0, noise, generator, {}), InvalidArgument);
+}
+
+TEST_CASE("DDIM img2img starts from the noised image at timestep t_enc", "[sampling_run]") {
+  const DiscreteSchedule& schedule = test::sd_schedule();
+  std::vector<std::int64_t> seen;
+  at::Tensor first_x;
+  const EpsModel eps = [&](const at::Tensor& x, const at::Tensor& t) {
+    if (seen.empty()) first_x = x;
+    seen.push_back(t.item<std::int64_t>());
+    return at::zeros_like(x);
+  };
+  const SamplingRun sampling{choose_sampler("DDIM"), 10, false, eps, schedule};
+  const at::Tensor init = at::full({1, 4, 2, 2}, 0.5), noise = at::full({1, 4, 2, 2}, 2.0);
+  CpuNoise fresh(0);
+  const at::Tensor latent = run_img2img(sampling, init, 0.5, noise, fresh, {});
+  CHECK(seen == std::vector<std::int64_t>{401, 301, 201, 101, 1});
+  const double a = schedule.alphas_cumprod()[501].item<double>();
+  CHECK(first_x[0][0][0][0].item<double>() == Approx(std::sqrt(a) * 0.5 + std::sqrt(1 - a) * 2.0));
+  // With eps 0 each step only rescales x0 = x / sqrt(alpha_t); the first step reads alpha at
+  // timestep 401 (LDM's img2img noises one DDIM step above where it starts denoising).
+  const double a_first = schedule.alphas_cumprod()[401].item<double>();
+  const double a_0 = schedule.alphas_cumprod()[0].item<double>();
+  CHECK(latent[0][0][0][0].item<double>() ==
+        Approx(first_x[0][0][0][0].item<double>() / std::sqrt(a_first) * std::sqrt(a_0)).epsilon(1e-5));
+}
+
+TEST_CASE("A throwing callback stops a run", "[sampling_run]") {
+  int model_calls = 0;
+  const EpsModel eps = [&](const at::Tensor& x, const at::Tensor&) {
+    ++model_calls;
+    return at::zeros_like(x);
+  };
+  for (const SamplerSpec& spec : samplers()) {
+    INFO(spec.name);
+    model_calls = 0;
+    const SamplingRun sampling{{&spec, ScheduleType::Automatic}, 10, false, eps, test::sd_schedule()};
+    CpuNoise noise(1);
+    const auto cancel_at_third = [](int step, int, const at::Tensor&, const at::Tensor&) {
+      if (step == 2) throw Cancelled();
+    };
+    CHECK_THROWS_AS(run_txt2img(sampling, noise.randn({1, 4, 2, 2}), noise, cancel_at_third), Cancelled);
+    CHECK(model_calls >= 3);
+    CHECK(model_calls <= 6);  // second-order samplers call the model twice a step
+  }
+}
