@@ -26,15 +26,40 @@ int write_all(int fd, std::span<const std::uint8_t> bytes) {
   return 0;
 }
 
+// Carries a failed write's errno out of a ByteSink, past the producer.
+struct WriteFailure {
+  int error;
+};
+
 }  // namespace
 
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> content) {
+  write_file_atomically(path, [content](const ByteSink& sink) { sink(content); });
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::function<void(const ByteSink&)>& produce) {
   // "dir/.name.tmp-XXXXXX": hidden, and beside the target so that the rename stays in one file system.
-  std::string temp = (path.parent_path() / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
-  int fd = ::mkstemp(temp.data());
+  auto temp_path = path;
+  temp_path.replace_filename(".");
+  temp_path += path.filename();
+  temp_path += ".tmp-XXXXXX";
+  std::string temp = temp_path.string();
+  int fd = ::mkostemp(temp.data(), O_CLOEXEC);
   if (fd < 0) throw Error("cannot write " + path.string() + ": " + error_text(errno));
   int error = ::fchmod(fd, 0644) != 0 ? errno : 0;  // mkstemp creates 0600; these are the user's files
-  if (error == 0) error = write_all(fd, content);
+  if (error == 0) {
+    try {
+      produce([fd](std::span<const std::uint8_t> bytes) {
+        if (int failure = write_all(fd, bytes)) throw WriteFailure{failure};
+      });
+    } catch (const WriteFailure& failure) {
+      error = failure.error;
+    } catch (...) {
+      ::close(fd);
+      ::unlink(temp.c_str());
+      throw;
+    }
+  }
   if (error == 0 && ::fsync(fd) != 0) error = errno;
   if (::close(fd) != 0 && error == 0) error = errno;
   if (error == 0 && ::rename(temp.c_str(), path.c_str()) != 0) error = errno;

@@ -2,6 +2,7 @@
 // Writing a file so that readers see either the old content or the complete new one.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <span>
 
 namespace atelier {
@@ -10,5 +11,10 @@ namespace atelier {
 // and fsyncs the directory. On any failure (disk full, no permission) the temporary is removed,
 // `path` is untouched, and Error names the path and the reason.
 void write_file_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> content);
+
+// The same for content too large to hold at once: `produce` appends it piece by piece through
+// the sink it is given. An exception from `produce` removes the temporary and propagates.
+using ByteSink = std::function<void(std::span<const std::uint8_t>)>;
+void write_file_atomically(const std::filesystem::path& path, const std::function<void(const ByteSink&)>& produce);
 
 }  // namespace atelier

@@ -1,0 +1,31 @@
+#pragma once
+// The single place that decides where and in what precision the networks run.
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+
+#include <string>
+#include <string_view>
+
+namespace atelier {
+
+enum class DeviceChoice { Auto, Cpu, Cuda, Mps };
+
+DeviceChoice parse_device_choice(std::string_view name);  // "auto", "cpu", "cuda", "mps"; InvalidArgument otherwise
+std::string_view to_string(DeviceChoice choice);
+
+struct ExecutionTarget {
+  c10::Device device = c10::kCPU;
+  c10::ScalarType dtype = c10::kFloat;      // text encoder and UNet
+  c10::ScalarType vae_dtype = c10::kFloat;  // fp16 overflows in the SD VAE decoder
+  std::string description() const;          // "cpu float32", "cuda:0 float16 (VAE float32)"
+};
+
+// Auto picks CUDA, then MPS, then the CPU. GPUs run fp16 with the VAE in fp32; the CPU runs fp32.
+// Throws InvalidArgument when an explicit choice is not available in this build or machine.
+ExecutionTarget resolve_target(DeviceChoice choice);
+
+// LibTorch starts with one intra-op thread here: use every hardware thread unless the user
+// asked for a number (> 0).
+void configure_threads(int requested = 0);
+
+}  // namespace atelier

@@ -1,0 +1,29 @@
+#include "core/pipeline/generation_params.h"
+
+#include "core/error.h"
+
+namespace atelier {
+namespace {
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw InvalidArgument(message);
+}
+
+}  // namespace
+
+void validate(const GenerationParams& p) {
+  require(p.width >= 64 && p.height >= 64 && p.width <= 8192 && p.height <= 8192,
+          "size " + std::to_string(p.width) + "x" + std::to_string(p.height) + " must be between 64 and 8192");
+  require(p.width % 8 == 0 && p.height % 8 == 0,
+          "size " + std::to_string(p.width) + "x" + std::to_string(p.height) + " must be a multiple of 8");
+  require(p.steps >= 1 && p.steps <= 1000, "steps must be between 1 and 1000, got " + std::to_string(p.steps));
+  require(p.cfg_scale >= 0 && p.cfg_scale <= 100, "CFG scale must be between 0 and 100");
+  require(p.batch_count >= 1 && p.batch_count <= 1000, "batch count must be between 1 and 1000");
+  require(p.batch_size >= 1 && p.batch_size <= 64, "batch size must be between 1 and 64");
+  require(p.clip_skip >= 1 && p.clip_skip <= 12, "clip skip must be between 1 and 12");
+  require(p.seed >= -1, "seed must be -1 (random) or a non-negative number");
+  require(p.denoising_strength >= 0 && p.denoising_strength <= 1, "denoising strength must be between 0 and 1");
+  require(!p.model.empty(), "no model given");
+}
+
+}  // namespace atelier

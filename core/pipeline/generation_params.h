@@ -1,0 +1,47 @@
+#pragma once
+// Every knob of a generation, in one struct: the studio, the CLI, the gallery and re-runs all
+// speak it.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/io/image.h"
+#include "core/pipeline/device_policy.h"
+#include "core/sampling/noise.h"
+
+namespace atelier {
+
+struct GenerationParams {
+  std::string prompt;
+  std::string negative_prompt;
+  int steps = 20;
+  double cfg_scale = 7.0;
+  std::string sampler = "Euler a";    // A1111 name; legacy "DPM++ 2M Karras" accepted
+  std::string schedule = "Automatic";  // A1111 schedule type
+  std::int64_t seed = -1;              // -1: random; the seed used is recorded in the result
+  int width = 512;
+  int height = 512;
+  int batch_count = 1;
+  int batch_size = 1;
+  int clip_skip = 1;
+  NoiseKind noise = NoiseKind::Cpu;
+  bool quantize_timesteps = false;  // A1111's default; ComfyUI quantizes
+
+  // img2img
+  std::optional<std::filesystem::path> init_image;
+  double denoising_strength = 0.75;
+  ResizeMode resize_mode = ResizeMode::JustResize;
+
+  std::filesystem::path model;
+  std::string model_hash;  // AutoV2: first 10 hex digits of the file's SHA-256
+
+  DeviceChoice device = DeviceChoice::Auto;
+  int threads = 0;  // 0: every hardware thread
+  enum class VaeTiling { Auto, On, Off } vae_tiling = VaeTiling::Auto;
+};
+
+// Throws InvalidArgument naming the first field out of range (size not a multiple of 8, ...).
+void validate(const GenerationParams& params);
+
+}  // namespace atelier

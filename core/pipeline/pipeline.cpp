@@ -1,0 +1,113 @@
+#include "core/pipeline/pipeline.h"
+
+#include <ATen/core/grad_mode.h>
+
+#include <chrono>
+#include <random>
+
+#include "core/error.h"
+#include "core/pipeline/latent_preview.h"
+#include "core/pipeline/prompt_conditioning.h"
+#include "core/pipeline/vae_tiling.h"
+#include "core/sampling/sampling_run.h"
+
+namespace atelier {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Classifier-free guidance over one batched UNet call on [uncond, cond].
+EpsModel guided_eps(UNet& unet, const at::Tensor& cond, const at::Tensor& uncond, double cfg_scale,
+                    const std::atomic<bool>* cancel) {
+  return [&unet, cond, uncond, cfg_scale, cancel](const at::Tensor& x, const at::Tensor& t) {
+    if (cancel && cancel->load()) throw Cancelled();
+    const int64_t batch = x.size(0);
+    auto timesteps = t.dim() == 0 ? t.expand({batch}) : t;
+    auto context = at::cat({uncond.expand({batch, -1, -1}), cond.expand({batch, -1, -1})});
+    auto eps = unet->forward(at::cat({x, x}), at::cat({timesteps, timesteps}), context).chunk(2);
+    return eps[0] + (eps[1] - eps[0]) * cfg_scale;
+  };
+}
+
+}  // namespace
+
+std::int64_t random_seed() {
+  static std::mt19937_64 engine{std::random_device{}()};
+  return std::uniform_int_distribution<std::int64_t>(0, 4294967294)(engine);
+}
+
+Pipeline::Pipeline(const std::filesystem::path& model, DeviceChoice device)
+    : target_(resolve_target(device)),
+      model_(load_stable_diffusion(model, target_.device, target_.dtype, target_.vae_dtype)) {}
+
+at::Tensor Pipeline::encode_init_image(const GenerationParams& params) {
+  auto image = resize_for_generation(load_image(*params.init_image), params.width, params.height, params.resize_mode);
+  auto pixels = image_to_tensor(image).to(target_.device, target_.vae_dtype);
+  const auto& vae_config = model_.vae->config();
+  const bool tiled = params.vae_tiling == GenerationParams::VaeTiling::On ||
+                     (params.vae_tiling == GenerationParams::VaeTiling::Auto &&
+                      tiling_needed(params.height / vae_config.downsample_factor(),
+                                    params.width / vae_config.downsample_factor()));
+  auto mean = tiled ? encode_mean_tiled(model_.vae, pixels) : model_.vae->encode(pixels).mean;
+  return (mean * vae_config.scale_factor).to(target_.dtype);
+}
+
+at::Tensor Pipeline::decode(const at::Tensor& latent, GenerationParams::VaeTiling tiling) {
+  auto unscaled = (latent / model_.vae->config().scale_factor).to(target_.vae_dtype);
+  const bool tiled = tiling == GenerationParams::VaeTiling::On ||
+                     (tiling == GenerationParams::VaeTiling::Auto && tiling_needed(latent.size(2), latent.size(3)));
+  return tiled ? decode_tiled(model_.vae, unscaled) : model_.vae->decode(unscaled);
+}
+
+std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const ProgressCallback& progress,
+                                               const std::atomic<bool>* cancel) {
+  validate(params);
+  const auto choice = choose_sampler(params.sampler, params.schedule);
+  if (params.seed == -1) params.seed = random_seed();
+  configure_threads(params.threads);
+  at::InferenceMode inference;
+  const auto started = Clock::now();
+
+  PromptEncoder prompts(model_.text_encoder, ClipTokenizer::bundled(), params.clip_skip);
+  auto cond = prompts.encode(params.prompt);
+  auto uncond = prompts.encode(params.negative_prompt);
+  prompts.match_lengths(cond, uncond);
+  const auto init_latent = params.init_image ? std::optional(encode_init_image(params)) : std::nullopt;
+
+  const auto schedule = DiscreteSchedule::scaled_linear(model_.info.schedule.linear_start,
+                                                        model_.info.schedule.linear_end, model_.info.schedule.timesteps);
+  const int factor = model_.vae->config().downsample_factor();
+  const std::vector<int64_t> latent_shape{params.batch_size, model_.info.unet.in_channels, params.height / factor,
+                                          params.width / factor};
+  const int image_count = params.batch_count * params.batch_size;
+
+  std::vector<GeneratedImage> results;
+  for (int batch = 0; batch < params.batch_count; ++batch) {
+    const int first = batch * params.batch_size;
+    std::vector<std::uint64_t> seeds;
+    for (int i = 0; i < params.batch_size; ++i) seeds.push_back(static_cast<std::uint64_t>(params.seed + first + i));
+    BatchNoise noise(params.noise, seeds);
+
+    const SamplingRun run{choice, params.steps, params.quantize_timesteps,
+                          guided_eps(model_.unet, cond, uncond, params.cfg_scale, cancel), schedule};
+    StepCallback on_step = [&](int step, int total, const at::Tensor&, const at::Tensor& denoised) {
+      if (cancel && cancel->load()) throw Cancelled();
+      if (!progress) return;
+      std::chrono::duration<double> elapsed = Clock::now() - started;
+      progress({first, image_count, step + 1, total, elapsed.count(), preview_image(denoised[0])});
+    };
+    const auto initial_noise = noise.randn(latent_shape).to(target_.device, target_.dtype);
+    const auto latent = init_latent ? run_img2img(run, *init_latent, params.denoising_strength, initial_noise, noise, on_step)
+                                    : run_txt2img(run, initial_noise, noise, on_step);
+
+    auto images = decode(latent, params.vae_tiling).to(at::kCPU, at::kFloat);
+    for (int i = 0; i < params.batch_size; ++i) {
+      GeneratedImage result{tensor_to_image(images.narrow(0, i, 1)), params, latent.narrow(0, i, 1).to(at::kCPU, at::kFloat)};
+      result.params.seed = params.seed + first + i;
+      results.push_back(std::move(result));
+    }
+  }
+  return results;
+}
+
+}  // namespace atelier
