@@ -91,7 +91,11 @@ std::vector<Setting> find_settings(std::u32string_view line) {
       settings.push_back(*setting);
       pos = setting->end;
     } else {
-      ++pos;
+      // Every start inside a run of key characters not followed by ':' fails where this one did,
+      // so skip the run: a long line without settings stays linear, not quadratic.
+      std::size_t end = pos;
+      while (end < line.size() && (is_space(line[end]) || is_key_char(line[end]))) ++end;
+      pos = end < line.size() && line[end] == U':' ? pos + 1 : std::max(end, pos + 1);
     }
   }
   return settings;

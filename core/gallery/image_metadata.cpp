@@ -1,0 +1,64 @@
+#include "core/gallery/image_metadata.h"
+
+#include "core/gallery/metadata_readers.h"
+
+namespace atelier {
+
+const std::string* find_text(const std::vector<PngText>& texts, std::string_view keyword) {
+  for (const PngText& text : texts) {
+    if (text.keyword == keyword) return &text.text;
+  }
+  return nullptr;
+}
+
+ImageMetadata parse_image_metadata(const std::vector<PngText>& texts) {
+  // Most specific first: ours and the JSON formats are unmistakable; sdcpp, Fooocus and Draw
+  // Things must be told apart before the catch-all A1111 reader takes their `parameters` text.
+  using Reader = std::optional<ImageMetadata> (*)(const std::vector<PngText>&);
+  constexpr Reader kReaders[] = {read_atelier_metadata, read_comfyui_metadata, read_invokeai_metadata,
+                                 read_fooocus_metadata, read_sdcpp_metadata,   read_drawthings_metadata,
+                                 read_a1111_metadata};
+  for (Reader reader : kReaders) {
+    if (auto metadata = reader(texts)) return std::move(*metadata);
+  }
+  ImageMetadata none;
+  for (const PngText& text : texts) none.extra.emplace_back(text.keyword, text.text);
+  return none;
+}
+
+nlohmann::json to_json(const ImageMetadata& metadata) {
+  const GenerationParams& p = metadata.params;
+  nlohmann::json out{
+      {"source", metadata.source},
+      {"prompt", p.prompt},
+      {"negative_prompt", p.negative_prompt},
+      {"steps", p.steps},
+      {"sampler", p.sampler},
+      {"schedule", p.schedule},
+      {"cfg_scale", p.cfg_scale},
+      {"seed", p.seed},
+      {"width", p.width},
+      {"height", p.height},
+      {"batch_size", p.batch_size},
+      {"model", p.model.string()},
+      {"model_hash", p.model_hash},
+      {"clip_skip", p.clip_skip},
+      {"denoising_strength", p.denoising_strength},
+      {"rng", to_string(p.noise)},
+      {"quantize_timesteps", p.quantize_timesteps},
+      {"extra", nlohmann::json::object()},
+      {"unmapped", metadata.unmapped},
+  };
+  if (p.init_image) out["init_image"] = p.init_image->string();
+  for (const auto& [key, value] : metadata.extra) out["extra"][key] = value;
+  if (metadata.run) {
+    out["run"] = {{"device", metadata.run->device},
+                  {"dtype", metadata.run->dtype},
+                  {"elapsed_seconds", metadata.run->elapsed_seconds}};
+  }
+  return out;
+}
+
+ImageMetadata read_image_metadata(const std::filesystem::path& path) { return parse_image_metadata(read_png_texts(path)); }
+
+}  // namespace atelier

@@ -1,0 +1,92 @@
+#include "core/gallery/image_output.h"
+
+#include <charconv>
+#include <cstdio>
+#include <regex>
+
+#include "core/error.h"
+#include "core/io/png.h"
+#include "core/io/sha256.h"
+#include "core/sampling/sampler_registry.h"
+
+namespace atelier {
+namespace {
+
+// A1111 writes numbers without a trailing ".0" ("CFG scale: 7", "Denoising strength: 0.75"),
+// and the shortest text that reads back as the same double, so the round trip is exact.
+std::string number_text(double value) {
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+  return std::string(text, end);
+}
+
+// Lets an img2img result be matched to its source image later; empty when it cannot be read.
+std::string init_image_hash(const std::filesystem::path& path) {
+  try {
+    return autov2_hash(path);
+  } catch (const Error&) {
+    return {};
+  }
+}
+
+}  // namespace
+
+A1111Parameters a1111_parameters(const GenerationParams& p) {
+  const auto choice = choose_sampler(p.sampler, p.schedule);
+  A1111Parameters out{p.prompt, p.negative_prompt, {}};
+  auto add = [&](std::string key, std::string value) { out.fields.emplace_back(std::move(key), std::move(value)); };
+  add("Steps", std::to_string(p.steps));
+  add("Sampler", std::string(choice.sampler->name));
+  if (choice.sampler->kind != SamplerKind::Ddim) add("Schedule type", std::string(to_string(choice.schedule)));
+  add("CFG scale", number_text(p.cfg_scale));
+  add("Seed", std::to_string(p.seed));
+  add("Size", std::to_string(p.width) + "x" + std::to_string(p.height));
+  if (!p.model_hash.empty()) add("Model hash", p.model_hash);
+  add("Model", p.model.stem().string());
+  if (p.init_image) {
+    add("Denoising strength", number_text(p.denoising_strength));
+    add("Resize mode", std::string(to_string(p.resize_mode)));
+    if (auto hash = init_image_hash(*p.init_image); !hash.empty()) add("Init image hash", hash);
+  }
+  if (p.clip_skip > 1) add("Clip skip", std::to_string(p.clip_skip));
+  add("RNG", p.noise == NoiseKind::Nv ? "NV" : "CPU");
+  if (p.quantize_timesteps) add("Quantized timesteps", "True");
+  add("Version", "Atelier " ATELIER_VERSION);
+  return out;
+}
+
+std::vector<std::filesystem::path> numbered_outputs(const std::filesystem::path& file, std::size_t count) {
+  if (count == 1) return {file};
+  std::vector<std::filesystem::path> paths;
+  for (std::size_t i = 1; i <= count; ++i)
+    paths.push_back(file.parent_path() / (file.stem().string() + "-" + std::to_string(i) + file.extension().string()));
+  return paths;
+}
+
+std::vector<std::filesystem::path> sequential_outputs(const std::filesystem::path& dir,
+                                                      const std::vector<GeneratedImage>& images) {
+  std::filesystem::create_directories(dir);
+  static const std::regex numbered(R"((\d+)-.*)");
+  long next = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::smatch match;
+    const auto name = entry.path().filename().string();
+    if (std::regex_match(name, match, numbered)) next = std::max(next, std::stol(match[1].str().substr(0, 9)) + 1);
+  }
+  std::vector<std::filesystem::path> paths;
+  for (const auto& image : images) {
+    char name[64];
+    std::snprintf(name, sizeof name, "%05ld-%lld.png", next++, static_cast<long long>(image.params.seed));
+    paths.push_back(dir / name);
+  }
+  return paths;
+}
+
+void save_generated_image(const std::filesystem::path& path, const GeneratedImage& image,
+                          const std::optional<RunInfo>& run) {
+  write_png(path, image.image,
+            {{"parameters", format_a1111_parameters(a1111_parameters(image.params))},
+             {std::string(kAtelierChunkKeyword), format_params_json(image.params, run)}});
+}
+
+}  // namespace atelier

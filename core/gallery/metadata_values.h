@@ -1,0 +1,30 @@
+#pragma once
+// Lenient reading of the numbers and names other tools write: "7", "7.000000", "512x768",
+// "(1152, 896)". nullopt instead of throwing, so a reader can keep what it cannot read.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace atelier {
+
+std::optional<long long> parse_integer(std::string_view text);
+std::optional<double> parse_number(std::string_view text);
+// "512x768", "512 x 768", "(512, 768)" -> {512, 768}.
+std::optional<std::pair<int, int>> parse_size(std::string_view text);
+
+// A1111's sampler and schedule type for another tool's sampler name, through our registry:
+// "DPM++ 2M Karras" -> {"DPM++ 2M", "Karras"}, "Euler A" -> {"Euler a", "Automatic"}.
+// nullopt for a sampler Atelier does not run.
+struct SamplerNames {
+  std::string sampler;
+  std::string schedule;
+};
+std::optional<SamplerNames> a1111_sampler_names(std::string_view name);
+
+// ComfyUI's sampler_name and scheduler (also Fooocus's) as A1111 names: "dpmpp_2m" -> "DPM++ 2M",
+// "karras" -> "Karras". nullopt when A1111 has no such sampler or schedule type.
+std::optional<std::string> a1111_sampler_from_comfyui(std::string_view name);
+std::optional<std::string> a1111_schedule_from_comfyui(std::string_view name);
+
+}  // namespace atelier

@@ -1,0 +1,139 @@
+#include "core/gallery/params_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace atelier {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kVersion = 1;
+
+std::string_view to_string(GenerationParams::VaeTiling tiling) {
+  switch (tiling) {
+    case GenerationParams::VaeTiling::On: return "on";
+    case GenerationParams::VaeTiling::Off: return "off";
+    case GenerationParams::VaeTiling::Auto: break;
+  }
+  return "auto";
+}
+
+GenerationParams::VaeTiling parse_vae_tiling(std::string_view name) {
+  if (name == "on") return GenerationParams::VaeTiling::On;
+  if (name == "off") return GenerationParams::VaeTiling::Off;
+  if (name == "auto") return GenerationParams::VaeTiling::Auto;
+  throw InvalidArgument("unknown VAE tiling '" + std::string(name) + "'; choose auto, on or off");
+}
+
+// Reads `key` into `field` when present; a value of another type is a FormatError.
+template <typename T>
+void read(const json& object, const char* key, T& field) {
+  const auto value = object.find(key);
+  if (value == object.end()) return;
+  try {
+    field = value->get<T>();
+  } catch (const json::exception&) {
+    throw FormatError(std::string("atelier metadata: \"") + key + "\" has the wrong type (" + value->type_name() + ")");
+  }
+}
+
+// A label read through its parser (parse_noise_kind, ...); unknown labels are a FormatError.
+template <typename T, typename Parse>
+void read_label(const json& object, const char* key, T& field, Parse parse) {
+  std::string label;
+  read(object, key, label);
+  if (label.empty()) return;
+  try {
+    field = parse(label);
+  } catch (const InvalidArgument& e) {
+    throw FormatError(std::string("atelier metadata: \"") + key + "\": " + e.what());
+  }
+}
+
+}  // namespace
+
+std::string format_params_json(const GenerationParams& p, const std::optional<RunInfo>& run) {
+  json out{
+      {"format", "atelier"},
+      {"version", kVersion},
+      {"prompt", p.prompt},
+      {"negative_prompt", p.negative_prompt},
+      {"steps", p.steps},
+      {"cfg_scale", p.cfg_scale},
+      {"sampler", p.sampler},
+      {"schedule", p.schedule},
+      {"seed", p.seed},
+      {"width", p.width},
+      {"height", p.height},
+      {"batch_count", p.batch_count},
+      {"batch_size", p.batch_size},
+      {"clip_skip", p.clip_skip},
+      {"rng", to_string(p.noise)},
+      {"quantize_timesteps", p.quantize_timesteps},
+      {"init_image", p.init_image ? json(p.init_image->string()) : json()},
+      {"denoising_strength", p.denoising_strength},
+      {"resize_mode", to_string(p.resize_mode)},
+      {"model", p.model.string()},
+      {"model_hash", p.model_hash},
+      {"device", to_string(p.device)},
+      {"threads", p.threads},
+      {"vae_tiling", to_string(p.vae_tiling)},
+  };
+  if (run) out["run"] = {{"device", run->device}, {"dtype", run->dtype}, {"elapsed_seconds", run->elapsed_seconds}};
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+AtelierRecord parse_params_json(std::string_view text) {
+  const json in = json::parse(text, nullptr, false);
+  if (!in.is_object()) throw FormatError("atelier metadata is not a JSON object");
+  if (in.value("format", json()) != "atelier") throw FormatError("atelier metadata: \"format\" is not \"atelier\"");
+  int version = 0;
+  read(in, "version", version);
+  if (version < 1 || version > kVersion) {
+    throw FormatError("atelier metadata version " + std::to_string(version) + " is not supported (this is version " +
+                      std::to_string(kVersion) + "); a newer Atelier wrote it");
+  }
+
+  AtelierRecord record;
+  GenerationParams& p = record.params;
+  read(in, "prompt", p.prompt);
+  read(in, "negative_prompt", p.negative_prompt);
+  read(in, "steps", p.steps);
+  read(in, "cfg_scale", p.cfg_scale);
+  read(in, "sampler", p.sampler);
+  read(in, "schedule", p.schedule);
+  read(in, "seed", p.seed);
+  read(in, "width", p.width);
+  read(in, "height", p.height);
+  read(in, "batch_count", p.batch_count);
+  read(in, "batch_size", p.batch_size);
+  read(in, "clip_skip", p.clip_skip);
+  read_label(in, "rng", p.noise, parse_noise_kind);
+  read(in, "quantize_timesteps", p.quantize_timesteps);
+  if (const auto init = in.find("init_image"); init != in.end() && !init->is_null()) {
+    std::string path;
+    read(in, "init_image", path);
+    p.init_image = path;
+  }
+  read(in, "denoising_strength", p.denoising_strength);
+  read_label(in, "resize_mode", p.resize_mode, parse_resize_mode);
+  std::string model;
+  read(in, "model", model);
+  p.model = model;
+  read(in, "model_hash", p.model_hash);
+  read_label(in, "device", p.device, parse_device_choice);
+  read(in, "threads", p.threads);
+  read_label(in, "vae_tiling", p.vae_tiling, parse_vae_tiling);
+
+  if (const auto run = in.find("run"); run != in.end() && run->is_object()) {
+    RunInfo& info = record.run.emplace();
+    read(*run, "device", info.device);
+    read(*run, "dtype", info.dtype);
+    read(*run, "elapsed_seconds", info.elapsed_seconds);
+  }
+  return record;
+}
+
+}  // namespace atelier

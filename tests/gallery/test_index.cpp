@@ -1,0 +1,196 @@
+// The SQLite index over a folder of PNGs: scans, queries, favourites, trash, damage.
+#include "core/gallery/index.h"
+
+#include <catch2/catch.hpp>
+#include <zlib.h>
+
+#include <fstream>
+
+#include "core/gallery/image_output.h"
+#include "core/io/png.h"
+#include "support/temp_dir.h"
+
+using namespace atelier;
+using atelier::test::TempDir;
+using namespace std::string_literals;
+
+namespace {
+
+GeneratedImage image_with(const std::string& prompt, const std::string& model = "/models/dreamshaper_8.safetensors") {
+  GeneratedImage image;
+  image.image = Image8{16, 8, std::vector<std::uint8_t>(16 * 8 * 3, 64)};
+  image.params.prompt = prompt;
+  image.params.negative_prompt = "blurry";
+  image.params.model = model;
+  image.params.seed = 42;
+  return image;
+}
+
+void save(const std::filesystem::path& path, const std::string& prompt,
+          const std::string& model = "/models/dreamshaper_8.safetensors") {
+  std::filesystem::create_directories(path.parent_path());
+  save_generated_image(path, image_with(prompt, model));
+}
+
+// An iTXt chunk whose first character (猫) is replaced by bytes that are not UTF-8, with a
+// correct CRC: what a careless tool could write.
+void write_with_invalid_utf8(const std::filesystem::path& path, const std::string& text) {
+  auto png = encode_png(Image8{8, 8, std::vector<std::uint8_t>(192, 0)}, {{"parameters", text}});
+  const std::string bytes(png.begin(), png.end());
+  const std::size_t type = bytes.find("iTXt");
+  const std::size_t length = (png[type - 4] << 24) | (png[type - 3] << 16) | (png[type - 2] << 8) | png[type - 1];
+  const std::size_t cat = bytes.find("\xe7\x8c\xab", type);
+  png[cat] = 0xff;
+  png[cat + 1] = 0xfe;
+  const auto crc = static_cast<std::uint32_t>(crc32(0, png.data() + type, static_cast<uInt>(length + 4)));
+  for (int i = 0; i < 4; ++i) png[type + 4 + length + i] = static_cast<std::uint8_t>(crc >> (24 - 8 * i));
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(png.data()), png.size());
+}
+
+std::vector<std::string> prompts(const std::vector<IndexedImage>& images) {
+  std::vector<std::string> out;
+  for (const auto& image : images) out.push_back(image.prompt);
+  return out;
+}
+
+GalleryQuery search(const std::string& text) {
+  GalleryQuery query;
+  query.text = text;
+  return query;
+}
+
+}  // namespace
+
+TEST_CASE("a scan indexes the PNGs with their parameters, newest first", "[index]") {
+  TempDir dir;
+  save(dir / "2024-05-01/00000-42.png", "a red fox in the snow");
+  save(dir / "2024-05-02/00001-42.png", "a lighthouse at dusk", "/models/sd-v1-5.safetensors");
+  std::filesystem::last_write_time(dir / "2024-05-01/00000-42.png",
+                                   std::filesystem::file_time_type::clock::now() - std::chrono::hours(24));
+  GalleryIndex index(dir.path(), GalleryIndex::default_database(dir.path()));
+  const ScanReport report = index.scan();
+  CHECK(report.added == 2);
+  CHECK(report.skipped.empty());
+
+  const auto all = index.query({});
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].prompt == "a lighthouse at dusk");  // newer file first
+  CHECK(all[0].model == "sd-v1-5");
+  CHECK(all[0].width == 16);
+  CHECK(all[0].height == 8);
+  CHECK(all[0].source == "atelier");
+  CHECK(all[0].sampler == "Euler a");
+  CHECK(all[0].seed == 42);
+
+  CHECK(prompts(index.query(search("fox"))) == std::vector<std::string>{"a red fox in the snow"});
+  CHECK(index.count(search("blurry")) == 2);
+  GalleryQuery by_model;
+  by_model.model = "sd-v1-5";
+  CHECK(index.count(by_model) == 1);
+  GalleryQuery page;
+  page.limit = 1;
+  page.offset = 1;
+  CHECK(prompts(index.query(page)) == std::vector<std::string>{"a red fox in the snow"});
+  GalleryQuery recent;
+  recent.from_ns = all[0].mtime_ns;
+  CHECK(index.count(recent) == 1);
+}
+
+TEST_CASE("a rescan picks up added, changed and removed files", "[index]") {
+  TempDir dir;
+  save(dir / "a.png", "first");
+  save(dir / "b.png", "second");
+  GalleryIndex index(dir.path(), GalleryIndex::default_database(dir.path()));
+  index.scan();
+
+  const ScanReport nothing = index.scan();
+  CHECK(nothing.unchanged == 2);
+  CHECK(nothing.added + nothing.changed + nothing.removed == 0);
+
+  std::filesystem::remove(dir / "a.png");
+  save(dir / "c.png", "third");
+  save(dir / "b.png", "second, edited by hand with a longer prompt");
+  const ScanReport report = index.scan();
+  CHECK(report.added == 1);
+  CHECK(report.changed == 1);
+  CHECK(report.removed == 1);
+  CHECK(index.count({}) == 2);
+  CHECK(index.count(search("edited")) == 1);
+  CHECK(index.count(search("first")) == 0);
+}
+
+TEST_CASE("favourites and the trash with undo", "[index]") {
+  TempDir dir;
+  save(dir / "a.png", "keep me");
+  save(dir / "b.png", "throw me away");
+  GalleryIndex index(dir.path(), GalleryIndex::default_database(dir.path()));
+  index.scan();
+  const auto keep = index.query(search("keep")).at(0);
+  index.set_favourite(keep.id, true);
+  GalleryQuery favourites;
+  favourites.favourites_only = true;
+  CHECK(prompts(index.query(favourites)) == std::vector<std::string>{"keep me"});
+
+  const TrashedImage trashed = index.move_to_trash(keep.id);
+  CHECK_FALSE(std::filesystem::exists(dir / "a.png"));
+  CHECK(std::filesystem::exists(trashed.trashed));
+  CHECK(index.count({}) == 1);
+  CHECK(index.scan().added == 0);  // the trash is not scanned
+
+  index.restore(trashed);
+  CHECK(std::filesystem::exists(dir / "a.png"));
+  CHECK(prompts(index.query(favourites)) == std::vector<std::string>{"keep me"});
+}
+
+TEST_CASE("broken files are skipped with a reason", "[index]") {
+  TempDir dir;
+  save(dir / "good.png", "good");
+  save(dir / "truncated.png", "truncated");
+  save(dir / "bad-crc.png", "bad crc");
+  std::filesystem::resize_file(dir / "truncated.png", 60);
+  {
+    std::fstream file(dir / "bad-crc.png", std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(40);
+    file.put('X');  // inside the first text chunk
+  }
+  std::ofstream(dir / "text.png") << "this is not a PNG";
+  GalleryIndex index(dir.path(), GalleryIndex::default_database(dir.path()));
+  const ScanReport report = index.scan();
+  CHECK(report.added == 4);
+  CHECK(report.skipped.size() == 3);
+  for (const auto& [path, reason] : report.skipped) CHECK_THAT(reason, Catch::Contains(path.filename().string()));
+  CHECK(index.count({}) == 1);
+}
+
+TEST_CASE("hostile metadata is stored and searched as text", "[index]") {
+  TempDir dir;
+  const std::string quotes = "it's a \"test\"'); DROP TABLE images; --";
+  save(dir / "quotes.png", quotes);
+  save(dir / "huge.png", std::string(1 << 20, 'x') + " needle");
+  write_png(dir / "nul.png", Image8{8, 8, std::vector<std::uint8_t>(192, 0)},
+            {{"parameters", "café nul\0byte\nSteps: 1, Seed: 2, Size: 8x8"s}});
+  write_with_invalid_utf8(dir / "invalid.png", "猫 invalid\nSteps: 1, Seed: 2, Size: 8x8");
+  GalleryIndex index(dir.path(), GalleryIndex::default_database(dir.path()));
+  CHECK(index.scan().skipped.empty());
+  CHECK(index.count({}) == 4);
+  CHECK(index.count(search("invalid")) == 1);
+  CHECK(prompts(index.query(search("DROP TABLE"))) == std::vector<std::string>{quotes});
+  CHECK(index.count(search("needle")) == 1);
+  CHECK(index.count(search("\"unbalanced ( OR")) == 0);
+  CHECK(index.count(search("café")) == 1);
+}
+
+TEST_CASE("a database overwritten with garbage is rebuilt from the PNGs", "[index]") {
+  TempDir dir;
+  save(dir / "a.png", "survivor");
+  const auto database = GalleryIndex::default_database(dir.path());
+  {
+    GalleryIndex index(dir.path(), database);
+    index.scan();
+  }
+  std::ofstream(database, std::ios::trunc) << std::string(8192, '\x5a');
+  GalleryIndex index(dir.path(), database);
+  CHECK(index.was_rebuilt());
+  CHECK(index.scan().added == 1);
+  CHECK(index.count(search("survivor")) == 1);
+}

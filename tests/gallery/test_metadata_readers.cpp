@@ -1,0 +1,288 @@
+// Each tool's metadata as that tool writes it, read into GenerationParams.
+#include <catch2/catch.hpp>
+
+#include "core/gallery/image_metadata.h"
+#include "core/gallery/image_output.h"
+#include "support/temp_dir.h"
+
+using namespace atelier;
+
+namespace {
+
+ImageMetadata read_texts(std::vector<PngText> texts) { return parse_image_metadata(texts); }
+
+std::string extra_value(const ImageMetadata& metadata, const std::string& key) {
+  for (const auto& [k, v] : metadata.extra)
+    if (k == key) return v;
+  return "(absent)";
+}
+
+bool mentions(const std::vector<std::string>& notes, const std::string& text) {
+  for (const auto& note : notes)
+    if (note.find(text) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("A1111 before 1.9: legacy sampler name, hires fix, LoRA and TI hashes", "[metadata][a1111]") {
+  const auto metadata = read_texts({{"parameters",
+                                     "masterpiece, best quality, 1girl,\n"
+                                     "looking at viewer\n"
+                                     "Negative prompt: (worst quality:1.4), low quality\n"
+                                     "Steps: 28, Sampler: DPM++ 2M Karras, CFG scale: 7.5, Seed: 3960556052, "
+                                     "Size: 512x768, Model hash: 7F96A1A9CA, Model: anything-v5, "
+                                     "Denoising strength: 0.5, Clip skip: 2, Hires upscale: 2, Hires upscaler: Latent, "
+                                     "Lora hashes: \"add_detail: 7c6bad76eb54\", "
+                                     "TI hashes: \"easynegative: c74b4e810b03\", Version: v1.6.0"}});
+  CHECK(metadata.source == "a1111");
+  CHECK(metadata.params.prompt == "masterpiece, best quality, 1girl,\nlooking at viewer");
+  CHECK(metadata.params.negative_prompt == "(worst quality:1.4), low quality");
+  CHECK(metadata.params.steps == 28);
+  CHECK(metadata.params.sampler == "DPM++ 2M");
+  CHECK(metadata.params.schedule == "Karras");
+  CHECK(metadata.params.cfg_scale == 7.5);
+  CHECK(metadata.params.seed == 3960556052);
+  CHECK(metadata.params.width == 512);
+  CHECK(metadata.params.height == 768);
+  CHECK(metadata.params.model_hash == "7f96a1a9ca");
+  CHECK(metadata.params.model == "anything-v5");
+  CHECK(metadata.params.clip_skip == 2);
+  CHECK(metadata.params.noise == NoiseKind::Nv);  // no RNG field: A1111's default, GPU
+  // The hires pass's strength is not the img2img strength.
+  CHECK(metadata.params.denoising_strength == GenerationParams{}.denoising_strength);
+  CHECK(extra_value(metadata, "Denoising strength") == "0.5");
+  CHECK(extra_value(metadata, "Hires upscale") == "2");
+  CHECK(extra_value(metadata, "Lora hashes") == "add_detail: 7c6bad76eb54");
+  CHECK(extra_value(metadata, "TI hashes") == "easynegative: c74b4e810b03");
+  CHECK(extra_value(metadata, "Version") == "v1.6.0");
+  CHECK(mentions(metadata.unmapped, "hires"));
+}
+
+TEST_CASE("A1111 1.9+: separate schedule type, 8-hex model hash, RNG CPU", "[metadata][a1111]") {
+  const auto metadata = read_texts({{"parameters",
+                                     "a cat\n"
+                                     "Steps: 20, Sampler: DPM++ 2M, Schedule type: Exponential, CFG scale: 7, "
+                                     "Seed: 1, Size: 512x512, Model hash: 925997e9, Model: sd-v1-4, RNG: CPU, "
+                                     "Version: v1.10.1"}});
+  CHECK(metadata.params.sampler == "DPM++ 2M");
+  CHECK(metadata.params.schedule == "Exponential");
+  CHECK(metadata.params.model_hash == "925997e9");
+  CHECK(metadata.params.noise == NoiseKind::Cpu);
+  CHECK(metadata.params.negative_prompt.empty());
+}
+
+TEST_CASE("A1111: a sampler Atelier does not run is kept and reported", "[metadata][a1111]") {
+  const auto metadata = read_texts({{"parameters", "p\nSteps: 20, Sampler: Restart, CFG scale: 7, Seed: 1"}});
+  CHECK(metadata.params.sampler == "Restart");
+  CHECK(mentions(metadata.unmapped, "Restart"));
+}
+
+TEST_CASE("ComfyUI: the default workflow's API graph", "[metadata][comfyui]") {
+  const auto metadata = read_texts({{"prompt", R"json({
+    "3": {"inputs": {"seed": 156680208700286, "steps": 20, "cfg": 8, "sampler_name": "euler_ancestral",
+                     "scheduler": "karras", "denoise": 1, "model": ["4", 0], "positive": ["6", 0],
+                     "negative": ["7", 0], "latent_image": ["5", 0]}, "class_type": "KSampler"},
+    "4": {"inputs": {"ckpt_name": "v1-5-pruned-emaonly.safetensors"}, "class_type": "CheckpointLoaderSimple"},
+    "5": {"inputs": {"width": 512, "height": 768, "batch_size": 1}, "class_type": "EmptyLatentImage"},
+    "6": {"inputs": {"text": "beautiful scenery nature glass bottle landscape, , purple galaxy bottle,",
+                     "clip": ["4", 1]}, "class_type": "CLIPTextEncode"},
+    "7": {"inputs": {"text": "text, watermark", "clip": ["4", 1]}, "class_type": "CLIPTextEncode"},
+    "8": {"inputs": {"samples": ["3", 0], "vae": ["4", 2]}, "class_type": "VAEDecode"},
+    "9": {"inputs": {"filename_prefix": "ComfyUI", "images": ["8", 0]}, "class_type": "SaveImage"}})json"},
+                                    {"workflow", "{\"nodes\": []}"}});
+  CHECK(metadata.source == "comfyui");
+  CHECK(metadata.params.prompt == "beautiful scenery nature glass bottle landscape, , purple galaxy bottle,");
+  CHECK(metadata.params.negative_prompt == "text, watermark");
+  CHECK(metadata.params.seed == 156680208700286);
+  CHECK(metadata.params.steps == 20);
+  CHECK(metadata.params.cfg_scale == 8);
+  CHECK(metadata.params.sampler == "Euler a");
+  CHECK(metadata.params.schedule == "Karras");
+  CHECK(metadata.params.model == "v1-5-pruned-emaonly.safetensors");
+  CHECK(metadata.params.width == 512);
+  CHECK(metadata.params.height == 768);
+  CHECK(metadata.params.quantize_timesteps);
+  CHECK(metadata.unmapped.empty());
+}
+
+TEST_CASE("ComfyUI: advanced sampler, clip skip, LoRA and what cannot be mapped", "[metadata][comfyui]") {
+  const auto metadata = read_texts({{"prompt", R"json({
+    "10": {"inputs": {"noise_seed": 7, "steps": 30, "cfg": 6.5, "sampler_name": "dpmpp_2m", "scheduler": "normal",
+                      "model": ["12", 0], "positive": ["13", 0], "negative": ["14", 0], "latent_image": ["15", 0],
+                      "add_noise": "enable", "start_at_step": 0, "end_at_step": 10000},
+           "class_type": "KSamplerAdvanced"},
+    "11": {"inputs": {"ckpt_name": "dreamshaper_8.safetensors"}, "class_type": "CheckpointLoaderSimple"},
+    "12": {"inputs": {"lora_name": "add_detail.safetensors", "strength_model": 0.8, "strength_clip": 0.8,
+                      "model": ["11", 0], "clip": ["11", 1]}, "class_type": "LoraLoader"},
+    "16": {"inputs": {"stop_at_clip_layer": -2, "clip": ["12", 1]}, "class_type": "CLIPSetLastLayer"},
+    "13": {"inputs": {"text": ["17", 0], "clip": ["16", 0]}, "class_type": "CLIPTextEncode"},
+    "14": {"inputs": {"text": "ugly", "clip": ["16", 0]}, "class_type": "CLIPTextEncode"},
+    "15": {"inputs": {"pixels": ["18", 0], "vae": ["11", 2]}, "class_type": "VAEEncode"},
+    "17": {"inputs": {"text": "a dynamic prompt"}, "class_type": "ShowText"},
+    "18": {"inputs": {"image": "init.png"}, "class_type": "LoadImage"},
+    "19": {"inputs": {"upscale_method": "nearest-exact"}, "class_type": "UltimateSDUpscale"}})json"}});
+  CHECK(metadata.source == "comfyui");
+  CHECK(metadata.params.seed == 7);
+  CHECK(metadata.params.sampler == "DPM++ 2M");
+  CHECK(metadata.params.schedule == "Normal");
+  CHECK(metadata.params.model == "dreamshaper_8.safetensors");
+  CHECK(metadata.params.clip_skip == 2);
+  CHECK(metadata.params.negative_prompt == "ugly");
+  CHECK(metadata.params.denoising_strength == 1.0);
+  CHECK(mentions(metadata.unmapped, "\"text\" is not a plain value"));
+  CHECK(mentions(metadata.unmapped, "VAEEncode"));
+  CHECK(mentions(metadata.unmapped, "LoRA"));
+  CHECK(mentions(metadata.unmapped, "19 (UltimateSDUpscale)"));
+  CHECK(extra_value(metadata, "LoRA") == "\"add_detail.safetensors\": 0.8");
+}
+
+TEST_CASE("InvokeAI: an invokeai_metadata record", "[metadata][invokeai]") {
+  const auto metadata = read_texts({{"invokeai_metadata", R"json({
+    "generation_mode": "txt2img", "positive_prompt": "a cozy cabin in the woods", "negative_prompt": "blurry",
+    "width": 512, "height": 768, "seed": 2147483647, "rand_device": "cpu", "cfg_scale": 7.5,
+    "cfg_rescale_multiplier": 0, "steps": 30, "scheduler": "dpmpp_2m_k", "clip_skip": 1,
+    "model": {"key": "9a7f4ef6", "hash": "blake3:ab12cd", "name": "Deliberate v2", "base": "sd-1", "type": "main"},
+    "loras": [], "app_version": "4.2.4"})json"}});
+  CHECK(metadata.source == "invokeai");
+  CHECK(metadata.params.prompt == "a cozy cabin in the woods");
+  CHECK(metadata.params.negative_prompt == "blurry");
+  CHECK(metadata.params.width == 512);
+  CHECK(metadata.params.height == 768);
+  CHECK(metadata.params.seed == 2147483647);
+  CHECK(metadata.params.cfg_scale == 7.5);
+  CHECK(metadata.params.steps == 30);
+  CHECK(metadata.params.sampler == "DPM++ 2M");
+  CHECK(metadata.params.schedule == "Karras");
+  CHECK(metadata.params.clip_skip == 2);
+  CHECK(metadata.params.model == "Deliberate v2");
+  CHECK(extra_value(metadata, "model hash") == "blake3:ab12cd");
+  CHECK(extra_value(metadata, "app_version") == "4.2.4");
+  CHECK(extra_value(metadata, "generation_mode") == "txt2img");
+}
+
+TEST_CASE("Fooocus: its own JSON scheme", "[metadata][fooocus]") {
+  const auto metadata = read_texts({{"parameters", R"json({"adm_guidance": "(1.5, 0.8, 0.3)",
+    "base_model": "juggernautXL_v8Rundiffusion",
+    "base_model_hash": "aeb7e9e6897a1e58b10494bd989d001e3d4bc9b634633cd7b559838f612c2867", "clip_skip": 2,
+    "full_negative_prompt": ["unrealistic"], "full_prompt": ["a cat, cinematic"], "guidance_scale": 4,
+    "loras": [["sd_xl_offset_example-lora_1.0", 0.1, "4852686128"]], "metadata_scheme": "fooocus",
+    "negative_prompt": "", "performance": "Speed", "prompt": "a cat", "refiner_model": "None",
+    "resolution": "(1152, 896)", "sampler": "dpmpp_2m_sde_gpu", "scheduler": "karras", "seed": "2065328367",
+    "sharpness": 2, "steps": 30, "styles": "['Fooocus V2', 'Fooocus Sharp']", "vae": "Default (model)",
+    "version": "Fooocus v2.5.5"})json"},
+                                    {"fooocus_scheme", "fooocus"}});
+  CHECK(metadata.source == "fooocus");
+  CHECK(metadata.params.prompt == "a cat");
+  CHECK(metadata.params.steps == 30);
+  CHECK(metadata.params.cfg_scale == 4);
+  CHECK(metadata.params.seed == 2065328367);
+  CHECK(metadata.params.width == 1152);
+  CHECK(metadata.params.height == 896);
+  CHECK(metadata.params.sampler == "DPM++ 2M SDE");
+  CHECK(metadata.params.schedule == "Karras");
+  CHECK(metadata.params.clip_skip == 2);
+  CHECK(metadata.params.model == "juggernautXL_v8Rundiffusion");
+  CHECK(metadata.params.model_hash == "aeb7e9e689");
+  CHECK(extra_value(metadata, "styles") == "['Fooocus V2', 'Fooocus Sharp']");
+  CHECK(extra_value(metadata, "version") == "Fooocus v2.5.5");
+}
+
+TEST_CASE("Fooocus: the A1111 scheme", "[metadata][fooocus]") {
+  const auto metadata = read_texts({{"parameters",
+                                     "a cat\nSteps: 30, Sampler: DPM++ 2M SDE Karras, Seed: 5, Size: 896x1152, "
+                                     "CFG scale: 4, Sharpness: 2, Version: Fooocus v2.5.5"},
+                                    {"fooocus_scheme", "a1111"}});
+  CHECK(metadata.source == "fooocus");
+  CHECK(metadata.params.sampler == "DPM++ 2M SDE");
+  CHECK(metadata.params.schedule == "Karras");
+  CHECK(extra_value(metadata, "Sharpness") == "2");
+}
+
+TEST_CASE("stable-diffusion.cpp: its parameters text", "[metadata][sdcpp]") {
+  const auto metadata = read_texts({{"parameters",
+                                     "A sunflower field\nNegative prompt: Blue sky\n"
+                                     "Steps: 30, CFG scale: 5.000000, Guidance: 3.500000, Eta: 0.000000, "
+                                     "Seed: 1375127038, Size: 512x512, Model: v1-5-pruned-emaonly.safetensors, "
+                                     "RNG: cuda, Sampler: dpm++2m karras, Version: stable-diffusion.cpp"}});
+  CHECK(metadata.source == "sdcpp");
+  CHECK(metadata.params.prompt == "A sunflower field");
+  CHECK(metadata.params.negative_prompt == "Blue sky");
+  CHECK(metadata.params.steps == 30);
+  CHECK(metadata.params.cfg_scale == 5);
+  CHECK(metadata.params.seed == 1375127038);
+  CHECK(metadata.params.model == "v1-5-pruned-emaonly.safetensors");
+  CHECK(metadata.params.noise == NoiseKind::Nv);
+  CHECK(metadata.params.sampler == "DPM++ 2M");
+  CHECK(metadata.params.schedule == "Karras");
+  CHECK(extra_value(metadata, "Guidance") == "3.500000");
+
+  const auto std_rng = read_texts({{"parameters",
+                                    "p\nSteps: 20, CFG scale: 7.000000, Seed: 42, Size: 512x512, Model: m.gguf, "
+                                    "RNG: std_default, Sampler: euler_a, Version: stable-diffusion.cpp"}});
+  CHECK(std_rng.params.sampler == "Euler a");
+  CHECK(mentions(std_rng.unmapped, "std_default"));
+}
+
+TEST_CASE("Draw Things: Description text and Comment JSON", "[metadata][drawthings]") {
+  const auto described = read_texts(
+      {{"Description",
+        "this image has awesome metadata. it is a picture of a cool dude\n-and a negative prompt\n"
+        "Steps: 8, Sampler: DPM++ 2M Karras, Guidance Scale: 4.5, Seed: 3665757974, Size: 1024x768, "
+        "Model: z_image_turbo_1.0_q6p.ckpt, Strength: 1.0, Seed Mode: Scale Alike, Shift: 3.0"}});
+  CHECK(described.source == "drawthings");
+  CHECK(described.params.prompt == "this image has awesome metadata. it is a picture of a cool dude");
+  CHECK(described.params.negative_prompt == "and a negative prompt");
+  CHECK(described.params.steps == 8);
+  CHECK(described.params.sampler == "DPM++ 2M");
+  CHECK(described.params.schedule == "Karras");
+  CHECK(described.params.cfg_scale == 4.5);
+  CHECK(described.params.seed == 3665757974);
+  CHECK(described.params.width == 1024);
+  CHECK(described.params.height == 768);
+  CHECK(described.params.model == "z_image_turbo_1.0_q6p.ckpt");
+  CHECK(extra_value(described, "Seed Mode") == "Scale Alike");
+
+  const auto commented = read_texts({{"Comment", R"json({"c": "a <cat>", "uc": "ugly & bad", "model": "m.ckpt",
+      "seed": 42, "size": "640x480", "steps": 8, "scale": 1, "strength": 0.5, "sampler": "Euler A",
+      "seed_mode": "Scale Alike", "shift": 3})json"},
+                                     {"Description", "ignored when the Comment is there"}});
+  CHECK(commented.source == "drawthings");
+  CHECK(commented.params.prompt == "a <cat>");
+  CHECK(commented.params.negative_prompt == "ugly & bad");
+  CHECK(commented.params.sampler == "Euler a");
+  CHECK(commented.params.denoising_strength == 0.5);
+  CHECK(commented.params.width == 640);
+  CHECK(extra_value(commented, "seed_mode") == "Scale Alike");
+}
+
+TEST_CASE("ours is read first; nothing known gives source none with the texts kept", "[metadata]") {
+  GenerationParams params;
+  params.prompt = "ours";
+  const auto ours = read_texts({{"parameters", "theirs\nSteps: 1, Seed: 2, Size: 64x64"},
+                                {"atelier", R"json({"format": "atelier", "version": 1, "prompt": "ours"})json"}});
+  CHECK(ours.source == "atelier");
+  CHECK(ours.params.prompt == "ours");
+
+  const auto damaged = read_texts({{"parameters", "theirs\nSteps: 1, Seed: 2, Size: 64x64"},
+                                   {"atelier", R"json({"format": "atelier", "version": 9})json"}});
+  CHECK(damaged.source == "a1111");
+
+  const auto none = read_texts({{"Software", "GIMP 2.10"}});
+  CHECK(none.source == "none");
+  CHECK(none.extra == MetadataFields{{"Software", "GIMP 2.10"}});
+}
+
+TEST_CASE("hostile metadata is read without a crash", "[metadata]") {
+  const std::string huge(1 << 20, 'x');
+  const std::string invalid_utf8 = "caf\xc3 \xff\xfe";
+  const std::string with_nul("a\0b", 3);
+  for (const std::string& value : {huge, invalid_utf8, with_nul, std::string("'); DROP TABLE images; --")}) {
+    for (const char* keyword : {"parameters", "prompt", "invokeai_metadata", "Comment", "Description", "atelier"}) {
+      CHECK_NOTHROW(read_texts({{keyword, value}}));
+      CHECK_NOTHROW(read_texts({{keyword, value + "\nSteps: 1, Seed: 2, Size: 999999999x1, Guidance Scale: x"}}));
+    }
+  }
+  CHECK_NOTHROW(read_texts({{"prompt", R"json({"1": {"class_type": "KSampler", "inputs": {"positive": ["1", 0],
+      "model": ["1", 0], "latent_image": ["1", 0], "seed": "not a number"}}})json"}}));
+}

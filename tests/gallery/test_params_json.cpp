@@ -1,0 +1,162 @@
+// Our `atelier` chunk and the A1111 text save_generated_image writes: params -> PNG -> params.
+#include "core/gallery/params_json.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/gallery/image_metadata.h"
+#include "core/gallery/image_output.h"
+#include "support/temp_dir.h"
+
+using namespace atelier;
+using atelier::test::TempDir;
+
+namespace {
+
+GenerationParams unusual_params() {
+  GenerationParams p;
+  p.prompt = "a (cat:1.2), \"quoted\"\nsecond line, 猫";
+  p.negative_prompt = "blurry: ugly, bad\\hands";
+  p.steps = 37;
+  p.cfg_scale = 0.1 + 0.2;  // not exactly 0.3: must survive bit for bit
+  p.sampler = "DPM++ 2M";
+  p.schedule = "Karras";
+  p.seed = 4294967296123;
+  p.width = 768;
+  p.height = 448;
+  p.batch_count = 3;
+  p.batch_size = 2;
+  p.clip_skip = 2;
+  p.noise = NoiseKind::Nv;
+  p.quantize_timesteps = true;
+  p.init_image = "/images/init image.png";
+  p.denoising_strength = 0.55;
+  p.resize_mode = ResizeMode::ResizeAndFill;
+  p.model = "/models/Deliberate v2.safetensors";
+  p.model_hash = "9aba26abdf";
+  p.device = DeviceChoice::Cuda;
+  p.threads = 6;
+  p.vae_tiling = GenerationParams::VaeTiling::On;
+  return p;
+}
+
+// Every field compared, so a field added to GenerationParams and forgotten here shows up in review.
+void check_equal(const GenerationParams& a, const GenerationParams& b) {
+  CHECK(a.prompt == b.prompt);
+  CHECK(a.negative_prompt == b.negative_prompt);
+  CHECK(a.steps == b.steps);
+  CHECK(a.cfg_scale == b.cfg_scale);
+  CHECK(a.sampler == b.sampler);
+  CHECK(a.schedule == b.schedule);
+  CHECK(a.seed == b.seed);
+  CHECK(a.width == b.width);
+  CHECK(a.height == b.height);
+  CHECK(a.batch_count == b.batch_count);
+  CHECK(a.batch_size == b.batch_size);
+  CHECK(a.clip_skip == b.clip_skip);
+  CHECK(a.noise == b.noise);
+  CHECK(a.quantize_timesteps == b.quantize_timesteps);
+  CHECK(a.init_image == b.init_image);
+  CHECK(a.denoising_strength == b.denoising_strength);
+  CHECK(a.resize_mode == b.resize_mode);
+  CHECK(a.model == b.model);
+  CHECK(a.model_hash == b.model_hash);
+  CHECK(a.device == b.device);
+  CHECK(a.threads == b.threads);
+  CHECK(a.vae_tiling == b.vae_tiling);
+}
+
+GeneratedImage tiny_image(const GenerationParams& params) {
+  GeneratedImage image;
+  image.image = Image8{8, 8, std::vector<std::uint8_t>(8 * 8 * 3, 128)};
+  image.params = params;
+  return image;
+}
+
+}  // namespace
+
+TEST_CASE("params JSON is versioned and snake_case", "[params_json]") {
+  const auto json = nlohmann::json::parse(format_params_json(unusual_params(), RunInfo{"cuda:0", "Half", 3.25}));
+  CHECK(json["format"] == "atelier");
+  CHECK(json["version"] == 1);
+  CHECK(json["negative_prompt"] == "blurry: ugly, bad\\hands");
+  CHECK(json["cfg_scale"] == 0.1 + 0.2);
+  CHECK(json["rng"] == "nv");
+  CHECK(json["resize_mode"] == "Resize and fill");
+  CHECK(json["run"]["device"] == "cuda:0");
+  CHECK(json["run"]["elapsed_seconds"] == 3.25);
+}
+
+TEST_CASE("params JSON round-trips every field", "[params_json]") {
+  const GenerationParams params = unusual_params();
+  const AtelierRecord record = parse_params_json(format_params_json(params, RunInfo{"cpu", "Float", 1.5}));
+  check_equal(record.params, params);
+  REQUIRE(record.run);
+  CHECK(*record.run == RunInfo{"cpu", "Float", 1.5});
+
+  const AtelierRecord defaults = parse_params_json(format_params_json(GenerationParams{}));
+  check_equal(defaults.params, GenerationParams{});
+  CHECK_FALSE(defaults.run);
+}
+
+TEST_CASE("params JSON refuses other formats, newer versions and wrong types", "[params_json]") {
+  CHECK_THROWS_AS(parse_params_json("not json"), FormatError);
+  CHECK_THROWS_AS(parse_params_json("[1, 2]"), FormatError);
+  CHECK_THROWS_AS(parse_params_json(R"({"format": "other", "version": 1})"), FormatError);
+  CHECK_THROWS_WITH(parse_params_json(R"({"format": "atelier", "version": 2})"), Catch::Contains("newer Atelier"));
+  CHECK_THROWS_AS(parse_params_json(R"({"format": "atelier", "version": 1, "steps": "many"})"), FormatError);
+  CHECK_THROWS_AS(parse_params_json(R"({"format": "atelier", "version": 1, "rng": "dice"})"), FormatError);
+  // Keys a later version adds are ignored; absent keys keep the defaults.
+  CHECK(parse_params_json(R"({"format": "atelier", "version": 1, "steps": 9, "future": true})").params.steps == 9);
+}
+
+TEST_CASE("a saved image reads back as ours, equal, and its A1111 text as equal fields", "[params_json]") {
+  TempDir dir;
+  GenerationParams params = unusual_params();
+  params.init_image.reset();  // its hash would need the file
+  save_generated_image(dir / "out.png", tiny_image(params), RunInfo{"cpu", "Float", 0.5});
+
+  const ImageMetadata ours = read_image_metadata(dir / "out.png");
+  CHECK(ours.source == "atelier");
+  check_equal(ours.params, params);
+  CHECK(ours.run == RunInfo{"cpu", "Float", 0.5});
+
+  // Without our chunk the A1111 reader gets the same values for every field A1111 has.
+  std::vector<PngText> a1111_only{{"parameters", format_a1111_parameters(a1111_parameters(params))}};
+  const ImageMetadata a1111 = parse_image_metadata(a1111_only);
+  CHECK(a1111.source == "a1111");
+  CHECK(a1111.params.prompt == params.prompt);
+  CHECK(a1111.params.negative_prompt == params.negative_prompt);
+  CHECK(a1111.params.steps == params.steps);
+  CHECK(a1111.params.cfg_scale == params.cfg_scale);
+  CHECK(a1111.params.sampler == params.sampler);
+  CHECK(a1111.params.schedule == params.schedule);
+  CHECK(a1111.params.seed == params.seed);
+  CHECK(a1111.params.width == params.width);
+  CHECK(a1111.params.height == params.height);
+  CHECK(a1111.params.clip_skip == params.clip_skip);
+  CHECK(a1111.params.noise == params.noise);
+  CHECK(a1111.params.quantize_timesteps == params.quantize_timesteps);
+  CHECK(a1111.params.model == "Deliberate v2");
+  CHECK(a1111.params.model_hash == params.model_hash);
+  CHECK(a1111.extra == MetadataFields{{"Version", "Atelier " ATELIER_VERSION}});
+}
+
+TEST_CASE("img2img images record the strength and the init image's hash", "[params_json]") {
+  TempDir dir;
+  GenerationParams params = unusual_params();
+  save_generated_image(dir / "init.png", tiny_image(GenerationParams{}));
+  params.init_image = dir / "init.png";
+  const A1111Parameters text = a1111_parameters(params);
+  const auto field = [&](const std::string& key) {
+    for (const auto& [k, v] : text.fields)
+      if (k == key) return v;
+    return std::string("(absent)");
+  };
+  CHECK(field("Denoising strength") == "0.55");
+  CHECK(field("Init image hash").size() == 10);
+  CHECK(field("Clip skip") == "2");
+  CHECK(field("RNG") == "NV");
+  CHECK(field("Version") == "Atelier " ATELIER_VERSION);
+}
