@@ -18,6 +18,10 @@ class MappedFile {
   std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
   const std::filesystem::path& path() const { return path_; }
 
+  // Drops the whole pages inside `range` (a part of bytes()) from this process's resident memory;
+  // they are read back from the file if touched again. A hint: failures are ignored.
+  void release(std::span<const std::uint8_t> range) const;
+
  private:
   std::filesystem::path path_;
   const std::uint8_t* data_ = nullptr;

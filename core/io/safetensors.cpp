@@ -1,5 +1,6 @@
 #include "core/io/safetensors.h"
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdint>
@@ -45,6 +46,11 @@ at::Tensor SafetensorsFile::tensor(std::string_view name) const {
   // never be written (in-place ops fault). The deleter keeps the mapping alive with the tensor.
   return at::from_blob(
       const_cast<std::uint8_t*>(data), entry->shape, [file = file_](void*) {}, options);
+}
+
+void SafetensorsFile::release(std::string_view name) const {
+  if (const TensorEntry* entry = find(name))
+    file_->release(file_->bytes().subspan(header_.data_offset + entry->begin, entry->end - entry->begin));
 }
 
 at::Tensor SafetensorsFile::tensor(std::string_view name, at::ScalarType type) const {
@@ -113,6 +119,28 @@ void write_safetensors(const std::filesystem::path& path,
     throw InvalidArgument(where + e.what());
   }
   write_file_atomically(path, content);
+}
+
+void write_safetensors_streamed(const std::filesystem::path& path, std::vector<TensorLayout> layouts,
+                                const std::function<at::Tensor(const TensorLayout&)>& produce,
+                                const std::map<std::string, std::string>& metadata) {
+  std::vector<std::uint8_t> header;
+  try {
+    header = serialize_safetensors_header(layouts, metadata);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument("cannot write " + path.string() + ": " + e.what());
+  }
+  std::sort(layouts.begin(), layouts.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  write_file_atomically(path, [&](const ByteSink& sink) {
+    sink(header);
+    for (const TensorLayout& layout : layouts) {
+      const at::Tensor tensor = produce(layout).to(at::kCPU, to_scalar_type(layout.dtype)).contiguous();
+      if (tensor.sizes() != at::IntArrayRef(layout.shape))
+        throw InvalidArgument("cannot write " + path.string() + ": tensor '" + layout.name +
+                              "' was produced with the wrong shape");
+      sink({static_cast<const std::uint8_t*>(tensor.data_ptr()), tensor.nbytes()});
+    }
+  });
 }
 
 }  // namespace atelier

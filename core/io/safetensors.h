@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,6 +33,11 @@ class SafetensorsFile {
   // The tensor converted to `type` (a view when it already has that type, else a copy).
   at::Tensor tensor(std::string_view name, at::ScalarType type) const;
 
+  // Drops tensor `name`'s pages from resident memory once it has been copied out, so that a
+  // loader never holds the mapping and the converted weights in memory together. Tensors still
+  // viewing it stay valid (the pages are read back from the file).
+  void release(std::string_view name) const;
+
  private:
   std::shared_ptr<MappedFile> file_;
   SafetensorsHeader header_;
@@ -46,5 +52,12 @@ DType to_dtype(at::ScalarType type);  // throws Error for types safetensors file
 void write_safetensors(const std::filesystem::path& path,
                        const std::vector<std::pair<std::string, at::Tensor>>& tensors,
                        const std::map<std::string, std::string>& metadata = {});
+
+// Writes tensors too large to hold together, one at a time and atomically: `produce` is called
+// once per layout, in name order, and must return a tensor of exactly that layout (any device
+// and type; it is converted). Only the tensor being written is held.
+void write_safetensors_streamed(const std::filesystem::path& path, std::vector<TensorLayout> layouts,
+                                const std::function<at::Tensor(const TensorLayout&)>& produce,
+                                const std::map<std::string, std::string>& metadata = {});
 
 }  // namespace atelier

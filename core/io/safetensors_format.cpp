@@ -225,32 +225,28 @@ SafetensorsHeader parse_safetensors_header(std::span<const std::uint8_t> file, s
   return HeaderParser(file_label).parse(file);
 }
 
-std::vector<std::uint8_t> serialize_safetensors(const std::vector<TensorBytes>& tensors,
-                                                const std::map<std::string, std::string>& metadata) {
-  std::vector<const TensorBytes*> sorted;
-  for (const TensorBytes& tensor : tensors) sorted.push_back(&tensor);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const TensorBytes* a, const TensorBytes* b) { return a->name < b->name; });
+std::vector<std::uint8_t> serialize_safetensors_header(std::vector<TensorLayout> tensors,
+                                                       const std::map<std::string, std::string>& metadata) {
+  std::sort(tensors.begin(), tensors.end(),
+            [](const TensorLayout& a, const TensorLayout& b) { return a.name < b.name; });
 
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header[std::string(kMetadataKey)] = metadata;
   std::uint64_t offset = 0;
-  for (std::size_t i = 0; i < sorted.size(); ++i) {
-    const TensorBytes& tensor = *sorted[i];
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const TensorLayout& tensor = tensors[i];
     const std::string where = "cannot serialise " + describe(tensor.name) + ": ";
     if (tensor.name == kMetadataKey) throw InvalidArgument(where + "the name is reserved");
-    if (i > 0 && sorted[i - 1]->name == tensor.name) throw InvalidArgument(where + "the name is used twice");
+    if (i > 0 && tensors[i - 1].name == tensor.name) throw InvalidArgument(where + "the name is used twice");
     if (std::ranges::any_of(tensor.shape, [](std::int64_t dim) { return dim < 0; }))
       throw InvalidArgument(where + "negative dimension in shape " + shape_text(tensor.shape));
-    const std::optional<std::uint64_t> expected_length = byte_length(tensor.shape, tensor.dtype);
-    if (!expected_length || *expected_length != tensor.data.size())
-      throw InvalidArgument(where + std::to_string(tensor.data.size()) + " bytes do not match shape " +
-                            shape_text(tensor.shape) + " of " + std::string(dtype_name(tensor.dtype)));
+    const std::optional<std::uint64_t> length = byte_length(tensor.shape, tensor.dtype);
+    if (!length) throw InvalidArgument(where + "shape " + shape_text(tensor.shape) + " has too many elements");
     header[tensor.name] = {
         {"dtype", std::string(dtype_name(tensor.dtype))},
         {"shape", tensor.shape},
-        {"data_offsets", nlohmann::ordered_json::array({offset, offset + tensor.data.size()})}};
-    offset += tensor.data.size();
+        {"data_offsets", nlohmann::ordered_json::array({offset, offset + *length})}};
+    offset += *length;
   }
 
   std::string text;
@@ -262,10 +258,31 @@ std::vector<std::uint8_t> serialize_safetensors(const std::vector<TensorBytes>& 
   // Spaces up to a multiple of 8 keep the data section aligned for every dtype, as the reference writer does.
   text.resize((text.size() + 7) / 8 * 8, ' ');
 
-  std::vector<std::uint8_t> file;
-  file.reserve(8 + text.size() + offset);
-  for (int i = 0; i < 8; ++i) file.push_back(static_cast<std::uint8_t>(text.size() >> (8 * i)));
-  file.insert(file.end(), text.begin(), text.end());
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(8 + text.size());
+  for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<std::uint8_t>(text.size() >> (8 * i)));
+  bytes.insert(bytes.end(), text.begin(), text.end());
+  return bytes;
+}
+
+std::vector<std::uint8_t> serialize_safetensors(const std::vector<TensorBytes>& tensors,
+                                                const std::map<std::string, std::string>& metadata) {
+  std::vector<TensorLayout> layouts;
+  for (const TensorBytes& tensor : tensors) {
+    const std::optional<std::uint64_t> expected_length = byte_length(tensor.shape, tensor.dtype);
+    const bool negative = std::ranges::any_of(tensor.shape, [](std::int64_t dim) { return dim < 0; });
+    if (!negative && (!expected_length || *expected_length != tensor.data.size()))
+      throw InvalidArgument("cannot serialise " + describe(tensor.name) + ": " + std::to_string(tensor.data.size()) +
+                            " bytes do not match shape " + shape_text(tensor.shape) + " of " +
+                            std::string(dtype_name(tensor.dtype)));
+    layouts.push_back({tensor.name, tensor.dtype, tensor.shape});
+  }
+  std::vector<std::uint8_t> file = serialize_safetensors_header(layouts, metadata);
+
+  std::vector<const TensorBytes*> sorted;
+  for (const TensorBytes& tensor : tensors) sorted.push_back(&tensor);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const TensorBytes* a, const TensorBytes* b) { return a->name < b->name; });
   for (const TensorBytes* tensor : sorted) file.insert(file.end(), tensor->data.begin(), tensor->data.end());
   return file;
 }

@@ -46,6 +46,19 @@ struct TensorBytes {
   std::span<const std::uint8_t> data;
 };
 
+// What the header says of a tensor: enough to write the header before any data exists.
+struct TensorLayout {
+  std::string name;
+  DType dtype;
+  std::vector<std::int64_t> shape;
+};
+
+// The bytes before the data section (length, JSON header padded to 8 bytes) for `tensors`,
+// whose data must follow in name order. Throws InvalidArgument for reserved or repeated names
+// and impossible shapes.
+std::vector<std::uint8_t> serialize_safetensors_header(std::vector<TensorLayout> tensors,
+                                                       const std::map<std::string, std::string>& metadata = {});
+
 // The complete file content for `tensors` (header padded to 8 bytes, as the reference writer does).
 std::vector<std::uint8_t> serialize_safetensors(const std::vector<TensorBytes>& tensors,
                                                 const std::map<std::string, std::string>& metadata = {});

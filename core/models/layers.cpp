@@ -1,5 +1,7 @@
 #include "core/models/layers.h"
 
+#include <ATen/core/grad_mode.h>
+
 namespace atelier {
 
 GroupNormImpl::GroupNormImpl(int channels, double eps, int groups) : groups_(groups), eps_(eps) {
@@ -15,6 +17,12 @@ at::Tensor GroupNormImpl::forward(const at::Tensor& x, bool then_silu) {
 
 torch::nn::Conv2d conv2d(int in, int out, int kernel, int stride, int padding) {
   return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding));
+}
+
+void store_conv_weights_channels_last(torch::nn::Module& module) {
+  at::NoGradGuard no_grad;
+  for (auto& parameter : module.parameters())
+    if (parameter.dim() == 4) parameter.set_data(parameter.contiguous(at::MemoryFormat::ChannelsLast));
 }
 
 std::shared_ptr<torch::nn::Module> add_container(torch::nn::Module& parent, const std::string& name) {

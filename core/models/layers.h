@@ -25,6 +25,11 @@ TORCH_MODULE(GroupNorm);
 
 torch::nn::Conv2d conv2d(int in, int out, int kernel, int stride = 1, int padding = 0);
 
+// Stores every 4-D weight channels-last (NHWC): oneDNN's convolutions run on that layout
+// without reordering activations on every call, and the networks keep their activations in
+// the layout of their weights.
+void store_conv_weights_channels_last(torch::nn::Module& module);
+
 // An empty module registered under `name`, to give children checkpoint-style names
 // ("in_layers" holding "0" and "2").
 std::shared_ptr<torch::nn::Module> add_container(torch::nn::Module& parent, const std::string& name);

