@@ -1,0 +1,74 @@
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "app/cli_commands.h"
+#include "core/error.h"
+#include "core/pipeline/benchmark.h"
+
+namespace atelier::cli {
+namespace {
+
+void print_stage(const char* name, const StageTimes& stage, double peak_gflops) {
+  const double achieved = stage.gflops_per_second();
+  std::printf("%-12s %8.3f s  (spread %.3f s, n=%zu)  %7.1f GFLOP  %6.1f GFLOP/s  %5.1f %% of peak\n", name,
+              stage.median(), stage.spread(), stage.seconds.size(), stage.flops / 1e9, achieved,
+              100 * achieved / peak_gflops);
+}
+
+void print_table(const BenchmarkOptions& options, const BenchmarkResult& r) {
+  std::printf("%d×%d on %s, %d threads; matmul peak %.1f GFLOP/s\n", options.width, options.height,
+              r.target.c_str(), r.threads, r.matmul_peak_gflops);
+  std::printf("%-12s %8.3f s\n", "load", r.load_seconds);
+  print_stage("text encode", r.text_encode, r.matmul_peak_gflops);
+  print_stage("UNet step", r.unet_step, r.matmul_peak_gflops);
+  print_stage("VAE decode", r.vae_decode, r.matmul_peak_gflops);
+  std::printf("%-12s %8.0f MB\n", "peak RSS", r.peak_rss_mb);
+}
+
+void print_json(const BenchmarkOptions& options, const BenchmarkResult& r) {
+  const nlohmann::ordered_json medians = {
+      {"width", options.width},
+      {"height", options.height},
+      {"target", r.target},
+      {"threads", r.threads},
+      {"load_s", r.load_seconds},
+      {"text_encode_s", r.text_encode.median()},
+      {"unet_step_s", r.unet_step.median()},
+      {"vae_decode_s", r.vae_decode.median()},
+      {"peak_rss_mb", r.peak_rss_mb},
+      {"matmul_peak_gflops", r.matmul_peak_gflops},
+      {"unet_gflops_per_step", r.unet_step.flops / 1e9},
+      {"unet_percent_of_peak", 100 * r.unet_step.gflops_per_second() / r.matmul_peak_gflops},
+      {"vae_decode_percent_of_peak", 100 * r.vae_decode.gflops_per_second() / r.matmul_peak_gflops},
+  };
+  std::cout << medians.dump() << "\n";
+}
+
+}  // namespace
+
+// Times the stages of txt2img on a checkpoint: a table by default, one JSON object with --json.
+int run_bench(CommandLine& args) {
+  BenchmarkOptions options;
+  const auto model = args.value("model");
+  options.width = args.int_value_or("width", options.width);
+  options.height = args.int_value_or("height", options.height);
+  options.steps = args.int_value_or("steps", options.steps);
+  options.repeats = args.int_value_or("repeats", options.repeats);
+  options.threads = args.int_value_or("threads", options.threads);
+  options.device = parse_device_choice(args.value_or("device", "auto"));
+  const bool json = args.flag("json");
+  args.reject_unknown();
+  if (!model) throw InvalidArgument("--model PATH is required");
+  if (!args.positionals().empty()) throw InvalidArgument("unexpected argument '" + args.positionals()[0] + "'");
+  options.model = *model;
+
+  const auto result = run_benchmark(options, [](const std::string& stage) { std::cerr << stage << "...\n"; });
+  if (json)
+    print_json(options, result);
+  else
+    print_table(options, result);
+  return 0;
+}
+
+}  // namespace atelier::cli

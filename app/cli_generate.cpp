@@ -1,0 +1,123 @@
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "app/cli_commands.h"
+#include "core/error.h"
+#include "core/gallery/image_metadata.h"
+#include "core/gallery/image_output.h"
+#include "core/io/sha256.h"
+#include "core/pipeline/pipeline.h"
+
+namespace atelier::cli {
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_interrupt(int) { interrupted = true; }
+
+// The parameters of the image given by --from (that one image again: batch of one), or the
+// defaults; a re-run says on stderr what it could not take from the image.
+GenerationParams base_params(CommandLine& args) {
+  const auto from = args.value("from");
+  if (!from) return {};
+  const ImageMetadata metadata = read_image_metadata(*from);
+  if (metadata.source == "none") throw InvalidArgument(*from + " carries no generation parameters Atelier can read");
+  for (const auto& note : metadata.unmapped) std::cerr << "atelier-cli generate: not re-run: " << note << "\n";
+  GenerationParams p = metadata.params;
+  p.batch_count = 1;
+  p.batch_size = 1;
+  return p;
+}
+
+// Every option overrides what `p` holds.
+GenerationParams read_params(CommandLine& args, GenerationParams p) {
+  if (auto model = args.value("model")) p.model = *model;
+  if (p.model.empty()) throw InvalidArgument("--model is required");
+  p.prompt = args.value_or("prompt", p.prompt);
+  p.negative_prompt = args.value_or("negative", p.negative_prompt);
+  p.steps = args.int_value_or("steps", p.steps);
+  p.cfg_scale = args.double_value_or("cfg", p.cfg_scale);
+  p.sampler = args.value_or("sampler", p.sampler);
+  p.schedule = args.value_or("schedule", p.schedule);
+  p.seed = args.int64_value_or("seed", p.seed);
+  p.width = args.int_value_or("width", p.width);
+  p.height = args.int_value_or("height", p.height);
+  p.batch_count = args.int_value_or("batch-count", p.batch_count);
+  p.batch_size = args.int_value_or("batch-size", p.batch_size);
+  p.clip_skip = args.int_value_or("clip-skip", p.clip_skip);
+  if (auto rng = args.value("rng")) p.noise = parse_noise_kind(*rng);
+  if (args.flag("quantize")) p.quantize_timesteps = true;
+  if (args.flag("no-quantize")) p.quantize_timesteps = false;
+  if (auto init = args.value("init-image")) p.init_image = *init;
+  p.denoising_strength = args.double_value_or("strength", p.denoising_strength);
+  if (auto mode = args.value("resize-mode")) p.resize_mode = parse_resize_mode(*mode);
+  if (auto device = args.value("device")) p.device = parse_device_choice(*device);
+  p.threads = args.int_value_or("threads", p.threads);
+  if (auto tiling = args.value("vae-tiling")) {
+    if (*tiling == "on") p.vae_tiling = GenerationParams::VaeTiling::On;
+    else if (*tiling == "off") p.vae_tiling = GenerationParams::VaeTiling::Off;
+    else if (*tiling == "auto") p.vae_tiling = GenerationParams::VaeTiling::Auto;
+    else throw InvalidArgument("--vae-tiling must be auto, on or off");
+  }
+  return p;
+}
+
+// A re-run names its model by file name and hash only when the image came from elsewhere.
+void require_model_file(const GenerationParams& p) {
+  if (std::filesystem::is_regular_file(p.model)) return;
+  throw InvalidArgument("model '" + p.model.string() + "' not found" +
+                        (p.model_hash.empty() ? "" : " (hash " + p.model_hash + ")") + "; give --model PATH");
+}
+
+// "step 3/20 · 1.52 it/s · ETA 0:12" rewritten in place on a terminal.
+void show_progress(const GenerationProgress& p) {
+  const double rate = p.elapsed_seconds > 0 ? p.step / p.elapsed_seconds : 0;
+  const int eta = rate > 0 ? static_cast<int>((p.steps - p.step) / rate) : 0;
+  std::fprintf(stderr, "\rimage %d/%d  step %d/%d  %.2f it/s  ETA %d:%02d ", p.image_index + 1, p.image_count,
+               p.step, p.steps, rate, eta / 60, eta % 60);
+  if (p.step == p.steps) std::fputc('\n', stderr);
+}
+
+}  // namespace
+
+int run_generate(CommandLine& args) {
+  auto params = read_params(args, base_params(args));
+  const std::string recorded_hash = params.model_hash;
+  const auto output = args.value("output");
+  const auto output_dir = args.value("output-dir");
+  args.reject_unknown();
+  if (output.has_value() == output_dir.has_value()) throw InvalidArgument("give exactly one of --output FILE and --output-dir DIR");
+  if (!args.positionals().empty()) throw InvalidArgument("unexpected argument '" + args.positionals()[0] + "'");
+  validate(params);
+  if (params.init_image) load_image(*params.init_image);  // refuse a bad init image before loading the model
+
+  require_model_file(params);
+  Pipeline pipeline(params.model, params.device);
+  params.model_hash = autov2_hash(params.model);
+  // Only AutoV2 hashes compare; A1111's older 8-digit hash covers part of the file.
+  if (recorded_hash.size() == params.model_hash.size() && recorded_hash != params.model_hash) {
+    std::cerr << "atelier-cli generate: warning: the image was made with model hash " << recorded_hash << ", "
+              << params.model.string() << " has " << params.model_hash << "\n";
+  }
+  std::signal(SIGINT, on_interrupt);
+  ProgressCallback progress;
+  if (isatty(STDERR_FILENO)) progress = show_progress;
+  const auto started = std::chrono::steady_clock::now();
+  const auto images = pipeline.generate(params, progress, &interrupted);
+  const RunInfo run{pipeline.target().device.str(), std::string(c10::toString(pipeline.target().dtype)),
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
+
+  const auto paths = output ? numbered_outputs(*output, images.size()) : sequential_outputs(*output_dir, images);
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    save_generated_image(paths[i], images[i], run);
+    std::cout << paths[i].string() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace atelier::cli

@@ -1,0 +1,83 @@
+// atelier-cli: Atelier without a window.
+#include <c10/util/Exception.h>
+
+#include <functional>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "app/cli_commands.h"
+#include "core/error.h"
+#include "core/pipeline/device_policy.h"
+
+namespace {
+
+constexpr int kUsageError = 2;
+constexpr int kInterrupted = 130;  // 128 + SIGINT, as shells report it
+
+const char* const kUsage =
+    "usage: atelier-cli COMMAND [options]\n"
+    "commands:\n"
+    "  tokenize [--raw] [--model PATH] TEXT   print the CLIP token ids, one 77-id chunk per line\n"
+    "  inspect MODEL                          print what a checkpoint is and its sizes\n"
+    "  generate --model PATH --prompt TEXT (--output FILE | --output-dir DIR) [options]\n"
+    "  generate --from IMAGE.png [--model PATH] (--output FILE | --output-dir DIR) [options]\n"
+    "                                         re-run an image from its metadata; options override it\n"
+    "      --negative TEXT --steps N --cfg X --sampler NAME --schedule NAME --seed N\n"
+    "      --width W --height H --batch-count N --batch-size N --clip-skip N --rng cpu|nv\n"
+    "      --quantize | --no-quantize --init-image FILE --strength X\n"
+    "      --resize-mode 'just resize'|'crop and resize'|'resize and fill'\n"
+    "      --device auto|cpu|cuda|mps --threads N --vae-tiling auto|on|off\n"
+    "  make-test-model --family sd15 --out PATH [--dtype f16|f32] [--seed N]\n"
+    "                                         write a checkpoint of the real layout with random weights\n"
+    "  bench --model PATH [--width W --height H --steps N --repeats N --threads T --device D] [--json]\n"
+    "                                         time load, text encoding, UNet steps and VAE decode\n"
+    "  info IMAGE.png [--json]                print an image's generation parameters and which tool wrote them\n"
+    "  gallery scan|list [DIR] | gallery search TEXT [DIR] [--model M --sampler S --favourites --page N --limit N]\n"
+    "                                         index a folder of PNGs (default: the output folder) and query it\n";
+
+struct Command {
+  std::set<std::string> flags;
+  std::function<int(atelier::cli::CommandLine&)> run;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  atelier::relaunch_with_passive_openmp(argv);
+  using namespace atelier::cli;
+  const std::map<std::string, Command> commands{
+      {"tokenize", {{"raw"}, run_tokenize}},
+      {"inspect", {{}, run_inspect}},
+      {"generate", {{"quantize", "no-quantize"}, run_generate}},
+      {"make-test-model", {{}, run_make_test_model}},
+      {"bench", {{"json"}, run_bench}},
+      {"info", {{"json"}, run_info}},
+      {"gallery", {{"favourites"}, run_gallery}},
+  };
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    (argc < 2 ? std::cerr : std::cout) << kUsage;
+    return argc < 2 ? kUsageError : 0;
+  }
+  auto command = commands.find(argv[1]);
+  if (command == commands.end()) {
+    std::cerr << "atelier-cli: unknown command '" << argv[1] << "'\n" << kUsage;
+    return kUsageError;
+  }
+  try {
+    CommandLine args(std::vector<std::string>(argv + 2, argv + argc), command->second.flags);
+    return command->second.run(args);
+  } catch (const atelier::Cancelled&) {
+    std::cerr << "atelier-cli " << command->first << ": cancelled, nothing written\n";
+    return kInterrupted;
+  } catch (const atelier::Error& e) {
+    std::cerr << "atelier-cli " << command->first << ": " << e.what() << "\n";
+    return kUsageError;
+  } catch (const c10::Error& e) {
+    std::cerr << "atelier-cli " << command->first << ": " << e.what_without_backtrace() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "atelier-cli " << command->first << ": " << e.what() << "\n";
+    return 1;
+  }
+}

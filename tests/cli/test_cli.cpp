@@ -1,0 +1,149 @@
+// atelier-cli as a user runs it: exit codes, one-line messages, files written or not.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "core/io/png.h"
+#include "support/fixtures.h"
+
+using namespace atelier;
+using namespace atelier::test;
+
+namespace {
+
+struct Outcome {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+std::string read_all(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::filesystem::path scratch(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / "atelier-test-cli";
+  std::filesystem::create_directories(dir);
+  auto path = dir / name;
+  std::filesystem::remove_all(path);
+  return path;
+}
+
+// Starts atelier-cli with `args`, stdout/stderr to files; returns the child's pid.
+pid_t start_cli(const std::vector<std::string>& args, const std::filesystem::path& out, const std::filesystem::path& err) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    freopen(out.c_str(), "w", stdout);
+    freopen(err.c_str(), "w", stderr);
+    std::vector<char*> argv{const_cast<char*>(ATELIER_CLI_PATH)};
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    execv(ATELIER_CLI_PATH, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+Outcome finish(pid_t pid, const std::filesystem::path& out, const std::filesystem::path& err) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), read_all(out), read_all(err)};
+}
+
+Outcome run_cli(const std::vector<std::string>& args) {
+  auto out = scratch("stdout.txt"), err = scratch("stderr.txt");
+  return finish(start_cli(args, out, err), out, err);
+}
+
+std::vector<std::string> generate_args(const std::filesystem::path& output) {
+  return {"generate", "--model", tiny_model_path().string(), "--prompt", "a lighthouse", "--steps", "3",
+          "--width", "64", "--height", "64", "--seed", "42", "--device", "cpu", "--output", output.string()};
+}
+
+bool one_line(const std::string& text) { return !text.empty() && text.find('\n') == text.size() - 1; }
+
+}  // namespace
+
+TEST_CASE("tokenize prints one 77-id chunk per line", "[cli]") {
+  auto result = run_cli({"tokenize", "a photograph of an astronaut riding a horse"});
+  REQUIRE(result.exit_code == 0);
+  std::vector<int> expected = reference_json()["tokenizer"]["cases"][1]["ids77"];
+  std::string line;
+  for (int id : expected) line += (line.empty() ? "" : " ") + std::to_string(id);
+  CHECK(result.out == line + "\n");
+}
+
+TEST_CASE("inspect describes the tiny model", "[cli]") {
+  auto result = run_cli({"inspect", tiny_model_path().string()});
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::Contains("family: SD1.x (epsilon)") && Catch::Contains("tensors: 432") &&
+                             Catch::Contains("size: 18516324 bytes") && Catch::Contains("status: supported"));
+}
+
+TEST_CASE("generate writes a PNG with A1111 parameters", "[cli]") {
+  auto output = scratch("out.png");
+  auto result = run_cli(generate_args(output));
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(std::filesystem::exists(output));
+  auto texts = read_png_texts(output);
+  REQUIRE(texts.size() >= 1);
+  CHECK(texts[0].keyword == "parameters");
+  CHECK_THAT(texts[0].text, Catch::StartsWith("a lighthouse\nSteps: 3, Sampler: Euler a, Schedule type:") &&
+                                Catch::Contains("Seed: 42, Size: 64x64, Model hash: ecc8770c46, Model: model"));
+}
+
+TEST_CASE("bad input gives one line, exit code 2 and no file", "[cli]") {
+  auto output = scratch("bad.png");
+  auto truncated = scratch("truncated.png");
+  {
+    auto bytes = read_all(data_path("sd1-tiny/README.md"));
+    std::ofstream(truncated) << "\x89PNG\r\n\x1a\n" << bytes.substr(0, 40);
+  }
+  struct Case {
+    std::string what;
+    std::vector<std::string> extra;
+    std::string message;
+  };
+  std::vector<Case> cases{
+      {"missing model", {"--model", "/nonexistent/model.safetensors"}, "/nonexistent/model.safetensors"},
+      {"unsupported model", {"--model", data_path("sd1-tiny/reference.safetensors").string()}, "not a Stable Diffusion"},
+      {"size not a multiple of 8", {"--width", "100"}, "multiple of 8"},
+      {"unknown sampler", {"--sampler", "Eulerish"}, "Eulerish"},
+      {"corrupt init image", {"--init-image", truncated.string()}, truncated.string()},
+      {"init image that is not an image", {"--init-image", data_path("sd1-tiny/README.md").string()}, "README.md"},
+      {"unknown option", {"--colour", "red"}, "--colour"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    auto args = generate_args(output);
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    auto result = run_cli(args);
+    CHECK(result.exit_code == 2);
+    CHECK(one_line(result.err));
+    CHECK_THAT(result.err, Catch::Contains(c.message));
+    CHECK_FALSE(std::filesystem::exists(output));
+  }
+}
+
+TEST_CASE("SIGINT mid-run cancels and leaves no file", "[cli]") {
+  auto output = scratch("interrupted.png");
+  auto args = generate_args(output);
+  args[6] = "1000";  // --steps: long enough to be interrupted
+  auto out = scratch("stdout.txt"), err = scratch("stderr.txt");
+  pid_t pid = start_cli(args, out, err);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  kill(pid, SIGINT);
+  auto result = finish(pid, out, err);
+  CHECK(result.exit_code == 130);
+  CHECK_THAT(result.err, Catch::Contains("cancelled"));
+  CHECK_FALSE(std::filesystem::exists(output));
+  for (const auto& entry : std::filesystem::directory_iterator(output.parent_path()))
+    CHECK_FALSE(entry.path().filename().string().starts_with(".interrupted"));
+}
