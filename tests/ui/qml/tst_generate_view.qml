@@ -1,0 +1,66 @@
+import QtQuick
+import QtTest
+import Atelier
+
+// The generate form: recall of parameters (as the gallery sends them) and the shortcuts.
+TestCase {
+    id: test
+    name: "GenerateView"
+    when: windowShown
+    width: 1200
+    height: 800
+
+    StudioController { id: studio }
+
+    Component {
+        id: viewComponent
+        GenerateView { controller: studio; width: 1200; height: 800 }
+    }
+
+    function test_recall_round_trip() {
+        const view = createTemporaryObject(viewComponent, test)
+        const recalled = {
+            prompt: "a (red:1.2) fox", negativePrompt: "blurry", sampler: "DPM++ 2M", schedule: "Karras",
+            steps: 31, cfgScale: 5.5, seed: 1234567890123, width: 768, height: 512, batchCount: 3, batchSize: 2,
+            clipSkip: 2, noise: "NV", denoisingStrength: 0.4, resizeMode: "Crop and resize"
+        }
+        view.applyParameters(recalled)
+        const form = view.currentParameters()
+        for (const key in recalled) compare(form[key], recalled[key], key)
+    }
+
+    function test_recall_keeps_fields_it_lacks() {
+        const view = createTemporaryObject(viewComponent, test)
+        view.applyParameters({ steps: 12 })
+        view.applyParameters({ prompt: "only a prompt" })
+        compare(view.currentParameters().steps, 12)
+        compare(view.currentParameters().prompt, "only a prompt")
+    }
+
+    function test_unknown_sampler_is_ignored() {
+        const view = createTemporaryObject(viewComponent, test)
+        const before = view.currentParameters().sampler
+        view.applyParameters({ sampler: "No Such Sampler" })
+        compare(view.currentParameters().sampler, before)
+    }
+
+    function test_ctrl_up_and_down_keys_in_prompt_editor() {
+        const view = createTemporaryObject(viewComponent, test)
+        view.applyParameters({ prompt: "a cat" })
+        const area = findChild(findChild(view, "prompt"), "textArea")
+        area.forceActiveFocus()
+        area.select(2, 5)
+        keyClick(Qt.Key_Up, Qt.ControlModifier)
+        compare(view.currentParameters().prompt, "a (cat:1.1)")
+        compare(area.selectedText, "cat")
+        keyClick(Qt.Key_Down, Qt.ControlModifier)
+        compare(view.currentParameters().prompt, "a cat")
+    }
+
+    function test_token_counter_label_follows_text() {
+        const view = createTemporaryObject(viewComponent, test)
+        view.applyParameters({ prompt: "a photo of a cat" })
+        const label = findChild(view, "tokenCounter")
+        compare(label.text, "5/75")
+    }
+}

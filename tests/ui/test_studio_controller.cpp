@@ -1,0 +1,207 @@
+// StudioController driven through real generations with the tiny SD1 model (64x64): the
+// queue, the order of progress signals, previews, results in the gallery, cancellation,
+// errors, and how long the UI thread can stall meanwhile.
+#include <QElapsedTimer>
+#include <QGuiApplication>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include "ui/studio_controller.h"
+
+using atelier::ui::StudioController;
+
+namespace {
+
+QVariantMap tiny_job(int steps, qint64 seed = 42) {
+  return {{QStringLiteral("prompt"), QStringLiteral("a tiny red fox")},
+          {QStringLiteral("model"), QStringLiteral(ATELIER_TINY_MODEL)},
+          {QStringLiteral("sampler"), QStringLiteral("Euler")},
+          {QStringLiteral("steps"), steps},
+          {QStringLiteral("width"), 64},
+          {QStringLiteral("height"), 64},
+          {QStringLiteral("seed"), seed}};
+}
+
+// Every signal of interest, in arrival order, as "started", "progress 2/3", "preview", ...
+class EventLog : public QObject {
+ public:
+  explicit EventLog(StudioController& controller) {
+    auto* queue = controller.queue();
+    connect(queue, &atelier::ui::JobQueue::jobStarted, this, [this] { events << QStringLiteral("started"); });
+    connect(queue, &atelier::ui::JobQueue::progressed, this, [this](int, int step, int steps) {
+      events << QStringLiteral("progress %1/%2").arg(step).arg(steps);
+    });
+    connect(&controller, &StudioController::previewChanged, this, [this] { events << QStringLiteral("preview"); });
+    connect(&controller, &StudioController::jobFinished, this, [this] { events << QStringLiteral("finished"); });
+    connect(queue, &atelier::ui::JobQueue::jobCancelled, this, [this] { events << QStringLiteral("cancelled"); });
+    connect(&controller, &StudioController::errorOccurred, this, [this](const QString& m) { events << "error: " + m; });
+  }
+  QStringList events;
+};
+
+}  // namespace
+
+class StudioControllerTest : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void init() {
+    output_ = std::make_unique<QTemporaryDir>();
+    QVERIFY(output_->isValid());
+    controller_ = std::make_unique<StudioController>();
+    controller_->settings()->setOutputFolder(output_->path());
+    controller_->settings()->setThreads(1);  // leave a core to the UI thread on small CI machines
+    controller_->addModelFile(QStringLiteral(ATELIER_TINY_MODEL));
+  }
+  void cleanup() {
+    controller_.reset();
+    output_.reset();
+  }
+
+  void modelCatalogListsTheTinyModel() {
+    const int row = controller_->models()->indexOfPath(QStringLiteral(ATELIER_TINY_MODEL));
+    QVERIFY(row >= 0);
+    const auto entry = controller_->models()->get(row);
+    QVERIFY2(entry.value(QStringLiteral("supported")).toBool(), qPrintable(entry.value(QStringLiteral("reason")).toString()));
+    QVERIFY(entry.value(QStringLiteral("description")).toString().startsWith(QStringLiteral("SD1")));
+  }
+
+  void wholeGeneration() {
+    EventLog log(*controller_);
+    QSignalSpy finished(controller_.get(), &StudioController::jobFinished);
+    const int gallery_before = controller_->gallery()->rowCount();
+
+    const int id = controller_->generate(tiny_job(3));
+    QVERIFY(id > 0);
+    QCOMPARE(controller_->queue()->rowCount(), 1);  // queued at once, running on the worker
+    QVERIFY(controller_->queue()->busy());
+    QVERIFY(finished.wait(300'000));
+
+    // Progress in order, a preview with each step, then the result.
+    QStringList expected{QStringLiteral("started")};
+    for (int step = 1; step <= 3; ++step) expected << QStringLiteral("progress %1/3").arg(step) << QStringLiteral("preview");
+    expected << QStringLiteral("finished");
+    QCOMPARE(log.events, expected);
+
+    const auto paths = finished.front().at(1).toStringList();
+    QCOMPARE(paths.size(), 1);
+    QVERIFY(QFile::exists(paths.front()));
+    QCOMPARE(controller_->lastSeed(), 42);
+    QVERIFY(!controller_->resultUrl().isEmpty());
+    QCOMPARE(controller_->step(), 3);
+    QCOMPARE(controller_->steps(), 3);
+    QCOMPARE(controller_->queue()->rowCount(), 0);
+
+    // The new image leads the gallery once the index has scanned it, with the parameters it
+    // was made with.
+    QTRY_COMPARE(controller_->gallery()->rowCount(), gallery_before + 1);
+    const auto recalled = controller_->recallParameters(0);
+    QCOMPARE(recalled.value(QStringLiteral("prompt")).toString(), QStringLiteral("a tiny red fox"));
+    QCOMPARE(recalled.value(QStringLiteral("seed")).toLongLong(), 42);
+    QCOMPARE(recalled.value(QStringLiteral("steps")).toInt(), 3);
+    QCOMPARE(recalled.value(QStringLiteral("width")).toInt(), 64);
+    QCOMPARE(recalled.value(QStringLiteral("model")).toString(), QStringLiteral(ATELIER_TINY_MODEL));
+  }
+
+  void cancelMidRun() {
+    EventLog log(*controller_);
+    QSignalSpy cancelled(controller_->queue(), &atelier::ui::JobQueue::jobCancelled);
+    connect(controller_->queue(), &atelier::ui::JobQueue::progressed, controller_.get(),
+            [this](int, int step) { if (step == 2) controller_->cancel(); });
+    controller_->generate(tiny_job(200));
+    QVERIFY(cancelled.wait(300'000));
+
+    QVERIFY(log.events.contains(QStringLiteral("progress 2/200")));
+    QVERIFY(!log.events.contains(QStringLiteral("progress 200/200")));
+    QVERIFY(!log.events.contains(QStringLiteral("finished")));
+    QCOMPARE(QDir(output_->path()).entryList({QStringLiteral("*.png")}).size(), 0);
+    QCOMPARE(controller_->queue()->rowCount(), 0);
+    QVERIFY(!controller_->queue()->busy());
+  }
+
+  void errorsAreReportedAndTheQueueGoesOn() {
+    QSignalSpy errors(controller_.get(), &StudioController::errorOccurred);
+    QSignalSpy finished(controller_.get(), &StudioController::jobFinished);
+    auto missing = tiny_job(2);
+    missing[QStringLiteral("model")] = output_->filePath(QStringLiteral("missing.safetensors"));
+    QVERIFY(controller_->generate(missing) > 0);
+    QVERIFY(controller_->generate(tiny_job(2)) > 0);  // queued behind the failing one
+    QVERIFY(finished.wait(300'000));
+    QCOMPARE(errors.size(), 1);
+    QVERIFY2(errors.front().front().toString().contains(QStringLiteral("missing.safetensors")),
+             qPrintable(errors.front().front().toString()));
+
+    auto bad_size = tiny_job(2);
+    bad_size[QStringLiteral("width")] = 63;
+    QCOMPARE(controller_->generate(bad_size), -1);  // refused before queueing
+    QCOMPARE(errors.size(), 2);
+  }
+
+  void pendingJobsCanBeReorderedAndRemoved() {
+    QSignalSpy finished(controller_.get(), &StudioController::jobFinished);
+    auto* queue = controller_->queue();
+    const int running = controller_->generate(tiny_job(3, 1));
+    const int second = controller_->generate(tiny_job(2, 2));
+    const int third = controller_->generate(tiny_job(2, 3));
+    const int fourth = controller_->generate(tiny_job(2, 4));
+    auto id_at = [&](int row) { return queue->data(queue->index(row), atelier::ui::JobQueue::JobIdRole).toInt(); };
+    QCOMPARE(id_at(0), running);
+
+    queue->move(3, 1);  // fourth first among the pending
+    queue->move(0, 2);  // the running job cannot move
+    QCOMPARE(id_at(0), running);
+    QCOMPARE(id_at(1), fourth);
+    QCOMPARE(id_at(2), second);
+    queue->remove(second);
+    queue->remove(running);  // only pending jobs can be removed
+    QCOMPARE(queue->rowCount(), 3);
+    QCOMPARE(id_at(2), third);
+
+    while (finished.size() < 3) QVERIFY(finished.wait(300'000));
+    QCOMPARE(finished.at(0).at(0).toInt(), running);
+    QCOMPARE(finished.at(1).at(0).toInt(), fourth);
+    QCOMPARE(finished.at(2).at(0).toInt(), third);
+  }
+
+  // A 5 ms timer on the UI thread during a generation: the longest gap between its ticks,
+  // minus its interval, is the longest the window could not respond.
+  void uiThreadNeverStalls() {
+    QSignalSpy finished(controller_.get(), &StudioController::jobFinished);
+    QElapsedTimer clock;
+    qint64 last = 0;
+    qint64 longest = 0;
+    int ticks = 0;
+    QTimer timer;
+    timer.setTimerType(Qt::PreciseTimer);
+    timer.setInterval(5);
+    connect(&timer, &QTimer::timeout, this, [&] {
+      const auto now = clock.elapsed();
+      longest = std::max(longest, now - last);
+      last = now;
+      ++ticks;
+    });
+    clock.start();
+    timer.start();
+    controller_->generate(tiny_job(30));
+    QVERIFY(finished.wait(300'000));
+    timer.stop();
+    const auto stall = longest - timer.interval();
+    qInfo("UI thread: %d ticks over %lld ms of generation; longest stall %lld ms", ticks, clock.elapsed(), stall);
+    QVERIFY(ticks > 10);
+    QVERIFY2(stall < 50, qPrintable(QStringLiteral("longest stall %1 ms").arg(stall)));
+  }
+
+ private:
+  std::unique_ptr<QTemporaryDir> output_;  // a fresh output folder per test
+  std::unique_ptr<StudioController> controller_;
+};
+
+int main(int argc, char* argv[]) {
+  QGuiApplication app(argc, argv);
+  StudioControllerTest test;
+  return QTest::qExec(&test, argc, argv);
+}
+
+#include "test_studio_controller.moc"

@@ -1,0 +1,72 @@
+#include "ui/generation_worker.h"
+
+#include "core/error.h"
+#include "core/gallery/image_output.h"
+#include "core/io/sha256.h"
+#include "core/pipeline/pipeline.h"
+#include "ui/params_map.h"
+
+namespace atelier::ui {
+namespace {
+
+QImage to_qimage(const Image8& image) {
+  QImage out(image.width, image.height, QImage::Format_RGB888);
+  for (int y = 0; y < image.height; ++y)
+    std::copy_n(image.rgb.data() + static_cast<std::size_t>(y) * image.width * 3, image.width * 3, out.scanLine(y));
+  return out;
+}
+
+}  // namespace
+
+GenerationWorker::GenerationWorker(QObject* parent) : QObject(parent) {}
+
+GenerationWorker::~GenerationWorker() = default;
+
+void GenerationWorker::load_model(int job_id, const QString& model, const QString& device) {
+  if (pipeline_ && model == loaded_model_ && device == loaded_device_) return;
+  pipeline_.reset();  // free the old weights before loading the new ones
+  Q_EMIT status(job_id, tr("Loading %1…").arg(model));
+  pipeline_ = std::make_unique<Pipeline>(model.toStdString(), parse_device_choice(device.toStdString()));
+  if (model != loaded_model_) model_hash_ = QString::fromStdString(autov2_hash(model.toStdString()));
+  loaded_model_ = model;
+  loaded_device_ = device;
+}
+
+void GenerationWorker::run(const GenerationJob& job) {
+  Q_EMIT started(job.id);
+  try {
+    if (job.cancel->load()) throw Cancelled();
+    auto params = to_generation_params(job.params);
+    validate(params);
+    if (params.init_image) load_image(*params.init_image);  // a bad init image fails before the model loads
+    load_model(job.id, QString::fromStdString(params.model.string()), QString::fromStdString(std::string(to_string(params.device))));
+    params.model_hash = model_hash_.toStdString();
+
+    const auto progress = [&](const GenerationProgress& p) {
+      Q_EMIT progressed(job.id, p.step, p.steps, p.image_index / params.batch_size, params.batch_count, p.elapsed_seconds);
+      if (job.live_preview) Q_EMIT previewReady(job.id, to_qimage(p.preview));
+    };
+    const auto images = pipeline_->generate(params, progress, job.cancel.get());
+
+    Q_EMIT status(job.id, tr("Saving…"));
+    const auto paths = sequential_outputs(job.output_folder.toStdString(), images);
+    QStringList saved;
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      save_generated_image(paths[i], images[i]);
+      saved << QString::fromStdString(paths[i].string());
+    }
+    Q_EMIT finished(job.id, saved, to_qimage(images.front().image), images.front().params.seed);
+  } catch (const Cancelled&) {
+    Q_EMIT cancelled(job.id);
+  } catch (const c10::Error& error) {
+    if (!pipeline_) loaded_model_.clear();
+    Q_EMIT failed(job.id, QString::fromUtf8(error.what_without_backtrace()));
+  } catch (const std::exception& error) {
+    // c10::Error (including out of memory) and filesystem errors land here too; the worker
+    // stays alive for the next job. A failed load leaves no half-loaded model behind.
+    if (!pipeline_) loaded_model_.clear();
+    Q_EMIT failed(job.id, QString::fromUtf8(error.what()));
+  }
+}
+
+}  // namespace atelier::ui

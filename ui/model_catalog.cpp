@@ -1,0 +1,103 @@
+#include "ui/model_catalog.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+#include <algorithm>
+
+#include "core/models/checkpoint.h"
+
+namespace atelier::ui {
+
+const QStringList ModelCatalog::kExtensions{QStringLiteral("*.safetensors"), QStringLiteral("*.ckpt"),
+                                            QStringLiteral("*.pt")};
+
+ModelEntry inspect_model(const QString& path) {
+  const QFileInfo file(path);
+  ModelEntry entry{file.completeBaseName(), file.absoluteFilePath(), {}, {}};
+  if (file.suffix() != QLatin1String("safetensors")) {
+    entry.unsupported_reason = QObject::tr("pickle checkpoints can run code when loaded; convert it to .safetensors");
+    return entry;
+  }
+  try {
+    const auto info = inspect_checkpoint(SafetensorsFile(file.absoluteFilePath().toStdString()));
+    entry.description = QString::fromStdString(info.description());
+    entry.unsupported_reason = QString::fromStdString(info.unsupported_reason);
+  } catch (const std::exception& error) {
+    entry.unsupported_reason = QString::fromStdString(error.what());
+  }
+  return entry;
+}
+
+int ModelCatalog::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : static_cast<int>(entries_.size());
+}
+
+QVariant ModelCatalog::data(const QModelIndex& index, int role) const {
+  if (!index.isValid() || index.row() >= rowCount()) return {};
+  const auto& entry = entries_[static_cast<std::size_t>(index.row())];
+  switch (role) {
+    case Qt::DisplayRole:
+    case NameRole: return entry.name;
+    case PathRole: return entry.path;
+    case DescriptionRole: return entry.description;
+    case SupportedRole: return entry.unsupported_reason.isEmpty();
+    case ReasonRole: return entry.unsupported_reason;
+    default: return {};
+  }
+}
+
+QHash<int, QByteArray> ModelCatalog::roleNames() const {
+  return {{NameRole, "name"},
+          {PathRole, "path"},
+          {DescriptionRole, "description"},
+          {SupportedRole, "supported"},
+          {ReasonRole, "reason"}};
+}
+
+int ModelCatalog::supportedCount() const {
+  return static_cast<int>(std::count_if(entries_.begin(), entries_.end(),
+                                        [](const ModelEntry& e) { return e.unsupported_reason.isEmpty(); }));
+}
+
+void ModelCatalog::scan(const QStringList& folders, const QStringList& extra_files) {
+  QStringList paths;
+  for (const auto& folder : folders)
+    for (const auto& file : QDir(folder).entryInfoList(kExtensions, QDir::Files, QDir::Name))
+      paths << file.absoluteFilePath();
+  for (const auto& file : extra_files) paths << QFileInfo(file).absoluteFilePath();
+  paths.removeDuplicates();
+
+  std::vector<ModelEntry> entries;
+  for (const auto& path : paths) entries.push_back(inspect_model(path));
+  std::stable_sort(entries.begin(), entries.end(), [](const ModelEntry& a, const ModelEntry& b) {
+    return a.name.compare(b.name, Qt::CaseInsensitive) < 0;
+  });
+  beginResetModel();
+  entries_ = std::move(entries);
+  endResetModel();
+  Q_EMIT countChanged();
+}
+
+int ModelCatalog::indexOfPath(const QString& path) const {
+  const auto absolute = QFileInfo(path).absoluteFilePath();
+  for (std::size_t i = 0; i < entries_.size(); ++i)
+    if (entries_[i].path == absolute) return static_cast<int>(i);
+  return -1;
+}
+
+int ModelCatalog::indexOfName(const QString& name) const {
+  for (std::size_t i = 0; i < entries_.size(); ++i)
+    if (entries_[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+QVariantMap ModelCatalog::get(int row) const {
+  if (row < 0 || row >= rowCount()) return {};
+  QVariantMap map;
+  const auto roles = roleNames();
+  for (auto it = roles.begin(); it != roles.end(); ++it) map[QString::fromLatin1(it.value())] = data(index(row), it.key());
+  return map;
+}
+
+}  // namespace atelier::ui

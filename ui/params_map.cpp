@@ -1,0 +1,114 @@
+#include "ui/params_map.h"
+
+#include <QRegularExpression>
+
+#include "core/error.h"
+
+namespace atelier::ui {
+namespace {
+
+QString qstring(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
+
+std::string_view vae_tiling_name(GenerationParams::VaeTiling tiling) {
+  switch (tiling) {
+    case GenerationParams::VaeTiling::On: return "on";
+    case GenerationParams::VaeTiling::Off: return "off";
+    default: return "auto";
+  }
+}
+
+GenerationParams::VaeTiling parse_vae_tiling(const QString& name) {
+  if (name == QLatin1String("on")) return GenerationParams::VaeTiling::On;
+  if (name == QLatin1String("off")) return GenerationParams::VaeTiling::Off;
+  if (name == QLatin1String("auto")) return GenerationParams::VaeTiling::Auto;
+  throw InvalidArgument("VAE tiling must be auto, on or off, not '" + name.toStdString() + "'");
+}
+
+}  // namespace
+
+QVariantMap to_variant_map(const GenerationParams& p) {
+  return {
+      {QStringLiteral("prompt"), QString::fromStdString(p.prompt)},
+      {QStringLiteral("negativePrompt"), QString::fromStdString(p.negative_prompt)},
+      {QStringLiteral("model"), QString::fromStdString(p.model.string())},
+      {QStringLiteral("steps"), p.steps},
+      {QStringLiteral("cfgScale"), p.cfg_scale},
+      {QStringLiteral("sampler"), QString::fromStdString(p.sampler)},
+      {QStringLiteral("schedule"), QString::fromStdString(p.schedule)},
+      {QStringLiteral("seed"), static_cast<qint64>(p.seed)},
+      {QStringLiteral("width"), p.width},
+      {QStringLiteral("height"), p.height},
+      {QStringLiteral("batchCount"), p.batch_count},
+      {QStringLiteral("batchSize"), p.batch_size},
+      {QStringLiteral("clipSkip"), p.clip_skip},
+      {QStringLiteral("noise"), qstring(to_string(p.noise)).toUpper()},
+      {QStringLiteral("initImage"), p.init_image ? QString::fromStdString(p.init_image->string()) : QString()},
+      {QStringLiteral("denoisingStrength"), p.denoising_strength},
+      {QStringLiteral("resizeMode"), qstring(to_string(p.resize_mode))},
+      {QStringLiteral("device"), qstring(to_string(p.device))},
+      {QStringLiteral("threads"), p.threads},
+      {QStringLiteral("vaeTiling"), qstring(vae_tiling_name(p.vae_tiling))},
+  };
+}
+
+GenerationParams to_generation_params(const QVariantMap& map) {
+  GenerationParams p;
+  auto text = [&](const char* key, std::string& field) {
+    if (map.contains(QLatin1String(key))) field = map.value(QLatin1String(key)).toString().toStdString();
+  };
+  auto number = [&](const char* key, auto& field) {
+    if (map.contains(QLatin1String(key))) field = map.value(QLatin1String(key)).value<std::decay_t<decltype(field)>>();
+  };
+  text("prompt", p.prompt);
+  text("negativePrompt", p.negative_prompt);
+  text("sampler", p.sampler);
+  text("schedule", p.schedule);
+  number("steps", p.steps);
+  number("cfgScale", p.cfg_scale);
+  number("seed", p.seed);
+  number("width", p.width);
+  number("height", p.height);
+  number("batchCount", p.batch_count);
+  number("batchSize", p.batch_size);
+  number("clipSkip", p.clip_skip);
+  number("denoisingStrength", p.denoising_strength);
+  number("threads", p.threads);
+  const auto string_of = [&](const char* key) { return map.value(QLatin1String(key)).toString(); };
+  if (!string_of("model").isEmpty()) p.model = string_of("model").toStdString();
+  if (!string_of("initImage").isEmpty()) p.init_image = string_of("initImage").toStdString();
+  if (!string_of("noise").isEmpty()) p.noise = parse_noise_kind(string_of("noise").toStdString());
+  if (!string_of("resizeMode").isEmpty()) p.resize_mode = parse_resize_mode(string_of("resizeMode").toStdString());
+  if (!string_of("device").isEmpty()) p.device = parse_device_choice(string_of("device").toStdString());
+  if (!string_of("vaeTiling").isEmpty()) p.vae_tiling = parse_vae_tiling(string_of("vaeTiling"));
+  return p;
+}
+
+QVariantMap from_a1111(const A1111Parameters& parameters) {
+  QVariantMap map{{QStringLiteral("prompt"), QString::fromStdString(parameters.prompt)},
+                  {QStringLiteral("negativePrompt"), QString::fromStdString(parameters.negative_prompt)}};
+  static const QRegularExpression size_pattern(QStringLiteral("^(\\d+)x(\\d+)$"));
+  for (const auto& [key, raw] : parameters.fields) {
+    const auto value = QString::fromStdString(raw);
+    if (key == "Steps") map[QStringLiteral("steps")] = value.toInt();
+    else if (key == "Sampler") map[QStringLiteral("sampler")] = value;
+    else if (key == "Schedule type") map[QStringLiteral("schedule")] = value;
+    else if (key == "CFG scale") map[QStringLiteral("cfgScale")] = value.toDouble();
+    else if (key == "Seed") map[QStringLiteral("seed")] = value.toLongLong();
+    else if (key == "Clip skip") map[QStringLiteral("clipSkip")] = value.toInt();
+    else if (key == "RNG") map[QStringLiteral("noise")] = value.toUpper();
+    else if (key == "Denoising strength") map[QStringLiteral("denoisingStrength")] = value.toDouble();
+    else if (key == "Resize mode") map[QStringLiteral("resizeMode")] = value;
+    else if (key == "Model") map[QStringLiteral("modelName")] = value;
+    else if (key == "Model hash") map[QStringLiteral("modelHash")] = value;
+    else if (key == "Size") {
+      const auto match = size_pattern.match(value);
+      if (match.hasMatch()) {
+        map[QStringLiteral("width")] = match.captured(1).toInt();
+        map[QStringLiteral("height")] = match.captured(2).toInt();
+      }
+    }
+  }
+  return map;
+}
+
+}  // namespace atelier::ui

@@ -1,0 +1,27 @@
+#include "ui/prompt_tools.h"
+
+#include "core/error.h"
+#include "core/text/prompt_chunks.h"
+#include "ui/prompt_emphasis.h"
+
+namespace atelier::ui {
+
+QString PromptTools::tokenCounter(const QString& prompt) const {
+  try {
+    const auto tokens = tokenize_prompt(ClipTokenizer::bundled(), prompt.toStdString());
+    const auto capacity = static_cast<int>(tokens.chunks.size()) * ClipTokenizer::kChunkLength;
+    return QStringLiteral("%1/%2").arg(tokens.token_count).arg(capacity);
+  } catch (const Error& error) {
+    return QStringLiteral("?/75 — %1").arg(QString::fromStdString(error.what()));
+  }
+}
+
+QVariantMap PromptTools::adjustEmphasis(const QString& text, int selectionStart, int selectionEnd,
+                                        bool increase) const {
+  const auto edit = adjust_emphasis(text, selectionStart, selectionEnd, increase);
+  return {{QStringLiteral("text"), edit.text},
+          {QStringLiteral("selectionStart"), edit.selection_start},
+          {QStringLiteral("selectionEnd"), edit.selection_end}};
+}
+
+}  // namespace atelier::ui

@@ -1,0 +1,145 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Atelier
+
+// Thumbnails of the output folder's index (newest first, searchable, filtered) and a viewer
+// with the image's parameters and what to do with them.
+SplitView {
+    id: gallery
+    required property StudioController controller
+    readonly property GalleryModel images: controller.gallery
+    property var selected: ({})  // the chosen row's roles (model.entry), kept while rows move
+    signal recall(var params)
+    signal rerun(var params)
+    signal sendToImg2img(string path)
+
+    function trashSelected() {
+        if (selected.imageId === undefined) return
+        images.moveToTrash(selected.imageId)
+        selected = {}
+    }
+
+    ColumnLayout {
+        SplitView.fillWidth: true
+        spacing: 6
+        RowLayout {
+            Layout.fillWidth: true
+            Layout.margins: 8
+            TextField {
+                placeholderText: qsTr("Search prompts")
+                Layout.fillWidth: true
+                onTextChanged: gallery.images.search = text
+            }
+            ComboBox {
+                editable: true
+                // The listed models; another one can be typed (Enter applies it).
+                model: [qsTr("Any model")].concat(Array.from({ length: gallery.controller.models.count },
+                                                             (_, i) => gallery.controller.models.get(i).name))
+                onActivated: gallery.images.modelFilter = currentIndex === 0 ? "" : currentText
+                onAccepted: gallery.images.modelFilter = editText === model[0] ? "" : editText
+            }
+            ComboBox {
+                model: [qsTr("Any sampler")].concat(gallery.controller.samplers)
+                onActivated: gallery.images.samplerFilter = currentIndex === 0 ? "" : currentText
+            }
+            ComboBox {
+                readonly property var days: [0, 1, 7, 30]
+                model: [qsTr("Any time"), qsTr("Today"), qsTr("Last 7 days"), qsTr("Last 30 days")]
+                onActivated: gallery.images.withinDays = days[currentIndex]
+            }
+            CheckBox {
+                text: qsTr("Favourites")
+                onToggled: gallery.images.favouritesOnly = checked
+            }
+            BusyIndicator { running: gallery.images.scanning; visible: running; Layout.preferredHeight: 32 }
+            Label { text: qsTr("%1 images, newest first").arg(gallery.images.count); opacity: 0.7 }
+            Button { text: qsTr("Refresh"); onClicked: gallery.images.rescan() }
+        }
+        GridView {
+            id: grid
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            clip: true
+            focus: true
+            cellWidth: 180
+            cellHeight: 180
+            model: gallery.images
+            cacheBuffer: 720
+            reuseItems: true
+            ScrollBar.vertical: ScrollBar {}
+            Keys.onDeletePressed: gallery.trashSelected()
+            delegate: Item {
+                id: cell
+                required property int index
+                required property var imageId
+                required property string path
+                required property string prompt
+                required property bool favourite
+                width: grid.cellWidth
+                height: grid.cellHeight
+                Rectangle {
+                    anchors.fill: parent
+                    anchors.margins: 4
+                    color: gallery.selected.imageId === cell.imageId ? "#7e57c2" : Qt.rgba(1, 1, 1, 0.06)
+                    radius: 4
+                    Image {
+                        anchors.fill: parent
+                        anchors.margins: 3
+                        source: cell.path === "" ? "" : Thumbnails.url(cell.path)
+                        sourceSize: Qt.size(256, 256)
+                        fillMode: Image.PreserveAspectCrop
+                    }
+                }
+                MouseArea {
+                    anchors.fill: parent
+                    onClicked: { gallery.selected = gallery.images.entry(cell.index); grid.forceActiveFocus() }
+                    onDoubleClicked: gallery.recall(gallery.controller.recallParameters(cell.index))
+                }
+                ToolButton {
+                    anchors { top: parent.top; right: parent.right; margins: 6 }
+                    text: cell.favourite ? "★" : "☆"
+                    opacity: cell.favourite || hover.hovered ? 1 : 0
+                    onClicked: gallery.images.setFavourite(cell.imageId, !cell.favourite)
+                    ToolTip.text: cell.favourite ? qsTr("Remove from favourites") : qsTr("Add to favourites")
+                    ToolTip.visible: hovered
+                }
+                ToolTip.text: cell.prompt
+                ToolTip.visible: hover.hovered && cell.prompt !== ""
+                ToolTip.delay: 600
+                HoverHandler { id: hover }
+            }
+            Label {
+                anchors.centerIn: parent
+                visible: grid.count === 0 && !gallery.images.scanning
+                text: qsTr("No images in %1").arg(gallery.images.folder)
+                opacity: 0.5
+            }
+        }
+        UndoBanner {
+            id: undoBanner
+            Layout.fillWidth: true
+            Layout.margins: 8
+            onUndo: gallery.images.undoTrash()
+        }
+    }
+
+    ImageViewer {
+        SplitView.preferredWidth: 520
+        controller: gallery.controller
+        entry: gallery.selected
+        onRecall: params => gallery.recall(params)
+        onRerun: params => gallery.rerun(params)
+        onSendToImg2img: path => gallery.sendToImg2img(path)
+        onFavouriteToggled: favourite => {
+            gallery.images.setFavourite(gallery.selected.imageId, favourite)
+            gallery.selected = Object.assign({}, gallery.selected, { favourite: favourite })
+        }
+        onTrash: gallery.trashSelected()
+    }
+
+    Connections {
+        target: gallery.images
+        function onTrashed(fileName) { undoBanner.show(qsTr("Moved %1 to the trash").arg(fileName)) }
+    }
+}

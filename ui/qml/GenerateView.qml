@@ -1,0 +1,260 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Dialogs
+import QtQuick.Layouts
+import Atelier
+
+// The generate form on the left; the image, progress and queue on the right.
+SplitView {
+    id: view
+    required property StudioController controller
+
+    // The form as GenerationParams keys (see ui/params_map.h).
+    function currentParameters() {
+        return {
+            prompt: prompt.text,
+            negativePrompt: negative.text,
+            model: modelBox.currentIndex >= 0 ? controller.models.get(modelBox.currentIndex).path : "",
+            sampler: sampler.currentText,
+            schedule: schedule.currentText,
+            steps: steps.value,
+            cfgScale: cfg.realValue,
+            seed: seed.text === "" ? -1 : Number(seed.text),
+            width: widthBox.value,
+            height: heightBox.value,
+            batchCount: batchCount.value,
+            batchSize: batchSize.value,
+            clipSkip: clipSkip.value,
+            noise: noise.currentText,
+            initImage: initImage.path,
+            denoisingStrength: strength.value,
+            resizeMode: resizeMode.currentText
+        }
+    }
+
+    // Sets the fields `params` has and leaves the others as they are.
+    function applyParameters(params) {
+        const pick = (box, value) => { const i = box.find(value); if (i >= 0) box.currentIndex = i }
+        if (params.prompt !== undefined) prompt.text = params.prompt
+        if (params.negativePrompt !== undefined) negative.text = params.negativePrompt
+        if (params.model) { const i = controller.models.indexOfPath(params.model); if (i >= 0) modelBox.currentIndex = i }
+        if (params.sampler !== undefined) pick(sampler, params.sampler)
+        if (params.schedule !== undefined) pick(schedule, params.schedule)
+        if (params.steps !== undefined) steps.value = params.steps
+        if (params.cfgScale !== undefined) cfg.realValue = params.cfgScale
+        if (params.seed !== undefined) seed.text = String(params.seed)
+        if (params.width !== undefined) widthBox.value = params.width
+        if (params.height !== undefined) heightBox.value = params.height
+        if (params.batchCount !== undefined) batchCount.value = params.batchCount
+        if (params.batchSize !== undefined) batchSize.value = params.batchSize
+        if (params.clipSkip !== undefined) clipSkip.value = params.clipSkip
+        if (params.noise !== undefined) pick(noise, params.noise)
+        if (params.initImage !== undefined) initImage.path = params.initImage
+        if (params.denoisingStrength !== undefined) strength.value = params.denoisingStrength
+        if (params.resizeMode !== undefined) pick(resizeMode, params.resizeMode)
+    }
+
+    function generate() {
+        if (sizeProblem.text !== "") return controller.errorOccurred(sizeProblem.text)
+        controller.generate(currentParameters())
+    }
+
+    function setInitImage(path) { initImage.path = path }
+
+    Shortcut { sequences: ["Ctrl+Return", "Ctrl+Enter"]; onActivated: view.generate() }
+    Shortcut { sequence: "Escape"; onActivated: view.controller.cancel() }
+
+    ScrollView {
+        id: formScroll
+        SplitView.preferredWidth: 460
+        SplitView.minimumWidth: 380
+        contentWidth: availableWidth
+        clip: true
+
+        ColumnLayout {
+            width: formScroll.availableWidth - 40  // room for the scroll bar
+            x: 16
+            spacing: 10
+
+            Item { implicitHeight: 4 }
+            Label { text: qsTr("Model"); font.bold: true }
+            ComboBox {
+                id: modelBox
+                objectName: "modelBox"
+                Layout.fillWidth: true
+                model: view.controller.models
+                textRole: "name"
+                displayText: currentIndex >= 0 ? currentText + "  ·  " + view.controller.models.get(currentIndex).description : qsTr("No model")
+                delegate: ItemDelegate {
+                    required property string name
+                    required property string description
+                    required property string reason
+                    required property bool supported
+                    required property int index
+                    width: ListView.view.width
+                    enabled: supported
+                    highlighted: modelBox.highlightedIndex === index
+                    contentItem: Column {
+                        Label { text: name; font.bold: true; opacity: supported ? 1 : 0.5 }
+                        Label { text: supported ? description : reason; font.pixelSize: 11; opacity: 0.6; width: parent.width; elide: Text.ElideRight }
+                    }
+                }
+                Component.onCompleted: {
+                    const last = view.controller.models.indexOfPath(view.controller.settings.lastModel)
+                    currentIndex = last >= 0 ? last : firstSupported()
+                }
+                function firstSupported() {
+                    for (let i = 0; i < count; ++i) if (view.controller.models.get(i).supported) return i
+                    return -1
+                }
+            }
+
+            PromptEditor {
+                id: prompt
+                objectName: "prompt"
+                Layout.fillWidth: true
+                label: qsTr("Prompt")
+                placeholder: qsTr("a watercolor fox in a misty forest, (soft light:1.2)")
+                onSubmitted: view.generate()
+            }
+            PromptEditor {
+                id: negative
+                Layout.fillWidth: true
+                label: qsTr("Negative prompt")
+                placeholder: qsTr("blurry, lowres")
+                onSubmitted: view.generate()
+            }
+
+            GridLayout {
+                columns: 2
+                columnSpacing: 12
+                Layout.fillWidth: true
+                Label { text: qsTr("Sampler") }
+                ComboBox { id: sampler; model: view.controller.samplers; Layout.fillWidth: true
+                    Component.onCompleted: currentIndex = find(view.controller.defaults.sampler) }
+                Label { text: qsTr("Schedule") }
+                ComboBox { id: schedule; model: view.controller.schedules; Layout.fillWidth: true }
+                Label { text: qsTr("Steps") }
+                SpinBox { id: steps; from: 1; to: 150; value: view.controller.defaults.steps; editable: true; Layout.fillWidth: true }
+                Label { text: qsTr("CFG scale") }
+                DecimalSpinBox { id: cfg; realFrom: 1; realTo: 30; realStep: 0.5; realValue: view.controller.defaults.cfgScale; Layout.fillWidth: true }
+                Label { text: qsTr("Seed") }
+                RowLayout {
+                    Layout.fillWidth: true
+                    TextField {
+                        id: seed
+                        text: "-1"
+                        Layout.fillWidth: true
+                        validator: RegularExpressionValidator { regularExpression: /-1|\d{1,18}/ }
+                        ToolTip.text: qsTr("-1 picks a random seed")
+                        ToolTip.visible: hovered
+                    }
+                    Button { text: "⚄"; flat: true; onClicked: seed.text = "-1"; ToolTip.text: qsTr("Random seed"); ToolTip.visible: hovered }
+                    Button { text: "♻"; flat: true; enabled: view.controller.lastSeed >= 0
+                        onClicked: seed.text = String(view.controller.lastSeed)
+                        ToolTip.text: qsTr("Reuse the last seed"); ToolTip.visible: hovered }
+                }
+            }
+
+            Label { text: qsTr("Size"); font.bold: true }
+            RowLayout {
+                Layout.fillWidth: true
+                SpinBox { id: widthBox; objectName: "width"; Layout.preferredWidth: 130; from: Sizes.minimum; to: 2048; stepSize: Sizes.step; value: view.controller.defaults.width; editable: true
+                    onValueModified: value = Sizes.snap(value) }
+                Button { text: "⇄"; flat: true; onClicked: { const w = widthBox.value; widthBox.value = heightBox.value; heightBox.value = w }
+                    ToolTip.text: qsTr("Swap width and height"); ToolTip.visible: hovered }
+                SpinBox { id: heightBox; objectName: "height"; Layout.preferredWidth: 130; from: Sizes.minimum; to: 2048; stepSize: Sizes.step; value: view.controller.defaults.height; editable: true
+                    onValueModified: value = Sizes.snap(value) }
+                ComboBox {
+                    Layout.fillWidth: true
+                    model: Sizes.presets
+                    textRole: "label"
+                    displayText: qsTr("Presets")
+                    onActivated: index => { widthBox.value = Sizes.presets[index].width; heightBox.value = Sizes.presets[index].height }
+                }
+            }
+            Label { id: sizeProblem; text: Sizes.problem(widthBox.value, heightBox.value); color: "#ff8a80"; visible: text !== "" }
+
+            GridLayout {
+                columns: 4
+                columnSpacing: 12
+                Layout.fillWidth: true
+                Label { text: qsTr("Batch count") }
+                SpinBox { id: batchCount; from: 1; to: 100; value: 1; editable: true; Layout.fillWidth: true }
+                Label { text: qsTr("Batch size") }
+                SpinBox { id: batchSize; from: 1; to: 8; value: 1; editable: true; Layout.fillWidth: true }
+                Label { text: qsTr("Clip skip") }
+                SpinBox { id: clipSkip; from: 1; to: 12; value: 1; editable: true; Layout.fillWidth: true }
+                Label { text: qsTr("Noise") }
+                ComboBox { id: noise; model: view.controller.noiseSources; Layout.fillWidth: true
+                    ToolTip.text: qsTr("A1111's RNG source: CPU gives the same image on every device"); ToolTip.visible: hovered }
+            }
+
+            InitImagePanel {
+                id: initImage
+                Layout.fillWidth: true
+                targetWidth: widthBox.value
+                targetHeight: heightBox.value
+                resizeMode: resizeMode.currentIndex
+            }
+            GridLayout {
+                columns: 2
+                visible: initImage.path !== ""
+                Layout.fillWidth: true
+                Label { text: qsTr("Denoising") }
+                RowLayout {
+                    Slider { id: strength; from: 0; to: 1; stepSize: 0.01; value: view.controller.defaults.denoisingStrength; Layout.fillWidth: true }
+                    Label { text: strength.value.toFixed(2) }
+                }
+                Label { text: qsTr("Resize mode") }
+                ComboBox { id: resizeMode; model: view.controller.resizeModes; Layout.fillWidth: true }
+            }
+
+            RowLayout {
+                Layout.fillWidth: true
+                Layout.bottomMargin: 12
+                Button {
+                    objectName: "generateButton"
+                    text: view.controller.queue.busy ? qsTr("Add to queue") : qsTr("Generate")
+                    highlighted: true
+                    Layout.fillWidth: true
+                    enabled: modelBox.currentIndex >= 0
+                    onClicked: view.generate()
+                    ToolTip.text: qsTr("Ctrl+Enter"); ToolTip.visible: hovered
+                }
+                Button {
+                    text: qsTr("Cancel")
+                    enabled: view.controller.queue.busy
+                    onClicked: view.controller.cancel()
+                    ToolTip.text: qsTr("Esc"); ToolTip.visible: hovered
+                }
+            }
+        }
+    }
+
+    ColumnLayout {
+        SplitView.fillWidth: true
+        spacing: 8
+
+        ResultPanel {
+            controller: view.controller
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+        }
+        ProgressPanel {
+            controller: view.controller
+            Layout.fillWidth: true
+            Layout.leftMargin: 12
+            Layout.rightMargin: 12
+        }
+        QueueView {
+            controller: view.controller
+            Layout.fillWidth: true
+            Layout.preferredHeight: 150
+            Layout.fillHeight: false
+            Layout.leftMargin: 12
+            Layout.rightMargin: 12
+            Layout.bottomMargin: 8
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Atelier
+
+// Preferences, saved as they change.
+ScrollView {
+    id: page
+    required property StudioController controller
+    readonly property StudioSettings settings: controller.settings
+    contentWidth: availableWidth
+
+    GridLayout {
+        x: 24
+        y: 24
+        width: Math.min(page.availableWidth - 48, 820)
+        columns: 2
+        columnSpacing: 16
+        rowSpacing: 12
+
+        Label { text: qsTr("Model folders"); Layout.alignment: Qt.AlignTop }
+        ColumnLayout {
+            Layout.fillWidth: true
+            TextArea {
+                id: folders
+                Layout.fillWidth: true
+                text: page.settings.modelFolders.join("\n")
+                wrapMode: TextEdit.NoWrap
+                onEditingFinished: page.settings.modelFolders = text.split("\n").map(s => s.trim()).filter(s => s !== "")
+            }
+            Label { text: qsTr("One folder a line. Every .safetensors file in them is listed."); opacity: 0.6; font.pixelSize: 11 }
+            RowLayout {
+                Button { text: qsTr("Rescan models"); onClicked: page.controller.rescanModels() }
+                Button { text: qsTr("Open first folder"); onClicked: page.controller.openFolder(page.settings.modelFolders[0]) }
+            }
+        }
+
+        Label { text: qsTr("Output folder") }
+        RowLayout {
+            Layout.fillWidth: true
+            TextField {
+                Layout.fillWidth: true
+                text: page.settings.outputFolder
+                onEditingFinished: page.settings.outputFolder = text
+            }
+            Button { text: qsTr("Open"); onClicked: page.controller.openFolder(page.settings.outputFolder) }
+        }
+
+        Label { text: qsTr("Device") }
+        ComboBox {
+            model: page.controller.devices
+            currentIndex: Math.max(0, find(page.settings.device))
+            onActivated: page.settings.device = currentText
+        }
+
+        Label { text: qsTr("CPU threads") }
+        RowLayout {
+            SpinBox { from: 0; to: 256; value: page.settings.threads; editable: true; onValueModified: page.settings.threads = value }
+            Label { text: qsTr("0 uses every hardware thread"); opacity: 0.6 }
+        }
+
+        Label { text: qsTr("VAE tiling") }
+        ComboBox {
+            model: ["auto", "on", "off"]
+            currentIndex: Math.max(0, find(page.settings.vaeTiling))
+            onActivated: page.settings.vaeTiling = currentText
+        }
+
+        Label { text: qsTr("Live preview") }
+        Switch { checked: page.settings.livePreview; onToggled: page.settings.livePreview = checked }
+
+        Label { text: qsTr("Theme") }
+        ComboBox {
+            model: ["dark", "light"]
+            currentIndex: Math.max(0, find(page.settings.theme))
+            onActivated: page.settings.theme = currentText
+        }
+    }
+}

@@ -1,0 +1,143 @@
+#include "ui/studio_controller.h"
+
+#include <QClipboard>
+#include <QDesktopServices>
+#include <QDir>
+#include <QGuiApplication>
+
+#include "core/pipeline/generation_params.h"
+#include "ui/engine_choices.h"
+#include "ui/image_details.h"
+#include "ui/params_map.h"
+
+namespace atelier::ui {
+
+StudioController::StudioController(QObject* parent)
+    : QObject(parent),
+      samplers_(sampler_names()),
+      schedules_(schedule_names()),
+      resize_modes_(resize_mode_names()),
+      noise_sources_(noise_source_names()),
+      devices_(available_device_names()),
+      defaults_(to_variant_map(GenerationParams{})) {
+  connect(&settings_, &StudioSettings::modelFoldersChanged, this, &StudioController::rescanModels);
+  connect(&gallery_, &GalleryModel::errorOccurred, this, &StudioController::errorOccurred);
+  connect(&settings_, &StudioSettings::outputFolderChanged, this, [this] { gallery_.setFolder(settings_.outputFolder()); });
+
+  connect(&queue_, &JobQueue::jobStarted, this, [this] {
+    step_ = steps_ = batch_ = batches_ = 0;
+    its_per_second_ = eta_seconds_ = 0;
+    Q_EMIT progressChanged();
+    set_status(tr("Starting…"));
+  });
+  connect(&queue_, &JobQueue::jobStatus, this, [this](int, const QString& text) { set_status(text); });
+  connect(&queue_, &JobQueue::progressed, this,
+          [this](int, int step, int steps, int batch, int batches, double elapsed) { on_progress(step, steps, batch, batches, elapsed); });
+  connect(&queue_, &JobQueue::previewReady, this, [this](int, const QImage& preview) {
+    images_->set(QStringLiteral("preview"), preview);
+    ++preview_revision_;
+    Q_EMIT previewChanged();
+  });
+  connect(&queue_, &JobQueue::jobFinished, this, [this](int id, const QStringList& paths, const QImage& image, qint64 seed) {
+    images_->set(QStringLiteral("result"), image);
+    ++result_revision_;
+    last_result_paths_ = paths;
+    last_seed_ = seed;
+    Q_EMIT resultChanged();
+    gallery_.rescan();  // indexes the new files (and anything else that changed) off the UI thread
+    set_status(paths.size() == 1 ? tr("Saved %1").arg(paths.front()) : tr("Saved %1 images").arg(paths.size()));
+    Q_EMIT jobFinished(id, paths);
+  });
+  connect(&queue_, &JobQueue::jobFailed, this, [this](int, const QString& message) {
+    set_status(tr("Failed"));
+    Q_EMIT errorOccurred(message);
+  });
+  connect(&queue_, &JobQueue::jobCancelled, this, [this] { set_status(tr("Cancelled")); });
+
+  rescanModels();
+  gallery_.setFolder(settings_.outputFolder());
+}
+
+QStringList StudioController::supportedFormats() const {
+  return {tr("Stable Diffusion 1.x checkpoints (.safetensors, single file as A1111 uses them)"),
+          tr("fp16 or fp32 weights; an LDM .yaml beside the file is read when present")};
+}
+
+QUrl StudioController::previewUrl() const {
+  return preview_revision_ ? QUrl(QStringLiteral("image://studio/preview/%1").arg(preview_revision_)) : QUrl();
+}
+
+QUrl StudioController::resultUrl() const {
+  return result_revision_ ? QUrl(QStringLiteral("image://studio/result/%1").arg(result_revision_)) : QUrl();
+}
+
+QQuickImageProvider* StudioController::createImageProvider() const { return new StudioImageProvider(images_); }
+
+void StudioController::addModelFile(const QString& path) {
+  extra_models_ << path;
+  rescanModels();
+}
+
+void StudioController::rescanModels() { models_.scan(settings_.modelFolders(), extra_models_); }
+
+int StudioController::generate(const QVariantMap& params) {
+  GenerationJob job;
+  job.params = params;
+  job.params[QStringLiteral("device")] = settings_.device();
+  job.params[QStringLiteral("threads")] = settings_.threads();
+  job.params[QStringLiteral("vaeTiling")] = settings_.vaeTiling();
+  job.output_folder = settings_.outputFolder();
+  job.live_preview = settings_.livePreview();
+  try {
+    validate(to_generation_params(job.params));  // cheap checks now, so mistakes never wait in the queue
+  } catch (const std::exception& error) {
+    Q_EMIT errorOccurred(QString::fromUtf8(error.what()));
+    return -1;
+  }
+  settings_.setLastModel(params.value(QStringLiteral("model")).toString());
+  return queue_.enqueue(std::move(job));
+}
+
+QVariantMap StudioController::recallParameters(int galleryRow) const {
+  return with_listed_model(gallery_.parameters(galleryRow));
+}
+
+QVariantMap StudioController::imageDetails(const QString& path) const {
+  auto details = read_image_details(path);
+  const auto parameters = details.value(QStringLiteral("parameters")).toMap();
+  if (!parameters.isEmpty()) details[QStringLiteral("parameters")] = with_listed_model(parameters);
+  return details;
+}
+
+QVariantMap StudioController::with_listed_model(QVariantMap params) const {
+  const int model = models_.indexOfName(params.value(QStringLiteral("modelName")).toString());
+  if (model >= 0) params[QStringLiteral("model")] = models_.get(model).value(QStringLiteral("path"));
+  return params;
+}
+
+void StudioController::copyText(const QString& text) const { QGuiApplication::clipboard()->setText(text); }
+
+void StudioController::openFolder(const QString& folder) const {
+  QDir().mkpath(folder);
+  QDesktopServices::openUrl(QUrl::fromLocalFile(folder));
+}
+
+void StudioController::set_status(const QString& status) {
+  if (status == status_) return;
+  status_ = status;
+  Q_EMIT statusChanged();
+}
+
+void StudioController::on_progress(int step, int steps, int batch, int batches, double elapsed_seconds) {
+  step_ = step;
+  steps_ = steps;
+  batch_ = batch;
+  batches_ = batches;
+  const int done = batch * steps + step;
+  its_per_second_ = elapsed_seconds > 0 ? done / elapsed_seconds : 0;
+  eta_seconds_ = its_per_second_ > 0 ? (batches * steps - done) / its_per_second_ : 0;
+  Q_EMIT progressChanged();
+  set_status(tr("Generating"));
+}
+
+}  // namespace atelier::ui

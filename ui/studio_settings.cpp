@@ -1,0 +1,72 @@
+#include "ui/studio_settings.h"
+
+#include <QDir>
+#include <QStandardPaths>
+
+namespace atelier::ui {
+
+StudioSettings::StudioSettings(QObject* parent) : QObject(parent) {}
+
+QString StudioSettings::defaultModelFolder() {
+  return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/atelier/models");
+}
+
+QString StudioSettings::defaultOutputFolder() {
+  auto pictures = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+  if (pictures.isEmpty()) pictures = QDir::homePath();
+  return pictures + QStringLiteral("/Atelier");
+}
+
+void StudioSettings::store(const QString& key, const QVariant& value, void (StudioSettings::*changed)()) {
+  if (settings_.value(key) == value) return;
+  settings_.setValue(key, value);
+  Q_EMIT(this->*changed)();
+}
+
+QStringList StudioSettings::modelFolders() const {
+  return settings_.value(QStringLiteral("models/folders"), QStringList{defaultModelFolder()}).toStringList();
+}
+void StudioSettings::setModelFolders(const QStringList& folders) {
+  store(QStringLiteral("models/folders"), folders, &StudioSettings::modelFoldersChanged);
+}
+
+QString StudioSettings::outputFolder() const {
+  return settings_.value(QStringLiteral("output/folder"), defaultOutputFolder()).toString();
+}
+void StudioSettings::setOutputFolder(const QString& folder) {
+  store(QStringLiteral("output/folder"), folder, &StudioSettings::outputFolderChanged);
+}
+
+QString StudioSettings::device() const { return settings_.value(QStringLiteral("engine/device"), QStringLiteral("auto")).toString(); }
+void StudioSettings::setDevice(const QString& device) {
+  store(QStringLiteral("engine/device"), device, &StudioSettings::deviceChanged);
+}
+
+int StudioSettings::threads() const { return settings_.value(QStringLiteral("engine/threads"), 0).toInt(); }
+void StudioSettings::setThreads(int threads) {
+  store(QStringLiteral("engine/threads"), threads, &StudioSettings::threadsChanged);
+}
+
+QString StudioSettings::vaeTiling() const {
+  return settings_.value(QStringLiteral("engine/vaeTiling"), QStringLiteral("auto")).toString();
+}
+void StudioSettings::setVaeTiling(const QString& tiling) {
+  store(QStringLiteral("engine/vaeTiling"), tiling, &StudioSettings::vaeTilingChanged);
+}
+
+bool StudioSettings::livePreview() const { return settings_.value(QStringLiteral("view/livePreview"), true).toBool(); }
+void StudioSettings::setLivePreview(bool enabled) {
+  store(QStringLiteral("view/livePreview"), enabled, &StudioSettings::livePreviewChanged);
+}
+
+QString StudioSettings::theme() const { return settings_.value(QStringLiteral("view/theme"), QStringLiteral("dark")).toString(); }
+void StudioSettings::setTheme(const QString& theme) {
+  store(QStringLiteral("view/theme"), theme, &StudioSettings::themeChanged);
+}
+
+QString StudioSettings::lastModel() const { return settings_.value(QStringLiteral("models/last")).toString(); }
+void StudioSettings::setLastModel(const QString& path) {
+  store(QStringLiteral("models/last"), path, &StudioSettings::lastModelChanged);
+}
+
+}  // namespace atelier::ui

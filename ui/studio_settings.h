@@ -1,0 +1,64 @@
+#pragma once
+// The studio's preferences, persisted with QSettings as the user changes them.
+#include <QObject>
+#include <QSettings>
+#include <QStringList>
+#include <QtQml/qqmlregistration.h>
+
+namespace atelier::ui {
+
+class StudioSettings : public QObject {
+  Q_OBJECT
+  QML_ELEMENT
+  QML_UNCREATABLE("StudioController owns the settings")
+  Q_PROPERTY(QStringList modelFolders READ modelFolders WRITE setModelFolders NOTIFY modelFoldersChanged)
+  Q_PROPERTY(QString outputFolder READ outputFolder WRITE setOutputFolder NOTIFY outputFolderChanged)
+  Q_PROPERTY(QString device READ device WRITE setDevice NOTIFY deviceChanged)
+  Q_PROPERTY(int threads READ threads WRITE setThreads NOTIFY threadsChanged)
+  Q_PROPERTY(QString vaeTiling READ vaeTiling WRITE setVaeTiling NOTIFY vaeTilingChanged)
+  Q_PROPERTY(bool livePreview READ livePreview WRITE setLivePreview NOTIFY livePreviewChanged)
+  Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY themeChanged)
+  Q_PROPERTY(QString lastModel READ lastModel WRITE setLastModel NOTIFY lastModelChanged)
+
+ public:
+  explicit StudioSettings(QObject* parent = nullptr);
+
+  // Where a fresh install looks for models and writes images.
+  static QString defaultModelFolder();
+  static QString defaultOutputFolder();
+
+  QStringList modelFolders() const;
+  void setModelFolders(const QStringList& folders);
+  QString outputFolder() const;
+  void setOutputFolder(const QString& folder);
+  QString device() const;  // "auto", "cpu", "cuda", "mps"
+  void setDevice(const QString& device);
+  int threads() const;  // 0: every hardware thread
+  void setThreads(int threads);
+  QString vaeTiling() const;  // "auto", "on", "off"
+  void setVaeTiling(const QString& tiling);
+  bool livePreview() const;
+  void setLivePreview(bool enabled);
+  QString theme() const;  // "dark", "light"
+  void setTheme(const QString& theme);
+  QString lastModel() const;  // the model picked last, restored at start
+  void setLastModel(const QString& path);
+
+ Q_SIGNALS:
+  void modelFoldersChanged();
+  void outputFolderChanged();
+  void deviceChanged();
+  void threadsChanged();
+  void vaeTilingChanged();
+  void livePreviewChanged();
+  void themeChanged();
+  void lastModelChanged();
+
+ private:
+  // Stores `value` under `key` and emits `changed` when it differs from what is stored.
+  void store(const QString& key, const QVariant& value, void (StudioSettings::*changed)());
+
+  QSettings settings_;
+};
+
+}  // namespace atelier::ui
