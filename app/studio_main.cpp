@@ -8,11 +8,13 @@
 
 #include "app/studio_options.h"
 #include "app/window_grab.h"
+#include "core/pipeline/device_policy.h"
 #include "ui/studio_controller.h"
 
 Q_IMPORT_QML_PLUGIN(AtelierPlugin)
 
 int main(int argc, char* argv[]) {
+  atelier::relaunch_with_passive_openmp(argv);
   QGuiApplication app(argc, argv);
   QGuiApplication::setOrganizationName(QStringLiteral("Atelier"));
   QGuiApplication::setApplicationName(QStringLiteral("Atelier"));

@@ -22,21 +22,32 @@ inline std::string read_all(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Runs atelier-cli with `args`, its output in files under `dir`.
-inline Outcome run_cli(const std::vector<std::string>& args, const std::filesystem::path& dir) {
-  const auto out = dir / "stdout.txt", err = dir / "stderr.txt";
+// Starts atelier-cli with `args`, its output going to files under `dir`; returns its pid.
+inline pid_t start_cli(const std::vector<std::string>& args, const std::filesystem::path& dir) {
   const pid_t pid = fork();
   if (pid == 0) {
-    if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen(err.c_str(), "w", stderr)) _exit(126);
+    if (!std::freopen((dir / "stdout.txt").c_str(), "w", stdout) ||
+        !std::freopen((dir / "stderr.txt").c_str(), "w", stderr))
+      _exit(126);
     std::vector<char*> argv{const_cast<char*>(ATELIER_CLI_PATH)};
     for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
     execv(ATELIER_CLI_PATH, argv.data());
     _exit(127);
   }
+  return pid;
+}
+
+// Waits for the process start_cli() started and collects what it printed.
+inline Outcome finish_cli(pid_t pid, const std::filesystem::path& dir) {
   int status = 0;
   waitpid(pid, &status, 0);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), read_all(out), read_all(err)};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), read_all(dir / "stdout.txt"),
+          read_all(dir / "stderr.txt")};
+}
+
+inline Outcome run_cli(const std::vector<std::string>& args, const std::filesystem::path& dir) {
+  return finish_cli(start_cli(args, dir), dir);
 }
 
 }  // namespace atelier::cli_test

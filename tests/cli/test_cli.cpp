@@ -1,64 +1,27 @@
 // atelier-cli as a user runs it: exit codes, one-line messages, files written or not.
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
 #include <thread>
 
+#include "cli/cli_runner.h"
 #include "core/io/png.h"
 #include "support/fixtures.h"
+#include "support/temp_dir.h"
 
 using namespace atelier;
 using namespace atelier::test;
 
 namespace {
 
-struct Outcome {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using cli_test::read_all;
 
-std::string read_all(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::filesystem::path scratch(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / "atelier-test-cli";
-  std::filesystem::create_directories(dir);
-  auto path = dir / name;
-  std::filesystem::remove_all(path);
-  return path;
-}
-
-// Starts atelier-cli with `args`, stdout/stderr to files; returns the child's pid.
-pid_t start_cli(const std::vector<std::string>& args, const std::filesystem::path& out, const std::filesystem::path& err) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    freopen(out.c_str(), "w", stdout);
-    freopen(err.c_str(), "w", stderr);
-    std::vector<char*> argv{const_cast<char*>(ATELIER_CLI_PATH)};
-    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    execv(ATELIER_CLI_PATH, argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-Outcome finish(pid_t pid, const std::filesystem::path& out, const std::filesystem::path& err) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), read_all(out), read_all(err)};
-}
-
-Outcome run_cli(const std::vector<std::string>& args) {
-  auto out = scratch("stdout.txt"), err = scratch("stderr.txt");
-  return finish(start_cli(args, out, err), out, err);
+// Each call gets its own folder for the captured output.
+cli_test::Outcome run_cli(const std::vector<std::string>& args) {
+  TempDir dir;
+  return cli_test::run_cli(args, dir.path());
 }
 
 std::vector<std::string> generate_args(const std::filesystem::path& output) {
@@ -87,7 +50,8 @@ TEST_CASE("inspect describes the tiny model", "[cli]") {
 }
 
 TEST_CASE("generate writes a PNG with A1111 parameters", "[cli]") {
-  auto output = scratch("out.png");
+  TempDir dir;
+  auto output = dir / "out.png";
   auto result = run_cli(generate_args(output));
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
@@ -100,8 +64,9 @@ TEST_CASE("generate writes a PNG with A1111 parameters", "[cli]") {
 }
 
 TEST_CASE("bad input gives one line, exit code 2 and no file", "[cli]") {
-  auto output = scratch("bad.png");
-  auto truncated = scratch("truncated.png");
+  TempDir dir;
+  auto output = dir / "bad.png";
+  auto truncated = dir / "truncated.png";
   {
     auto bytes = read_all(data_path("sd1-tiny/README.md"));
     std::ofstream(truncated) << "\x89PNG\r\n\x1a\n" << bytes.substr(0, 40);
@@ -133,17 +98,17 @@ TEST_CASE("bad input gives one line, exit code 2 and no file", "[cli]") {
 }
 
 TEST_CASE("SIGINT mid-run cancels and leaves no file", "[cli]") {
-  auto output = scratch("interrupted.png");
+  TempDir dir;
+  auto output = dir / "interrupted.png";
   auto args = generate_args(output);
   args[6] = "1000";  // --steps: long enough to be interrupted
-  auto out = scratch("stdout.txt"), err = scratch("stderr.txt");
-  pid_t pid = start_cli(args, out, err);
+  pid_t pid = cli_test::start_cli(args, dir.path());
   std::this_thread::sleep_for(std::chrono::seconds(3));
   kill(pid, SIGINT);
-  auto result = finish(pid, out, err);
+  auto result = cli_test::finish_cli(pid, dir.path());
   CHECK(result.exit_code == 130);
   CHECK_THAT(result.err, Catch::Contains("cancelled"));
   CHECK_FALSE(std::filesystem::exists(output));
-  for (const auto& entry : std::filesystem::directory_iterator(output.parent_path()))
-    CHECK_FALSE(entry.path().filename().string().starts_with(".interrupted"));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    CHECK(entry.path().extension() == ".txt");  // only the captured output: no image, no temporary
 }

@@ -16,29 +16,23 @@
 
 #include "core/error.h"
 #include "core/io/png.h"
+#include "support/bytes.h"
 #include "support/temp_dir.h"
 
 using namespace atelier;
+using test::Bytes;
+using test::read_bytes;
+using test::write_bytes;
 using Catch::Matchers::Contains;
 
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
 using Rgb = std::array<std::uint8_t, 3>;
 
 constexpr Rgb kRed{255, 0, 0};
 constexpr Rgb kGreen{0, 255, 0};
 constexpr Rgb kBlue{0, 0, 255};
 
-Bytes read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_bytes(const std::filesystem::path& path, const Bytes& bytes) {
-  std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
 
 Rgb pixel(const Image8& image, int x, int y) {
   const std::uint8_t* p = &image.rgb[(static_cast<std::size_t>(y) * image.width + x) * 3];

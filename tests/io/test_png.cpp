@@ -16,9 +16,13 @@
 #include <vector>
 
 #include "core/error.h"
+#include "support/bytes.h"
 #include "support/temp_dir.h"
 
 using namespace atelier;
+using test::Bytes;
+using test::read_bytes;
+using test::write_bytes;
 using namespace std::string_literals;
 
 namespace atelier {
@@ -32,17 +36,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
 
-Bytes read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_bytes(const std::filesystem::path& path, const Bytes& bytes) {
-  std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
 
 std::uint32_t u32_at(const Bytes& bytes, std::size_t offset) {
   return std::uint32_t{bytes[offset]} << 24 | std::uint32_t{bytes[offset + 1]} << 16 |

@@ -7,17 +7,13 @@
 #include "core/error.h"
 #include "core/pipeline/pipeline.h"
 #include "core/pipeline/vae_tiling.h"
+#include "pipeline/tiny_pipeline.h"
 #include "support/fixtures.h"
 
 using namespace atelier;
 using namespace atelier::test;
 
 namespace {
-
-Pipeline& tiny_pipeline() {
-  static Pipeline pipeline(tiny_model_path(), DeviceChoice::Cpu);
-  return pipeline;
-}
 
 GenerationParams small_params() {
   GenerationParams params;

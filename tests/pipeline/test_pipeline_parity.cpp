@@ -4,17 +4,13 @@
 #include "core/io/png.h"
 #include "core/pipeline/pipeline.h"
 #include "core/pipeline/prompt_conditioning.h"
+#include "pipeline/tiny_pipeline.h"
 #include "support/fixtures.h"
 
 using namespace atelier;
 using namespace atelier::test;
 
 namespace {
-
-Pipeline& tiny_pipeline() {
-  static Pipeline pipeline(tiny_model_path(), DeviceChoice::Cpu);
-  return pipeline;
-}
 
 // The fixture's sampler names as A1111 spells them, with their schedule type.
 std::pair<std::string, std::string> a1111_sampler(const std::string& name) {
