@@ -38,7 +38,10 @@ TEST_CASE("tokenize prints one 77-id chunk per line", "[cli]") {
   REQUIRE(result.exit_code == 0);
   std::vector<int> expected = reference_json()["tokenizer"]["cases"][1]["ids77"];
   std::string line;
-  for (int id : expected) line += (line.empty() ? "" : " ") + std::to_string(id);
+  for (int id : expected) {
+    if (!line.empty()) line += ' ';
+    line += std::to_string(id);
+  }
   CHECK(result.out == line + "\n");
 }
 

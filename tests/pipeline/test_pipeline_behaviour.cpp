@@ -127,3 +127,12 @@ TEST_CASE("tiled VAE decode keeps peak memory bounded as the image grows", "[pip
   CHECK(image.size(2) == 2048);
   CHECK(growth < 400);
 }
+
+TEST_CASE("the fp16 checkpoint gives the same image as the fp32 one", "[pipeline]") {
+  Pipeline half(tiny_fp16_model_path(), DeviceChoice::Cpu);
+  auto params = small_params();
+  auto from_fp32 = tiny_pipeline().generate(params);
+  params.model = tiny_fp16_model_path();
+  auto from_fp16 = half.generate(params);
+  CHECK(from_fp16[0].image.rgb == from_fp32[0].image.rgb);
+}
