@@ -109,8 +109,8 @@ int run_generate(CommandLine& args) {
   if (isatty(STDERR_FILENO)) progress = show_progress;
   const auto started = std::chrono::steady_clock::now();
   const auto images = pipeline.generate(params, progress, &interrupted);
-  const RunInfo run{pipeline.target().device.str(), std::string(c10::toString(pipeline.target().dtype)),
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
+  const auto run = make_run_info(pipeline.target(),
+                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 
   const auto paths = output ? numbered_outputs(*output, images.size()) : sequential_outputs(*output_dir, images);
   for (std::size_t i = 0; i < images.size(); ++i) {

@@ -1,7 +1,11 @@
 #include "ui/generation_worker.h"
 
+#include <chrono>
+
 #include "core/error.h"
 #include "core/gallery/image_output.h"
+#include "core/gallery/output_folder.h"
+#include "core/gallery/params_json.h"
 #include "core/io/sha256.h"
 #include "core/pipeline/pipeline.h"
 #include "ui/params_map.h"
@@ -46,13 +50,18 @@ void GenerationWorker::run(const GenerationJob& job) {
       Q_EMIT progressed(job.id, p.step, p.steps, p.image_index / params.batch_size, params.batch_count, p.elapsed_seconds);
       if (job.live_preview) Q_EMIT previewReady(job.id, to_qimage(p.preview));
     };
+    const auto started = std::chrono::steady_clock::now();
     const auto images = pipeline_->generate(params, progress, job.cancel.get());
+    const auto run = make_run_info(pipeline_->target(),
+                                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 
     Q_EMIT status(job.id, tr("Saving…"));
-    const auto paths = sequential_outputs(job.output_folder.toStdString(), images);
+    // A folder a day, as A1111 does, so the gallery stays browsable on disk.
+    const auto folder = dated_folder(job.output_folder.toStdString(), std::chrono::system_clock::now());
+    const auto paths = sequential_outputs(folder, images);
     QStringList saved;
     for (std::size_t i = 0; i < images.size(); ++i) {
-      save_generated_image(paths[i], images[i]);
+      save_generated_image(paths[i], images[i], run);
       saved << QString::fromStdString(paths[i].string());
     }
     Q_EMIT finished(job.id, saved, to_qimage(images.front().image), images.front().params.seed);

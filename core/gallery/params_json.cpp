@@ -54,6 +54,10 @@ void read_label(const json& object, const char* key, T& field, Parse parse) {
 
 }  // namespace
 
+RunInfo make_run_info(const ExecutionTarget& target, double elapsed_seconds) {
+  return {target.device.str(), std::string(c10::toString(target.dtype)), elapsed_seconds};
+}
+
 std::string format_params_json(const GenerationParams& p, const std::optional<RunInfo>& run) {
   json out{
       {"format", "atelier"},

@@ -24,6 +24,9 @@ struct RunInfo {
   friend bool operator==(const RunInfo&, const RunInfo&) = default;
 };
 
+// The RunInfo of a generation that ran on `target` for `elapsed_seconds`.
+RunInfo make_run_info(const ExecutionTarget& target, double elapsed_seconds);
+
 struct AtelierRecord {
   GenerationParams params;
   std::optional<RunInfo> run;
