@@ -1,5 +1,9 @@
 // Starts the real `atelier` window offscreen, lets it generate one image with the tiny
 // model, and checks the window grab it saves shows something (not one flat colour).
+#include <QDate>
+#include <QDir>
+#include <QDirIterator>
+#include <QFileInfo>
 #include <QImage>
 #include <QProcess>
 #include <QSet>
@@ -28,7 +32,12 @@ class StudioSmokeTest : public QObject {
     QCOMPARE(studio.exitStatus(), QProcess::NormalExit);
     QCOMPARE(studio.exitCode(), 0);
 
-    QCOMPARE(QDir(output.path()).entryList({QStringLiteral("*.png")}).size(), 1);
+    // One image, in the day's folder.
+    QDirIterator images(output.path(), {QStringLiteral("*.png")}, QDir::Files, QDirIterator::Subdirectories);
+    QStringList written;
+    while (images.hasNext()) written << images.next();
+    QCOMPARE(written.size(), 1);
+    QCOMPARE(QFileInfo(written.front()).dir().dirName(), QDate::currentDate().toString(Qt::ISODate));
     const QImage image(grab);
     QVERIFY2(!image.isNull(), qPrintable(grab));
     QVERIFY(image.width() >= 800 && image.height() >= 600);
