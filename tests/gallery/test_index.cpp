@@ -1,10 +1,16 @@
 // The SQLite index over a folder of PNGs: scans, queries, favourites, trash, damage.
 #include "core/gallery/index.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <zlib.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "core/gallery/image_output.h"
 #include "core/io/png.h"
@@ -193,4 +199,38 @@ TEST_CASE("a database overwritten with garbage is rebuilt from the PNGs", "[inde
   CHECK(index.was_rebuilt());
   CHECK(index.scan().added == 1);
   CHECK(index.count(search("survivor")) == 1);
+}
+
+TEST_CASE("a process killed while saving leaves no partial PNG and no row for it", "[index]") {
+  TempDir dir;
+  // A large image takes long enough to encode and write that the kill lands mid-save.
+  GeneratedImage big = image_with("killed mid-save");
+  big.image = Image8{1024, 1024, std::vector<std::uint8_t>(1024 * 1024 * 3)};
+  for (std::size_t i = 0; i < big.image.rgb.size(); ++i) big.image.rgb[i] = static_cast<std::uint8_t>(i * 2654435761u >> 13);
+  for (int delay_ms : {5, 20, 60, 150}) {
+    const pid_t child = fork();
+    if (child == 0) {
+      for (int i = 0;; ++i) save_generated_image(dir / ("image-" + std::to_string(delay_ms) + "-" + std::to_string(i) + ".png"), big);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+  }
+  GalleryIndex index(dir.path(), GalleryIndex::default_database(dir.path()));
+  const auto report = index.scan();
+  CHECK(report.skipped.empty());  // every visible PNG is whole
+  int complete = 0, interrupted = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    const auto name = entry.path().filename().string();
+    if (name.starts_with(".image-")) ++interrupted;  // a temporary the kill left behind, hidden
+    if (entry.path().extension() != ".png") continue;
+    INFO(entry.path());
+    CHECK(load_image(entry.path()).width == 1024);
+    ++complete;
+  }
+  WARN(complete << " complete PNGs, " << interrupted << " interrupted temporaries");
+  CHECK(index.count({}) == complete);
+  GalleryQuery everything;
+  everything.limit = 1000;
+  for (const auto& row : index.query(everything)) CHECK(std::filesystem::exists(row.path));
 }
