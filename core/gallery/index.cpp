@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/gallery/image_metadata.h"
+#include "core/io/atomic_file.h"
 #include "core/io/png.h"
 #include "core/text/unicode_text.h"
 
@@ -310,6 +311,7 @@ ScanReport GalleryIndex::scan() {
     count_one();
   }
   batch->commit();
+  restore_favourites();
   return report;
 }
 
@@ -365,6 +367,27 @@ std::int64_t GalleryIndex::count(const GalleryQuery& q) const {
 
 void GalleryIndex::set_favourite(std::int64_t id, bool favourite) {
   Statement(db_, "UPDATE images SET favourite = ? WHERE id = ?").bind(1, std::int64_t{favourite}).bind(2, id).step();
+  save_favourites();
+}
+
+std::filesystem::path GalleryIndex::favourites_file() const { return root_ / ".atelier" / "favourites.txt"; }
+
+void GalleryIndex::save_favourites() {
+  std::string lines;
+  for (Statement rows(db_, "SELECT path FROM images WHERE favourite = 1 ORDER BY path"); rows.step();)
+    lines += std::filesystem::path(rows.text(0)).lexically_relative(root_).string() + "\n";
+  std::filesystem::create_directories(favourites_file().parent_path());
+  write_file_atomically(favourites_file(), {reinterpret_cast<const std::uint8_t*>(lines.data()), lines.size()});
+}
+
+void GalleryIndex::restore_favourites() {
+  std::ifstream in(favourites_file());
+  Transaction transaction(db_);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    Statement(db_, "UPDATE images SET favourite = 1 WHERE path = ?").bind(1, (root_ / line).string()).step();
+  }
+  transaction.commit();
 }
 
 TrashedImage GalleryIndex::move_to_trash(std::int64_t id) {
@@ -378,6 +401,7 @@ TrashedImage GalleryIndex::move_to_trash(std::int64_t id) {
   std::filesystem::create_directories(trashed.trashed.parent_path());
   std::filesystem::rename(trashed.original, trashed.trashed);
   Statement(db_, "DELETE FROM images WHERE id = ?").bind(1, id).step();
+  if (trashed.favourite) save_favourites();
   return trashed;
 }
 
@@ -391,6 +415,7 @@ void GalleryIndex::restore(const TrashedImage& trashed) {
       .bind(1, std::int64_t{trashed.favourite})
       .bind(2, trashed.original.string())
       .step();
+  if (trashed.favourite) save_favourites();
 }
 
 }  // namespace atelier

@@ -82,6 +82,7 @@ class GalleryIndex {
   std::vector<IndexedImage> query(const GalleryQuery& query) const;
   std::int64_t count(const GalleryQuery& query) const;
 
+  // Kept in the database and in root/.atelier/favourites.txt, which survives a rebuild.
   void set_favourite(std::int64_t id, bool favourite);
 
   // Moves the image to root/.atelier/trash and drops its row; restore() puts both back.
@@ -94,6 +95,11 @@ class GalleryIndex {
  private:
   void open();
   void add_or_update(const std::filesystem::path& path, std::int64_t size, std::int64_t mtime_ns, ScanReport& report);
+  // Favourites also live in root/.atelier/favourites.txt (paths relative to the root), so a
+  // rebuilt index gets them back: the database is only a cache.
+  std::filesystem::path favourites_file() const;
+  void save_favourites();
+  void restore_favourites();
 
   std::filesystem::path root_;
   std::filesystem::path database_;

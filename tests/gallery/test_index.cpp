@@ -186,19 +186,25 @@ TEST_CASE("hostile metadata is stored and searched as text", "[index]") {
   CHECK(index.count(search("café")) == 1);
 }
 
-TEST_CASE("a database overwritten with garbage is rebuilt from the PNGs", "[index]") {
+TEST_CASE("a database overwritten with garbage is rebuilt from the PNGs, favourites included", "[index]") {
   TempDir dir;
   save(dir / "a.png", "survivor");
+  save(dir / "2024-05-01" / "b.png", "favourite survivor");
   const auto database = GalleryIndex::default_database(dir.path());
   {
     GalleryIndex index(dir.path(), database);
     index.scan();
+    index.set_favourite(index.query(search("favourite"))[0].id, true);
   }
   std::ofstream(database, std::ios::trunc) << std::string(8192, '\x5a');
   GalleryIndex index(dir.path(), database);
   CHECK(index.was_rebuilt());
-  CHECK(index.scan().added == 1);
-  CHECK(index.count(search("survivor")) == 1);
+  CHECK(index.scan().added == 2);
+  CHECK(index.count(search("survivor")) == 2);
+  GalleryQuery favourites;
+  favourites.favourites_only = true;
+  REQUIRE(index.count(favourites) == 1);
+  CHECK(index.query(favourites)[0].prompt == "favourite survivor");
 }
 
 TEST_CASE("a process killed while saving leaves no partial PNG and no row for it", "[index]") {
