@@ -10,7 +10,7 @@
 #include "core/error.h"
 #include "core/gallery/image_metadata.h"
 #include "core/gallery/image_output.h"
-#include "core/io/sha256.h"
+#include "core/gallery/model_hash_cache.h"
 #include "core/pipeline/pipeline.h"
 
 namespace atelier::cli {
@@ -98,7 +98,7 @@ int run_generate(CommandLine& args) {
 
   require_model_file(params);
   Pipeline pipeline(params.model, params.device);
-  params.model_hash = autov2_hash(params.model);
+  params.model_hash = ModelHashCache().autov2(params.model);
   // Only AutoV2 hashes compare; A1111's older 8-digit hash covers part of the file.
   if (recorded_hash.size() == params.model_hash.size() && recorded_hash != params.model_hash) {
     std::cerr << "atelier-cli generate: warning: the image was made with model hash " << recorded_hash << ", "

@@ -6,7 +6,6 @@
 #include "core/gallery/image_output.h"
 #include "core/gallery/output_folder.h"
 #include "core/gallery/params_json.h"
-#include "core/io/sha256.h"
 #include "core/pipeline/pipeline.h"
 #include "ui/params_map.h"
 
@@ -31,7 +30,7 @@ void GenerationWorker::load_model(int job_id, const QString& model, const QStrin
   pipeline_.reset();  // free the old weights before loading the new ones
   Q_EMIT status(job_id, tr("Loading %1…").arg(model));
   pipeline_ = std::make_unique<Pipeline>(model.toStdString(), parse_device_choice(device.toStdString()));
-  if (model != loaded_model_) model_hash_ = QString::fromStdString(autov2_hash(model.toStdString()));
+  if (model != loaded_model_) model_hash_ = QString::fromStdString(hashes_.autov2(model.toStdString()));
   loaded_model_ = model;
   loaded_device_ = device;
 }

@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "core/gallery/model_hash_cache.h"
 #include "ui/generation_job.h"
 
 namespace atelier {
@@ -44,6 +45,7 @@ class GenerationWorker : public QObject {
   QString loaded_model_;
   QString loaded_device_;
   QString model_hash_;
+  ModelHashCache hashes_;  // hashing a multi-GB checkpoint takes seconds: once per file
 };
 
 }  // namespace atelier::ui

@@ -1,11 +1,20 @@
 #include "core/gallery/model_hash_cache.h"
 
+#include <cstdlib>
 #include <fstream>
 
 #include "core/io/atomic_file.h"
 #include "core/io/sha256.h"
 
 namespace atelier {
+
+std::filesystem::path ModelHashCache::default_file() {
+  std::filesystem::path cache;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) cache = xdg;
+  else if (const char* home = std::getenv("HOME"); home && *home) cache = std::filesystem::path(home) / ".cache";
+  else cache = std::filesystem::temp_directory_path();
+  return cache / "atelier" / "model-hashes.json";
+}
 
 ModelHashCache::ModelHashCache(std::filesystem::path file) : file_(std::move(file)) {
   std::ifstream in(file_);

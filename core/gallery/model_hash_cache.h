@@ -12,7 +12,10 @@ namespace atelier {
 class ModelHashCache {
  public:
   // Reads `file` when it exists; a damaged one is ignored (the hashes are computed again).
-  explicit ModelHashCache(std::filesystem::path file);
+  explicit ModelHashCache(std::filesystem::path file = default_file());
+
+  // $XDG_CACHE_HOME/atelier/model-hashes.json, or ~/.cache/atelier/model-hashes.json.
+  static std::filesystem::path default_file();
 
   // The first 10 hex digits of the model's SHA-256, from the cache when the file is unchanged.
   // Throws Error naming the model when it cannot be read.
