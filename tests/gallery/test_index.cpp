@@ -240,3 +240,32 @@ TEST_CASE("a process killed while saving leaves no partial PNG and no row for it
   everything.limit = 1000;
   for (const auto& row : index.query(everything)) CHECK(std::filesystem::exists(row.path));
 }
+
+TEST_CASE("a scan killed half-way leaves a consistent index that the next scan completes", "[index]") {
+  TempDir dir;
+  const int total = 1500;
+  for (int i = 0; i < total; ++i) save(dir / ("image-" + std::to_string(i) + ".png"), "picture " + std::to_string(i));
+  // How long a whole scan takes here, so the kill can land half-way through one.
+  const auto started = std::chrono::steady_clock::now();
+  GalleryIndex(dir.path(), dir / "timing.sqlite").scan();
+  const auto whole_scan = std::chrono::steady_clock::now() - started;
+
+  const auto database = GalleryIndex::default_database(dir.path());
+  const pid_t child = fork();
+  if (child == 0) {
+    GalleryIndex index(dir.path(), database);
+    index.scan();
+    _exit(0);
+  }
+  std::this_thread::sleep_for(whole_scan / 2);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+
+  GalleryIndex index(dir.path(), database);
+  CHECK_FALSE(index.was_rebuilt());
+  const auto indexed_before = index.count({});
+  WARN("the killed scan had indexed " << indexed_before << " of " << total);
+  const auto report = index.scan();
+  CHECK(report.added == total - indexed_before);
+  CHECK(index.count({}) == total);
+}
