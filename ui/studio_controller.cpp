@@ -1,9 +1,13 @@
 #include "ui/studio_controller.h"
 
 #include <QClipboard>
+#include <QDateTime>
 #include <QDesktopServices>
 #include <QDir>
 #include <QGuiApplication>
+#include <QImage>
+#include <QMimeData>
+#include <QStandardPaths>
 
 #include "core/pipeline/generation_params.h"
 #include "ui/engine_choices.h"
@@ -116,6 +120,22 @@ QVariantMap StudioController::with_listed_model(QVariantMap params) const {
 }
 
 void StudioController::copyText(const QString& text) const { QGuiApplication::clipboard()->setText(text); }
+
+QString StudioController::pasteImage() {
+  const QMimeData* data = QGuiApplication::clipboard()->mimeData();
+  if (data && data->hasUrls() && data->urls().front().isLocalFile()) return data->urls().front().toLocalFile();
+  if (data && data->hasImage()) {
+    const QString folder = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/pasted");
+    QDir().mkpath(folder);
+    const QString path =
+        folder + QStringLiteral("/%1.png").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")));
+    if (qvariant_cast<QImage>(data->imageData()).save(path)) return path;
+    Q_EMIT errorOccurred(tr("Could not save the pasted image to %1").arg(path));
+    return {};
+  }
+  Q_EMIT errorOccurred(tr("The clipboard holds no image"));
+  return {};
+}
 
 void StudioController::openFolder(const QString& folder) const {
   QDir().mkpath(folder);

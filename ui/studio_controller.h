@@ -85,6 +85,9 @@ class StudioController : public QObject {
   // in its parameters as recallParameters does.
   Q_INVOKABLE QVariantMap imageDetails(const QString& path) const;
   Q_INVOKABLE void copyText(const QString& text) const;
+  // The clipboard's image as a file to use as an init image: a copied file's path, or a pasted
+  // bitmap saved as PNG in the cache folder. Empty, after errorOccurred, when it holds neither.
+  Q_INVOKABLE QString pasteImage();
   Q_INVOKABLE void openFolder(const QString& folder) const;  // creates it first if needed
 
  Q_SIGNALS:

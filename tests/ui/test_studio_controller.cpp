@@ -1,6 +1,7 @@
 // StudioController driven through real generations with the tiny SD1 model (64x64): the
 // queue, the order of progress signals, previews, results in the gallery, cancellation,
 // errors, and how long the UI thread can stall meanwhile.
+#include <QClipboard>
 #include <QDirIterator>
 #include <QElapsedTimer>
 #include <QGuiApplication>
@@ -104,6 +105,22 @@ class StudioControllerTest : public QObject {
     QCOMPARE(recalled.value(QStringLiteral("steps")).toInt(), 3);
     QCOMPARE(recalled.value(QStringLiteral("width")).toInt(), 64);
     QCOMPARE(recalled.value(QStringLiteral("model")).toString(), QStringLiteral(ATELIER_TINY_MODEL));
+  }
+
+  void pastesAnImageAsAnInitImageFile() {
+    QImage red(32, 16, QImage::Format_RGB32);
+    red.fill(Qt::red);
+    QGuiApplication::clipboard()->setImage(red);
+    const QString path = controller_->pasteImage();
+    QVERIFY(!path.isEmpty());
+    const QImage saved(path);
+    QCOMPARE(saved.size(), QSize(32, 16));
+    QCOMPARE(saved.pixelColor(3, 3), QColor(Qt::red));
+
+    QSignalSpy errors(controller_.get(), &StudioController::errorOccurred);
+    QGuiApplication::clipboard()->setText(QStringLiteral("not an image"));
+    QVERIFY(controller_->pasteImage().isEmpty());
+    QCOMPARE(errors.size(), 1);
   }
 
   void cancelMidRun() {

@@ -196,6 +196,7 @@ SplitView {
                 targetWidth: widthBox.value
                 targetHeight: heightBox.value
                 resizeMode: resizeMode.currentIndex
+                onPasteRequested: { const pasted = controller.pasteImage(); if (pasted !== "") path = pasted }
             }
             GridLayout {
                 columns: 2

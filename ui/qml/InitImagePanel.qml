@@ -3,14 +3,15 @@ import QtQuick.Controls
 import QtQuick.Dialogs
 import QtQuick.Layouts
 
-// img2img's init image: chosen from a file dialog or dropped here, with a preview of how it
-// will be fitted to the generation size under the chosen resize mode.
+// img2img's init image: chosen from a file dialog, dropped here or pasted, with a preview of how
+// it will be fitted to the generation size under the chosen resize mode.
 DropArea {
     id: panel
     property string path
     property int targetWidth: 512
     property int targetHeight: 512
     property int resizeMode: 0  // A1111's order: just resize, crop and resize, resize and fill
+    signal pasteRequested()
 
     implicitWidth: column.implicitWidth
     implicitHeight: column.implicitHeight
@@ -24,12 +25,13 @@ DropArea {
         RowLayout {
             Layout.fillWidth: true
             Label {
-                text: panel.path === "" ? qsTr("None: text to image. Drop an image here or browse.") : panel.path
+                text: panel.path === "" ? qsTr("None: text to image. Drop, paste or browse for an image.") : panel.path
                 elide: Text.ElideMiddle
                 opacity: 0.7
                 Layout.fillWidth: true
             }
             Button { text: qsTr("Browse…"); onClicked: dialog.open() }
+            Button { text: qsTr("Paste"); onClicked: panel.pasteRequested() }
             Button { text: qsTr("Clear"); visible: panel.path !== ""; onClicked: panel.path = "" }
         }
 
