@@ -3,17 +3,9 @@
 #include "core/error.h"
 #include "core/sampling/denoiser.h"
 #include "core/sampling/samplers.h"
+#include "sampling/replay.h"
 
 using namespace atelier;
-
-namespace {
-
-const DiscreteSchedule& sd() {
-  static const DiscreteSchedule schedule = DiscreteSchedule::scaled_linear();
-  return schedule;
-}
-
-}  // namespace
 
 TEST_CASE("eps_denoiser is k-diffusion's DiscreteEpsDDPMDenoiser", "[denoiser]") {
   at::Tensor seen_input, seen_t;
@@ -25,15 +17,15 @@ TEST_CASE("eps_denoiser is k-diffusion's DiscreteEpsDDPMDenoiser", "[denoiser]")
   const at::Tensor x = at::full({2, 4, 3, 3}, 3.0);
   const at::Tensor sigma = at::tensor({2.0f, 2.0f});
   for (bool quantize : {true, false}) {
-    const at::Tensor denoised = eps_denoiser(eps, sd(), quantize)(x, sigma);
+    const at::Tensor denoised = eps_denoiser(eps, test::sd_schedule(), quantize)(x, sigma);
     CHECK(denoised[1][3][2][2].item<double>() == Approx(3.0 - 2.0 * 0.5));
     CHECK(seen_input[0][0][0][0].item<double>() == Approx(3.0 / std::sqrt(5.0)));
-    CHECK(at::equal(seen_t, sd().sigma_to_t(sigma, quantize)));
+    CHECK(at::equal(seen_t, test::sd_schedule().sigma_to_t(sigma, quantize)));
   }
 }
 
 TEST_CASE("lcm_denoiser adds LCM's boundary condition at its timesteps", "[denoiser]") {
-  const DiscreteSchedule lcm = sd().lcm();
+  const DiscreteSchedule lcm = test::sd_schedule().lcm();
   at::Tensor seen_t;
   const EpsModel eps = [&](const at::Tensor& x, const at::Tensor& t) {
     seen_t = t;

@@ -2,17 +2,9 @@
 
 #include "core/error.h"
 #include "core/sampling/sampler_registry.h"
+#include "sampling/replay.h"
 
 using namespace atelier;
-
-namespace {
-
-const DiscreteSchedule& sd() {
-  static const DiscreteSchedule schedule = DiscreteSchedule::scaled_linear();
-  return schedule;
-}
-
-}  // namespace
 
 TEST_CASE("Every A1111 sampler name is registered", "[registry]") {
   for (const char* name : {"Euler", "Euler a", "Heun", "LMS", "DPM2", "DPM2 a", "DPM++ 2S a", "DPM++ 2M",
@@ -42,11 +34,11 @@ TEST_CASE("Automatic means each sampler's A1111 default", "[registry]") {
   CHECK(find_sampler("DPM++ 2M SDE").automatic_schedule == Exponential);
   CHECK(find_sampler("LCM").automatic_schedule == Uniform);
 
-  CHECK(at::equal(sampler_sigmas(choose_sampler("DPM++ 2M"), 10, sd()),
-                  karras_sigmas(10, sd().sigma_min(), sd().sigma_max())));
-  CHECK(at::equal(sampler_sigmas(choose_sampler("DPM++ 2M", "Uniform"), 10, sd()), sd().uniform_sigmas(10)));
-  CHECK(at::equal(sampler_sigmas(choose_sampler("DPM++ 2M SDE"), 10, sd()),
-                  exponential_sigmas(10, sd().sigma_min(), sd().sigma_max())));
+  CHECK(at::equal(sampler_sigmas(choose_sampler("DPM++ 2M"), 10, test::sd_schedule()),
+                  karras_sigmas(10, test::sd_schedule().sigma_min(), test::sd_schedule().sigma_max())));
+  CHECK(at::equal(sampler_sigmas(choose_sampler("DPM++ 2M", "Uniform"), 10, test::sd_schedule()), test::sd_schedule().uniform_sigmas(10)));
+  CHECK(at::equal(sampler_sigmas(choose_sampler("DPM++ 2M SDE"), 10, test::sd_schedule()),
+                  exponential_sigmas(10, test::sd_schedule().sigma_min(), test::sd_schedule().sigma_max())));
 }
 
 TEST_CASE("Legacy combined names carry their schedule type", "[registry]") {
@@ -72,20 +64,20 @@ TEST_CASE("Unknown names are rejected with the valid ones", "[registry]") {
                     Catch::Contains("Euler a, Euler, LMS") && Catch::Contains("DDIM, LCM"));
   CHECK_THROWS_WITH(choose_sampler("DPM++ 2M Beta"), Catch::Contains("DPM++ 2M Karras"));
   CHECK_THROWS_AS(choose_sampler("Euler", "Beta"), InvalidArgument);
-  CHECK_THROWS_AS(sampler_sigmas(choose_sampler("DDIM"), 10, sd()), InvalidArgument);
+  CHECK_THROWS_AS(sampler_sigmas(choose_sampler("DDIM"), 10, test::sd_schedule()), InvalidArgument);
 }
 
 TEST_CASE("DPM2 takes one step more and drops the next-to-last sigma", "[registry]") {
-  const at::Tensor sigmas = sampler_sigmas(choose_sampler("DPM2"), 10, sd());
-  const at::Tensor eleven = karras_sigmas(11, sd().sigma_min(), sd().sigma_max());
+  const at::Tensor sigmas = sampler_sigmas(choose_sampler("DPM2"), 10, test::sd_schedule());
+  const at::Tensor eleven = karras_sigmas(11, test::sd_schedule().sigma_min(), test::sd_schedule().sigma_max());
   REQUIRE(sigmas.size(0) == 11);
   CHECK(at::equal(sigmas.slice(0, 0, 10), eleven.slice(0, 0, 10)));
   CHECK(sigmas[10].item<float>() == 0);
 }
 
 TEST_CASE("LCM runs over its own 50 levels", "[registry]") {
-  const at::Tensor sigmas = sampler_sigmas(choose_sampler("LCM"), 4, sd());
-  CHECK(at::equal(sigmas, sd().lcm().uniform_sigmas(4)));
-  const at::Tensor karras = sampler_sigmas(choose_sampler("LCM", "Karras"), 4, sd());
-  CHECK(karras[3].item<double>() == Approx(sd().lcm().sigma_min()).epsilon(1e-6));
+  const at::Tensor sigmas = sampler_sigmas(choose_sampler("LCM"), 4, test::sd_schedule());
+  CHECK(at::equal(sigmas, test::sd_schedule().lcm().uniform_sigmas(4)));
+  const at::Tensor karras = sampler_sigmas(choose_sampler("LCM", "Karras"), 4, test::sd_schedule());
+  CHECK(karras[3].item<double>() == Approx(test::sd_schedule().lcm().sigma_min()).epsilon(1e-6));
 }
