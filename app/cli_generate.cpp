@@ -58,12 +58,7 @@ GenerationParams read_params(CommandLine& args, GenerationParams p) {
   if (auto mode = args.value("resize-mode")) p.resize_mode = parse_resize_mode(*mode);
   if (auto device = args.value("device")) p.device = parse_device_choice(*device);
   p.threads = args.int_value_or("threads", p.threads);
-  if (auto tiling = args.value("vae-tiling")) {
-    if (*tiling == "on") p.vae_tiling = GenerationParams::VaeTiling::On;
-    else if (*tiling == "off") p.vae_tiling = GenerationParams::VaeTiling::Off;
-    else if (*tiling == "auto") p.vae_tiling = GenerationParams::VaeTiling::Auto;
-    else throw InvalidArgument("--vae-tiling must be auto, on or off");
-  }
+  if (auto tiling = args.value("vae-tiling")) p.vae_tiling = parse_vae_tiling(*tiling);
   return p;
 }
 

@@ -9,21 +9,6 @@ namespace {
 
 QString qstring(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
 
-std::string_view vae_tiling_name(GenerationParams::VaeTiling tiling) {
-  switch (tiling) {
-    case GenerationParams::VaeTiling::On: return "on";
-    case GenerationParams::VaeTiling::Off: return "off";
-    default: return "auto";
-  }
-}
-
-GenerationParams::VaeTiling parse_vae_tiling(const QString& name) {
-  if (name == QLatin1String("on")) return GenerationParams::VaeTiling::On;
-  if (name == QLatin1String("off")) return GenerationParams::VaeTiling::Off;
-  if (name == QLatin1String("auto")) return GenerationParams::VaeTiling::Auto;
-  throw InvalidArgument("VAE tiling must be auto, on or off, not '" + name.toStdString() + "'");
-}
-
 }  // namespace
 
 QVariantMap to_variant_map(const GenerationParams& p) {
@@ -47,7 +32,7 @@ QVariantMap to_variant_map(const GenerationParams& p) {
       {QStringLiteral("resizeMode"), qstring(to_string(p.resize_mode))},
       {QStringLiteral("device"), qstring(to_string(p.device))},
       {QStringLiteral("threads"), p.threads},
-      {QStringLiteral("vaeTiling"), qstring(vae_tiling_name(p.vae_tiling))},
+      {QStringLiteral("vaeTiling"), qstring(to_string(p.vae_tiling))},
   };
 }
 
@@ -79,7 +64,7 @@ GenerationParams to_generation_params(const QVariantMap& map) {
   if (!string_of("noise").isEmpty()) p.noise = parse_noise_kind(string_of("noise").toStdString());
   if (!string_of("resizeMode").isEmpty()) p.resize_mode = parse_resize_mode(string_of("resizeMode").toStdString());
   if (!string_of("device").isEmpty()) p.device = parse_device_choice(string_of("device").toStdString());
-  if (!string_of("vaeTiling").isEmpty()) p.vae_tiling = parse_vae_tiling(string_of("vaeTiling"));
+  if (!string_of("vaeTiling").isEmpty()) p.vae_tiling = parse_vae_tiling(string_of("vaeTiling").toStdString());
   return p;
 }
 

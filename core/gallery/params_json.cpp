@@ -11,22 +11,6 @@ using nlohmann::json;
 
 constexpr int kVersion = 1;
 
-std::string_view to_string(GenerationParams::VaeTiling tiling) {
-  switch (tiling) {
-    case GenerationParams::VaeTiling::On: return "on";
-    case GenerationParams::VaeTiling::Off: return "off";
-    case GenerationParams::VaeTiling::Auto: break;
-  }
-  return "auto";
-}
-
-GenerationParams::VaeTiling parse_vae_tiling(std::string_view name) {
-  if (name == "on") return GenerationParams::VaeTiling::On;
-  if (name == "off") return GenerationParams::VaeTiling::Off;
-  if (name == "auto") return GenerationParams::VaeTiling::Auto;
-  throw InvalidArgument("unknown VAE tiling '" + std::string(name) + "'; choose auto, on or off");
-}
-
 // Reads `key` into `field` when present; a value of another type is a FormatError.
 template <typename T>
 void read(const json& object, const char* key, T& field) {

@@ -11,6 +11,21 @@ void require(bool ok, const std::string& message) {
 
 }  // namespace
 
+std::string_view to_string(GenerationParams::VaeTiling tiling) {
+  switch (tiling) {
+    case GenerationParams::VaeTiling::On: return "on";
+    case GenerationParams::VaeTiling::Off: return "off";
+    case GenerationParams::VaeTiling::Auto: break;
+  }
+  return "auto";
+}
+
+GenerationParams::VaeTiling parse_vae_tiling(std::string_view name) {
+  for (auto tiling : {GenerationParams::VaeTiling::Auto, GenerationParams::VaeTiling::On, GenerationParams::VaeTiling::Off})
+    if (name == to_string(tiling)) return tiling;
+  throw InvalidArgument("unknown VAE tiling '" + std::string(name) + "'; choose auto, on or off");
+}
+
 void validate(const GenerationParams& p) {
   require(p.width >= 64 && p.height >= 64 && p.width <= 8192 && p.height <= 8192,
           "size " + std::to_string(p.width) + "x" + std::to_string(p.height) + " must be between 64 and 8192");

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/io/image.h"
 #include "core/pipeline/device_policy.h"
@@ -40,6 +41,9 @@ struct GenerationParams {
   int threads = 0;  // 0: every hardware thread
   enum class VaeTiling { Auto, On, Off } vae_tiling = VaeTiling::Auto;
 };
+
+std::string_view to_string(GenerationParams::VaeTiling tiling);  // "auto", "on", "off"
+GenerationParams::VaeTiling parse_vae_tiling(std::string_view name);  // InvalidArgument otherwise
 
 // Throws InvalidArgument naming the first field out of range (size not a multiple of 8, ...).
 void validate(const GenerationParams& params);

@@ -29,6 +29,12 @@ EpsModel guided_eps(UNet& unet, const at::Tensor& cond, const at::Tensor& uncond
   };
 }
 
+// The user's choice, or for Auto whether the latent is large enough to need tiles.
+bool use_tiling(GenerationParams::VaeTiling mode, int64_t latent_height, int64_t latent_width) {
+  if (mode == GenerationParams::VaeTiling::Auto) return tiling_needed(latent_height, latent_width);
+  return mode == GenerationParams::VaeTiling::On;
+}
+
 }  // namespace
 
 std::int64_t random_seed() {
@@ -44,18 +50,15 @@ at::Tensor Pipeline::encode_init_image(const GenerationParams& params) {
   auto image = resize_for_generation(load_image(*params.init_image), params.width, params.height, params.resize_mode);
   auto pixels = image_to_tensor(image).to(target_.device, target_.vae_dtype);
   const auto& vae_config = model_.vae->config();
-  const bool tiled = params.vae_tiling == GenerationParams::VaeTiling::On ||
-                     (params.vae_tiling == GenerationParams::VaeTiling::Auto &&
-                      tiling_needed(params.height / vae_config.downsample_factor(),
-                                    params.width / vae_config.downsample_factor()));
+  const int factor = vae_config.downsample_factor();
+  const bool tiled = use_tiling(params.vae_tiling, params.height / factor, params.width / factor);
   auto mean = tiled ? encode_mean_tiled(model_.vae, pixels) : model_.vae->encode(pixels).mean;
   return (mean * vae_config.scale_factor).to(target_.dtype);
 }
 
 at::Tensor Pipeline::decode(const at::Tensor& latent, GenerationParams::VaeTiling tiling) {
   auto unscaled = (latent / model_.vae->config().scale_factor).to(target_.vae_dtype);
-  const bool tiled = tiling == GenerationParams::VaeTiling::On ||
-                     (tiling == GenerationParams::VaeTiling::Auto && tiling_needed(latent.size(2), latent.size(3)));
+  const bool tiled = use_tiling(tiling, latent.size(2), latent.size(3));
   return tiled ? decode_tiled(model_.vae, unscaled) : model_.vae->decode(unscaled);
 }
 
