@@ -57,6 +57,7 @@ int run_bench(CommandLine& args) {
   options.repeats = args.int_value_or("repeats", options.repeats);
   options.threads = args.int_value_or("threads", options.threads);
   options.device = parse_device_choice(args.value_or("device", "auto"));
+  if (args.flag("low-memory")) options.memory = MemoryMode::Low;
   const bool json = args.flag("json");
   args.reject_unknown();
   if (!model) throw InvalidArgument("--model PATH is required");

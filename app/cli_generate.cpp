@@ -85,6 +85,7 @@ int run_generate(CommandLine& args) {
   const std::string recorded_hash = params.model_hash;
   const auto output = args.value("output");
   const auto output_dir = args.value("output-dir");
+  const auto memory = args.flag("low-memory") ? MemoryMode::Low : MemoryMode::Standard;
   args.reject_unknown();
   if (output.has_value() == output_dir.has_value()) throw InvalidArgument("give exactly one of --output FILE and --output-dir DIR");
   if (!args.positionals().empty()) throw InvalidArgument("unexpected argument '" + args.positionals()[0] + "'");
@@ -92,7 +93,7 @@ int run_generate(CommandLine& args) {
   if (params.init_image) load_image(*params.init_image);  // refuse a bad init image before loading the model
 
   require_model_file(params);
-  Pipeline pipeline(params.model, params.device);
+  Pipeline pipeline(params.model, params.device, memory);
   params.model_hash = ModelHashCache().autov2(params.model);
   // Only AutoV2 hashes compare; A1111's older 8-digit hash covers part of the file.
   if (recorded_hash.size() == params.model_hash.size() && recorded_hash != params.model_hash) {

@@ -27,10 +27,10 @@ const char* const kUsage =
     "      --width W --height H --batch-count N --batch-size N --clip-skip N --rng cpu|nv\n"
     "      --quantize | --no-quantize --init-image FILE --strength X\n"
     "      --resize-mode 'just resize'|'crop and resize'|'resize and fill'\n"
-    "      --device auto|cpu|cuda|mps --threads N --vae-tiling auto|on|off\n"
+    "      --device auto|cpu|cuda|mps --threads N --vae-tiling auto|on|off --low-memory\n"
     "  make-test-model --family sd15 --out PATH [--dtype f16|f32] [--seed N]\n"
     "                                         write a checkpoint of the real layout with random weights\n"
-    "  bench --model PATH [--width W --height H --steps N --repeats N --threads T --device D] [--json]\n"
+    "  bench --model PATH [--width W --height H --steps N --repeats N --threads T --device D] [--low-memory] [--json]\n"
     "                                         time load, text encoding, UNet steps and VAE decode\n"
     "  info IMAGE.png [--json]                print an image's generation parameters and which tool wrote them\n"
     "  gallery scan|list [DIR] | gallery search TEXT [DIR] [--model M --sampler S --favourites --page N --limit N]\n"
@@ -49,9 +49,9 @@ int main(int argc, char** argv) {
   const std::map<std::string, Command> commands{
       {"tokenize", {{"raw"}, run_tokenize}},
       {"inspect", {{}, run_inspect}},
-      {"generate", {{"quantize", "no-quantize"}, run_generate}},
+      {"generate", {{"quantize", "no-quantize", "low-memory"}, run_generate}},
       {"make-test-model", {{}, run_make_test_model}},
-      {"bench", {{"json"}, run_bench}},
+      {"bench", {{"json", "low-memory"}, run_bench}},
       {"info", {{"json"}, run_info}},
       {"gallery", {{"favourites"}, run_gallery}},
   };

@@ -8,16 +8,18 @@
 namespace atelier {
 namespace {
 
-// Largest attention-score slice held at once on the chunked path (bytes).
+// Largest attention-score slice held at once on the chunked path (bytes), unless limited.
 constexpr int64_t kScoreSliceBytes = int64_t{256} << 20;
 
-[[maybe_unused]] at::Tensor chunked_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                              bool causal) {
+thread_local int64_t slice_limit = 0;  // AttentionSliceLimit's, 0 when none
+
+at::Tensor chunked_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, bool causal,
+                             int64_t slice_bytes) {
   const int64_t query_len = q.size(-2);
   const int64_t key_len = k.size(-2);
   const int64_t batch_heads = q.numel() / (query_len * q.size(-1));
   const int64_t row_bytes = batch_heads * key_len * static_cast<int64_t>(q.element_size());
-  const int64_t rows = std::clamp<int64_t>(kScoreSliceBytes / std::max<int64_t>(row_bytes, 1), 1, query_len);
+  const int64_t rows = std::clamp<int64_t>(slice_bytes / std::max<int64_t>(row_bytes, 1), 1, query_len);
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   const auto k_t = k.transpose(-1, -2);
 
@@ -39,12 +41,19 @@ constexpr int64_t kScoreSliceBytes = int64_t{256} << 20;
 }  // namespace
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, bool causal) {
+  if (slice_limit > 0) return chunked_attention(q, k, v, causal, slice_limit);
 #if TORCH_VERSION_MAJOR >= 2
   return at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0, causal);
 #else
-  return chunked_attention(q, k, v, causal);
+  return chunked_attention(q, k, v, causal, kScoreSliceBytes);
 #endif
 }
+
+AttentionSliceLimit::AttentionSliceLimit(int64_t bytes) : previous_(slice_limit) {
+  if (bytes > 0) slice_limit = bytes;
+}
+
+AttentionSliceLimit::~AttentionSliceLimit() { slice_limit = previous_; }
 
 at::Tensor split_heads(const at::Tensor& x, int64_t heads) {
   const auto b = x.size(0), n = x.size(1), width = x.size(2);

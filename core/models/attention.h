@@ -10,6 +10,19 @@ namespace atelier {
 // query rows so no more than a bounded slice of the attention matrix is ever held.
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, bool causal = false);
 
+// While it lives, attention on this thread holds at most `bytes` (> 0) of scores at once, on
+// every LibTorch version (low-memory mode); 0 changes nothing.
+class AttentionSliceLimit {
+ public:
+  explicit AttentionSliceLimit(int64_t bytes);
+  ~AttentionSliceLimit();
+  AttentionSliceLimit(const AttentionSliceLimit&) = delete;
+  AttentionSliceLimit& operator=(const AttentionSliceLimit&) = delete;
+
+ private:
+  int64_t previous_;
+};
+
 // Splits [B, N, heads·d] into [B, heads, N, d] and back.
 at::Tensor split_heads(const at::Tensor& x, int64_t heads);
 at::Tensor merge_heads(const at::Tensor& x);

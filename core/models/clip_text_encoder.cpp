@@ -8,18 +8,17 @@ namespace {
 
 at::Tensor quick_gelu(const at::Tensor& x) { return x * at::sigmoid(1.702 * x); }
 
-torch::nn::LayerNorm layer_norm(const ClipTextConfig& config) {
-  return torch::nn::LayerNorm(
-      torch::nn::LayerNormOptions({config.hidden_size}).eps(config.layer_norm_eps));
+LayerNorm layer_norm(const ClipTextConfig& config) {
+  return LayerNorm(config.hidden_size, config.layer_norm_eps);
 }
 
 }  // namespace
 
 ClipAttentionImpl::ClipAttentionImpl(int hidden, int heads) : heads_(heads) {
-  q_proj_ = register_module("q_proj", torch::nn::Linear(hidden, hidden));
-  k_proj_ = register_module("k_proj", torch::nn::Linear(hidden, hidden));
-  v_proj_ = register_module("v_proj", torch::nn::Linear(hidden, hidden));
-  out_proj_ = register_module("out_proj", torch::nn::Linear(hidden, hidden));
+  q_proj_ = register_module("q_proj", Linear(hidden, hidden));
+  k_proj_ = register_module("k_proj", Linear(hidden, hidden));
+  v_proj_ = register_module("v_proj", Linear(hidden, hidden));
+  out_proj_ = register_module("out_proj", Linear(hidden, hidden));
 }
 
 at::Tensor ClipAttentionImpl::forward(const at::Tensor& x) {
@@ -30,8 +29,8 @@ at::Tensor ClipAttentionImpl::forward(const at::Tensor& x) {
 }
 
 ClipMlpImpl::ClipMlpImpl(int hidden, int intermediate) {
-  fc1_ = register_module("fc1", torch::nn::Linear(hidden, intermediate));
-  fc2_ = register_module("fc2", torch::nn::Linear(intermediate, hidden));
+  fc1_ = register_module("fc1", Linear(hidden, intermediate));
+  fc2_ = register_module("fc2", Linear(intermediate, hidden));
 }
 
 at::Tensor ClipMlpImpl::forward(const at::Tensor& x) { return fc2_(quick_gelu(fc1_(x))); }
@@ -52,9 +51,9 @@ ClipTextEncoderImpl::ClipTextEncoderImpl(const ClipTextConfig& config) : config_
   // Module names mirror the checkpoint: embeddings.*, encoder.layers.N.*, final_layer_norm.
   auto embeddings = register_module("embeddings", std::make_shared<torch::nn::Module>());
   token_embedding_ = embeddings->register_module(
-      "token_embedding", torch::nn::Embedding(config.vocab_size, config.hidden_size));
+      "token_embedding", Embedding(config.vocab_size, config.hidden_size));
   position_embedding_ = embeddings->register_module(
-      "position_embedding", torch::nn::Embedding(config.max_positions, config.hidden_size));
+      "position_embedding", Embedding(config.max_positions, config.hidden_size));
   auto encoder = register_module("encoder", std::make_shared<torch::nn::Module>());
   layers_ = encoder->register_module("layers", torch::nn::ModuleList());
   for (int i = 0; i < config.num_layers; ++i) layers_->push_back(ClipEncoderLayer(config));

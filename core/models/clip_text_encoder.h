@@ -3,12 +3,10 @@
 // (cond_stage_model.transformer.text_model.*): pre-LN blocks, causal mask, quick_gelu.
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/embedding.h>
-#include <torch/nn/modules/linear.h>
-#include <torch/nn/modules/normalization.h>
 
 #include <vector>
 
+#include "core/models/layers.h"
 #include "core/models/model_config.h"
 
 namespace atelier {
@@ -20,7 +18,7 @@ class ClipAttentionImpl : public torch::nn::Module {
 
  private:
   int heads_;
-  torch::nn::Linear q_proj_{nullptr}, k_proj_{nullptr}, v_proj_{nullptr}, out_proj_{nullptr};
+  Linear q_proj_{nullptr}, k_proj_{nullptr}, v_proj_{nullptr}, out_proj_{nullptr};
 };
 TORCH_MODULE(ClipAttention);
 
@@ -30,7 +28,7 @@ class ClipMlpImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& x);
 
  private:
-  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
+  Linear fc1_{nullptr}, fc2_{nullptr};
 };
 TORCH_MODULE(ClipMlp);
 
@@ -40,7 +38,7 @@ class ClipEncoderLayerImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& x);
 
  private:
-  torch::nn::LayerNorm layer_norm1_{nullptr}, layer_norm2_{nullptr};
+  LayerNorm layer_norm1_{nullptr}, layer_norm2_{nullptr};
   ClipAttention self_attn_{nullptr};
   ClipMlp mlp_{nullptr};
 };
@@ -63,9 +61,9 @@ class ClipTextEncoderImpl : public torch::nn::Module {
   at::Tensor embed(const at::Tensor& ids);
 
   ClipTextConfig config_;
-  torch::nn::Embedding token_embedding_{nullptr}, position_embedding_{nullptr};
+  Embedding token_embedding_{nullptr}, position_embedding_{nullptr};
   torch::nn::ModuleList layers_{nullptr};
-  torch::nn::LayerNorm final_layer_norm_{nullptr};
+  LayerNorm final_layer_norm_{nullptr};
 };
 TORCH_MODULE(ClipTextEncoder);
 

@@ -15,9 +15,42 @@ at::Tensor GroupNormImpl::forward(const at::Tensor& x, bool then_silu) {
   return y.to(x.scalar_type());
 }
 
-torch::nn::Conv2d conv2d(int in, int out, int kernel, int stride, int padding) {
-  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding));
+namespace {
+
+at::Tensor uninitialised(torch::nn::Module& module, const std::string& name, at::IntArrayRef shape) {
+  return module.register_parameter(name, at::empty(shape), /*requires_grad=*/false);
 }
+
+}  // namespace
+
+LinearImpl::LinearImpl(int in, int out, bool bias)
+    : weight_(uninitialised(*this, "weight", {out, in})) {
+  if (bias) bias_ = uninitialised(*this, "bias", {out});
+}
+
+at::Tensor LinearImpl::forward(const at::Tensor& x) { return at::linear(x, weight_, bias_); }
+
+Conv2dImpl::Conv2dImpl(int in, int out, int kernel, int stride, int padding)
+    : stride_(stride),
+      padding_(padding),
+      weight_(uninitialised(*this, "weight", {out, in, kernel, kernel})),
+      bias_(uninitialised(*this, "bias", {out})) {}
+
+at::Tensor Conv2dImpl::forward(const at::Tensor& x) {
+  return at::conv2d(x, weight_, bias_, stride_, padding_);
+}
+
+LayerNormImpl::LayerNormImpl(int width, double eps)
+    : width_(width),
+      eps_(eps),
+      weight_(uninitialised(*this, "weight", {width})),
+      bias_(uninitialised(*this, "bias", {width})) {}
+
+at::Tensor LayerNormImpl::forward(const at::Tensor& x) { return at::layer_norm(x, {width_}, weight_, bias_, eps_); }
+
+EmbeddingImpl::EmbeddingImpl(int count, int width) : weight_(uninitialised(*this, "weight", {count, width})) {}
+
+at::Tensor EmbeddingImpl::forward(const at::Tensor& ids) { return at::embedding(weight_, ids); }
 
 void store_conv_weights_channels_last(torch::nn::Module& module) {
   at::NoGradGuard no_grad;

@@ -1,8 +1,7 @@
 #pragma once
 // Small building blocks shared by the UNet and the VAE.
 #include <torch/nn/module.h>
-#include <torch/nn/modules/conv.h>
-#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
 
 #include <memory>
 #include <string>
@@ -23,7 +22,53 @@ class GroupNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(GroupNorm);
 
-torch::nn::Conv2d conv2d(int in, int out, int kernel, int stride = 1, int padding = 0);
+// Linear, Conv2d, LayerNorm and Embedding as LibTorch computes them, with parameters left
+// uninitialised: every value comes from a checkpoint, and skipping LibTorch's random
+// initialisation saves seconds per load and leaves the memory untouched until the weights
+// arrive (which lets streamed weights stay out of memory altogether).
+class LinearImpl : public torch::nn::Module {
+ public:
+  LinearImpl(int in, int out, bool bias = true);
+  at::Tensor forward(const at::Tensor& x);
+
+ private:
+  at::Tensor weight_, bias_;
+};
+TORCH_MODULE(Linear);
+
+class Conv2dImpl : public torch::nn::Module {
+ public:
+  Conv2dImpl(int in, int out, int kernel, int stride = 1, int padding = 0);
+  at::Tensor forward(const at::Tensor& x);
+  const at::Tensor& weight() const { return weight_; }
+
+ private:
+  int stride_, padding_;
+  at::Tensor weight_, bias_;
+};
+TORCH_MODULE(Conv2d);
+
+class LayerNormImpl : public torch::nn::Module {
+ public:
+  LayerNormImpl(int width, double eps);
+  at::Tensor forward(const at::Tensor& x);
+
+ private:
+  int width_;
+  double eps_;
+  at::Tensor weight_, bias_;
+};
+TORCH_MODULE(LayerNorm);
+
+class EmbeddingImpl : public torch::nn::Module {
+ public:
+  EmbeddingImpl(int count, int width);
+  at::Tensor forward(const at::Tensor& ids);
+
+ private:
+  at::Tensor weight_;
+};
+TORCH_MODULE(Embedding);
 
 // Stores every 4-D weight channels-last (NHWC): oneDNN's convolutions run on that layout
 // without reordering activations on every call, and the networks keep their activations in

@@ -18,14 +18,21 @@ struct StableDiffusionModel {
   ClipTextEncoder text_encoder{nullptr};
   UNet unet{nullptr};
   AutoencoderKL vae{nullptr};
+  // With streamed weights, where the text encoder and the VAE read theirs from around each
+  // use (WeightsInUse); the UNet streams its own stage by stage. Null when resident.
+  std::shared_ptr<const WeightStream> text_encoder_weights, vae_weights;
+};
+
+struct LoadOptions {
+  c10::Device device = c10::kCPU;
+  c10::ScalarType dtype = c10::kFloat;
+  std::optional<c10::ScalarType> vae_dtype;  // default: dtype (fp16 overflows in the SD VAE)
+  // Low-memory mode: weights stay in the checkpoint and are read around each use (weight_stream.h).
+  bool stream_weights = false;
 };
 
 // Inspects, refuses what is unsupported (UnsupportedModel), builds the networks and loads
 // their weights tensor by tensor (FormatError naming a missing or mis-shaped tensor).
-// The VAE can run in its own dtype (`vae_dtype`, default: `dtype`).
-StableDiffusionModel load_stable_diffusion(const std::filesystem::path& checkpoint,
-                                           c10::Device device = c10::kCPU,
-                                           c10::ScalarType dtype = c10::kFloat,
-                                           std::optional<c10::ScalarType> vae_dtype = std::nullopt);
+StableDiffusionModel load_stable_diffusion(const std::filesystem::path& checkpoint, const LoadOptions& options = {});
 
 }  // namespace atelier

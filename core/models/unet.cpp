@@ -26,13 +26,13 @@ at::Tensor timestep_embedding(const at::Tensor& timesteps, int dim) {
 ResBlockImpl::ResBlockImpl(int in, int out, int emb_dim) {
   auto in_layers = add_container(*this, "in_layers");
   in_norm_ = in_layers->register_module("0", GroupNorm(in, kNormEps));
-  in_conv_ = in_layers->register_module("2", conv2d(in, out, 3, 1, 1));
+  in_conv_ = in_layers->register_module("2", Conv2d(in, out, 3, 1, 1));
   auto emb_layers = add_container(*this, "emb_layers");
-  emb_proj_ = emb_layers->register_module("1", torch::nn::Linear(emb_dim, out));
+  emb_proj_ = emb_layers->register_module("1", Linear(emb_dim, out));
   auto out_layers = add_container(*this, "out_layers");
   out_norm_ = out_layers->register_module("0", GroupNorm(out, kNormEps));
-  out_conv_ = out_layers->register_module("3", conv2d(out, out, 3, 1, 1));
-  if (in != out) skip_ = register_module("skip_connection", conv2d(in, out, 1));
+  out_conv_ = out_layers->register_module("3", Conv2d(out, out, 3, 1, 1));
+  if (in != out) skip_ = register_module("skip_connection", Conv2d(in, out, 1));
 }
 
 at::Tensor ResBlockImpl::forward(const at::Tensor& x, const at::Tensor& emb) {
@@ -45,11 +45,11 @@ at::Tensor ResBlockImpl::forward(const at::Tensor& x, const at::Tensor& emb) {
 CrossAttentionImpl::CrossAttentionImpl(int query_dim, int context_dim, int heads, int head_dim)
     : heads_(heads) {
   const int inner = heads * head_dim;
-  to_q_ = register_module("to_q", torch::nn::Linear(torch::nn::LinearOptions(query_dim, inner).bias(false)));
-  to_k_ = register_module("to_k", torch::nn::Linear(torch::nn::LinearOptions(context_dim, inner).bias(false)));
-  to_v_ = register_module("to_v", torch::nn::Linear(torch::nn::LinearOptions(context_dim, inner).bias(false)));
+  to_q_ = register_module("to_q", Linear(query_dim, inner, /*bias=*/false));
+  to_k_ = register_module("to_k", Linear(context_dim, inner, /*bias=*/false));
+  to_v_ = register_module("to_v", Linear(context_dim, inner, /*bias=*/false));
   auto to_out = add_container(*this, "to_out");
-  to_out_ = to_out->register_module("0", torch::nn::Linear(inner, query_dim));
+  to_out_ = to_out->register_module("0", Linear(inner, query_dim));
 }
 
 at::Tensor CrossAttentionImpl::forward(const at::Tensor& x, const at::Tensor& context) {
@@ -64,10 +64,10 @@ TransformerBlockImpl::TransformerBlockImpl(int dim, int context_dim, int heads, 
   auto ff = add_container(*this, "ff");
   auto net = add_container(*ff, "net");
   auto geglu = add_container(*net, "0");
-  ff_in_ = geglu->register_module("proj", torch::nn::Linear(dim, dim * 8));
-  ff_out_ = net->register_module("2", torch::nn::Linear(dim * 4, dim));
+  ff_in_ = geglu->register_module("proj", Linear(dim, dim * 8));
+  ff_out_ = net->register_module("2", Linear(dim * 4, dim));
   attn2_ = register_module("attn2", CrossAttention(dim, context_dim, heads, head_dim));
-  auto layer_norm = [dim] { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(1e-5)); };
+  auto layer_norm = [dim] { return LayerNorm(dim, 1e-5); };
   norm1_ = register_module("norm1", layer_norm());
   norm2_ = register_module("norm2", layer_norm());
   norm3_ = register_module("norm3", layer_norm());
@@ -88,17 +88,17 @@ SpatialTransformerImpl::SpatialTransformerImpl(int channels, const UNetConfig& c
   const int inner = heads * head_dim;
   norm_ = register_module("norm", GroupNorm(channels, kTransformerNormEps));
   if (linear_projection_) {
-    proj_in_ = torch::nn::AnyModule(register_module("proj_in", torch::nn::Linear(channels, inner)));
+    proj_in_ = torch::nn::AnyModule(register_module("proj_in", Linear(channels, inner)));
   } else {
-    proj_in_ = torch::nn::AnyModule(register_module("proj_in", conv2d(channels, inner, 1)));
+    proj_in_ = torch::nn::AnyModule(register_module("proj_in", Conv2d(channels, inner, 1)));
   }
   blocks_ = register_module("transformer_blocks", torch::nn::ModuleList());
   for (int i = 0; i < config.transformer_depth; ++i)
     blocks_->push_back(TransformerBlock(inner, config.context_dim, heads, head_dim));
   if (linear_projection_) {
-    proj_out_ = torch::nn::AnyModule(register_module("proj_out", torch::nn::Linear(inner, channels)));
+    proj_out_ = torch::nn::AnyModule(register_module("proj_out", Linear(inner, channels)));
   } else {
-    proj_out_ = torch::nn::AnyModule(register_module("proj_out", conv2d(inner, channels, 1)));
+    proj_out_ = torch::nn::AnyModule(register_module("proj_out", Conv2d(inner, channels, 1)));
   }
 }
 
@@ -128,12 +128,12 @@ void UNetStageImpl::add_transformer(int channels, const UNetConfig& config) {
 }
 
 void UNetStageImpl::add_downsample(int channels) {
-  auto conv = add_container(*this, next_name())->register_module("op", conv2d(channels, channels, 3, 2, 1));
+  auto conv = add_container(*this, next_name())->register_module("op", Conv2d(channels, channels, 3, 2, 1));
   layers_.push_back([conv](const at::Tensor& x, const at::Tensor&, const at::Tensor&) { return conv->forward(x); });
 }
 
 void UNetStageImpl::add_upsample(int channels) {
-  auto conv = add_container(*this, next_name())->register_module("conv", conv2d(channels, channels, 3, 1, 1));
+  auto conv = add_container(*this, next_name())->register_module("conv", Conv2d(channels, channels, 3, 1, 1));
   layers_.push_back([conv](const at::Tensor& x, const at::Tensor&, const at::Tensor&) {
     return conv->forward(at::upsample_nearest2d(x, {x.size(2) * 2, x.size(3) * 2}));
   });
@@ -147,13 +147,13 @@ at::Tensor UNetStageImpl::forward(at::Tensor x, const at::Tensor& emb, const at:
 UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
   const int mc = config.model_channels;
   const int emb_dim = mc * 4;
-  auto time_embed = add_container(*this, "time_embed");
-  time_embed_in_ = time_embed->register_module("0", torch::nn::Linear(mc, emb_dim));
-  time_embed_out_ = time_embed->register_module("2", torch::nn::Linear(emb_dim, emb_dim));
+  time_embed_ = add_container(*this, "time_embed");
+  time_embed_in_ = time_embed_->register_module("0", Linear(mc, emb_dim));
+  time_embed_out_ = time_embed_->register_module("2", Linear(emb_dim, emb_dim));
 
   input_blocks_ = register_module("input_blocks", torch::nn::ModuleList());
   auto stem = std::make_shared<torch::nn::Module>();
-  stem_ = stem->register_module("0", conv2d(config.in_channels, mc, 3, 1, 1));
+  stem_ = stem->register_module("0", Conv2d(config.in_channels, mc, 3, 1, 1));
   input_blocks_->push_back(stem);
 
   std::vector<int> skip_channels{mc};
@@ -196,9 +196,9 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
     }
   }
 
-  auto out = add_container(*this, "out");
-  out_norm_ = out->register_module("0", GroupNorm(ch, kNormEps));
-  out_conv_ = out->register_module("2", conv2d(mc, config.out_channels, 3, 1, 1));
+  out_ = add_container(*this, "out");
+  out_norm_ = out_->register_module("0", GroupNorm(ch, kNormEps));
+  out_conv_ = out_->register_module("2", Conv2d(mc, config.out_channels, 3, 1, 1));
 }
 
 at::Tensor UNetImpl::forward(const at::Tensor& x, const at::Tensor& timesteps, const at::Tensor& context,
@@ -206,26 +206,35 @@ at::Tensor UNetImpl::forward(const at::Tensor& x, const at::Tensor& timesteps, c
   auto note = [&](const std::string& name, const at::Tensor& value) {
     if (observe) observe(name, value);
   };
+  // Runs `stage` (the child at `path`) with its weights in use, and shows its output.
+  auto run = [&](torch::nn::Module& stage, const std::string& path, const std::function<at::Tensor()>& compute) {
+    const WeightsInUse in_use(stream_.get(), stage, path);
+    auto output = compute();
+    note(path, output);
+    return output;
+  };
   auto t_emb = timestep_embedding(timesteps.to(x.device()), config_.model_channels).to(x.scalar_type());
   note("t_emb", t_emb);
-  auto emb = time_embed_out_(at::silu(time_embed_in_(t_emb)));
-  note("time_embed", emb);
+  auto emb = run(*time_embed_, "time_embed", [&] { return time_embed_out_(at::silu(time_embed_in_(t_emb))); });
 
   std::vector<at::Tensor> skips;
-  at::Tensor h = stem_(x);
+  at::Tensor h = x;
   for (std::size_t i = 0; i < input_blocks_->size(); ++i) {
-    if (i > 0) h = input_blocks_[i]->as<UNetStage>()->forward(h, emb, context);
-    note("input_blocks." + std::to_string(i), h);
+    auto& stage = *input_blocks_[i];
+    h = run(stage, "input_blocks." + std::to_string(i), [&] {
+      return i == 0 ? stem_(h) : stage.as<UNetStage>()->forward(h, emb, context);
+    });
     skips.push_back(h);
   }
-  h = middle_block_->forward(h, emb, context);
-  note("middle_block", h);
+  h = run(*middle_block_, "middle_block", [&] { return middle_block_->forward(h, emb, context); });
   for (std::size_t i = 0; i < output_blocks_->size(); ++i) {
-    h = output_blocks_[i]->as<UNetStage>()->forward(at::cat({h, skips.back()}, 1), emb, context);
+    auto& stage = *output_blocks_[i];
+    h = run(stage, "output_blocks." + std::to_string(i), [&] {
+      return stage.as<UNetStage>()->forward(at::cat({h, skips.back()}, 1), emb, context);
+    });
     skips.pop_back();
-    note("output_blocks." + std::to_string(i), h);
   }
-  return out_conv_(out_norm_(h, /*then_silu=*/true));
+  return run(*out_, "out", [&] { return out_conv_(out_norm_(h, /*then_silu=*/true)); });
 }
 
 }  // namespace atelier

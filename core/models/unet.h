@@ -4,9 +4,6 @@
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/any.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/conv.h>
-#include <torch/nn/modules/linear.h>
-#include <torch/nn/modules/normalization.h>
 
 #include <functional>
 #include <string>
@@ -14,6 +11,7 @@
 
 #include "core/models/layers.h"
 #include "core/models/model_config.h"
+#include "core/models/weight_stream.h"
 
 namespace atelier {
 
@@ -27,8 +25,8 @@ class ResBlockImpl : public torch::nn::Module {
 
  private:
   GroupNorm in_norm_{nullptr}, out_norm_{nullptr};
-  torch::nn::Conv2d in_conv_{nullptr}, out_conv_{nullptr}, skip_{nullptr};
-  torch::nn::Linear emb_proj_{nullptr};
+  Conv2d in_conv_{nullptr}, out_conv_{nullptr}, skip_{nullptr};
+  Linear emb_proj_{nullptr};
 };
 TORCH_MODULE(ResBlock);
 
@@ -39,7 +37,7 @@ class CrossAttentionImpl : public torch::nn::Module {
 
  private:
   int heads_;
-  torch::nn::Linear to_q_{nullptr}, to_k_{nullptr}, to_v_{nullptr}, to_out_{nullptr};
+  Linear to_q_{nullptr}, to_k_{nullptr}, to_v_{nullptr}, to_out_{nullptr};
 };
 TORCH_MODULE(CrossAttention);
 
@@ -50,8 +48,8 @@ class TransformerBlockImpl : public torch::nn::Module {
 
  private:
   CrossAttention attn1_{nullptr}, attn2_{nullptr};
-  torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr}, norm3_{nullptr};
-  torch::nn::Linear ff_in_{nullptr}, ff_out_{nullptr};
+  LayerNorm norm1_{nullptr}, norm2_{nullptr}, norm3_{nullptr};
+  Linear ff_in_{nullptr}, ff_out_{nullptr};
 };
 TORCH_MODULE(TransformerBlock);
 
@@ -99,14 +97,19 @@ class UNetImpl : public torch::nn::Module {
 
   const UNetConfig& config() const { return config_; }
 
+  // Low-memory mode: each stage reads its weights from `stream` when it runs (null: resident).
+  void stream_weights(std::shared_ptr<const WeightStream> stream) { stream_ = std::move(stream); }
+
  private:
   UNetConfig config_;
-  torch::nn::Linear time_embed_in_{nullptr}, time_embed_out_{nullptr};
-  torch::nn::Conv2d stem_{nullptr};  // input_blocks.0.0
+  std::shared_ptr<const WeightStream> stream_;
+  std::shared_ptr<torch::nn::Module> time_embed_, out_;
+  Linear time_embed_in_{nullptr}, time_embed_out_{nullptr};
+  Conv2d stem_{nullptr};  // input_blocks.0.0
   torch::nn::ModuleList input_blocks_{nullptr}, output_blocks_{nullptr};
   UNetStage middle_block_{nullptr};
   GroupNorm out_norm_{nullptr};
-  torch::nn::Conv2d out_conv_{nullptr};
+  Conv2d out_conv_{nullptr};
 };
 TORCH_MODULE(UNet);
 

@@ -11,10 +11,10 @@ constexpr double kNormEps = 1e-6;
 
 VaeResBlockImpl::VaeResBlockImpl(int in, int out) {
   norm1_ = register_module("norm1", GroupNorm(in, kNormEps));
-  conv1_ = register_module("conv1", conv2d(in, out, 3, 1, 1));
+  conv1_ = register_module("conv1", Conv2d(in, out, 3, 1, 1));
   norm2_ = register_module("norm2", GroupNorm(out, kNormEps));
-  conv2_ = register_module("conv2", conv2d(out, out, 3, 1, 1));
-  if (in != out) shortcut_ = register_module("nin_shortcut", conv2d(in, out, 1));
+  conv2_ = register_module("conv2", Conv2d(out, out, 3, 1, 1));
+  if (in != out) shortcut_ = register_module("nin_shortcut", Conv2d(in, out, 1));
 }
 
 at::Tensor VaeResBlockImpl::forward(const at::Tensor& x) {
@@ -25,10 +25,10 @@ at::Tensor VaeResBlockImpl::forward(const at::Tensor& x) {
 
 VaeAttentionImpl::VaeAttentionImpl(int channels) {
   norm_ = register_module("norm", GroupNorm(channels, kNormEps));
-  q_ = register_module("q", conv2d(channels, channels, 1));
-  k_ = register_module("k", conv2d(channels, channels, 1));
-  v_ = register_module("v", conv2d(channels, channels, 1));
-  proj_out_ = register_module("proj_out", conv2d(channels, channels, 1));
+  q_ = register_module("q", Conv2d(channels, channels, 1));
+  k_ = register_module("k", Conv2d(channels, channels, 1));
+  v_ = register_module("v", Conv2d(channels, channels, 1));
+  proj_out_ = register_module("proj_out", Conv2d(channels, channels, 1));
 }
 
 at::Tensor VaeAttentionImpl::forward(const at::Tensor& x) {
@@ -73,7 +73,7 @@ VaeLevel make_level(int in, int out, int blocks, bool with_attention) {
 }  // namespace
 
 VaeEncoderImpl::VaeEncoderImpl(const VaeConfig& config) {
-  conv_in_ = register_module("conv_in", conv2d(config.in_channels, config.ch, 3, 1, 1));
+  conv_in_ = register_module("conv_in", Conv2d(config.in_channels, config.ch, 3, 1, 1));
   auto down = add_container(*this, "down");
   int ch = config.ch;
   const auto levels = config.ch_mult.size();
@@ -84,19 +84,19 @@ VaeEncoderImpl::VaeEncoderImpl(const VaeConfig& config) {
     ch = out;
     if (i + 1 != levels) {
       // LDM pads right and bottom only, then a stride-2 conv without padding.
-      auto conv = add_container(*level, "downsample")->register_module("conv", conv2d(ch, ch, 3, 2, 0));
+      auto conv = add_container(*level, "downsample")->register_module("conv", Conv2d(ch, ch, 3, 2, 0));
       level->resample = [conv](const at::Tensor& x) { return conv->forward(at::constant_pad_nd(x, {0, 1, 0, 1})); };
     }
     levels_.push_back(level);
   }
   mid_ = register_module("mid", VaeMiddle(ch));
   norm_out_ = register_module("norm_out", GroupNorm(ch, kNormEps));
-  conv_out_ = register_module("conv_out", conv2d(ch, 2 * config.z_channels, 3, 1, 1));
+  conv_out_ = register_module("conv_out", Conv2d(ch, 2 * config.z_channels, 3, 1, 1));
 }
 
 at::Tensor VaeEncoderImpl::forward(const at::Tensor& image) {
   // Activations follow the weights' layout (channels-last once loaded: see store_conv_weights_channels_last).
-  auto h = conv_in_(image.contiguous(conv_in_->weight.suggest_memory_format()));
+  auto h = conv_in_(image.contiguous(conv_in_->weight().suggest_memory_format()));
   for (auto& level : levels_) h = level(h);
   return conv_out_(norm_out_(mid_(h), /*then_silu=*/true));
 }
@@ -104,7 +104,7 @@ at::Tensor VaeEncoderImpl::forward(const at::Tensor& image) {
 VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& config) {
   const auto levels = config.ch_mult.size();
   int ch = config.ch * config.ch_mult.back();
-  conv_in_ = register_module("conv_in", conv2d(config.z_channels, ch, 3, 1, 1));
+  conv_in_ = register_module("conv_in", Conv2d(config.z_channels, ch, 3, 1, 1));
   mid_ = register_module("mid", VaeMiddle(ch));
   auto up = add_container(*this, "up");
   levels_.resize(levels);
@@ -114,7 +114,7 @@ VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& config) {
                                      make_level(ch, out, config.num_res_blocks + 1, config.attention_levels[i]));
     ch = out;
     if (i != 0) {
-      auto conv = add_container(*level, "upsample")->register_module("conv", conv2d(ch, ch, 3, 1, 1));
+      auto conv = add_container(*level, "upsample")->register_module("conv", Conv2d(ch, ch, 3, 1, 1));
       level->resample = [conv](const at::Tensor& x) {
         return conv->forward(at::upsample_nearest2d(x, {x.size(2) * 2, x.size(3) * 2}));
       };
@@ -122,11 +122,11 @@ VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& config) {
     levels_[i] = level;
   }
   norm_out_ = register_module("norm_out", GroupNorm(ch, kNormEps));
-  conv_out_ = register_module("conv_out", conv2d(ch, config.out_channels, 3, 1, 1));
+  conv_out_ = register_module("conv_out", Conv2d(ch, config.out_channels, 3, 1, 1));
 }
 
 at::Tensor VaeDecoderImpl::forward(const at::Tensor& z) {
-  auto h = mid_(conv_in_(z.contiguous(conv_in_->weight.suggest_memory_format())));  // as in the encoder
+  auto h = mid_(conv_in_(z.contiguous(conv_in_->weight().suggest_memory_format())));  // as in the encoder
   for (auto level = levels_.rbegin(); level != levels_.rend(); ++level) h = (*level)(h);
   return conv_out_(norm_out_(h, /*then_silu=*/true));
 }
@@ -134,8 +134,8 @@ at::Tensor VaeDecoderImpl::forward(const at::Tensor& z) {
 AutoencoderKLImpl::AutoencoderKLImpl(const VaeConfig& config) : config_(config) {
   encoder_ = register_module("encoder", VaeEncoder(config));
   decoder_ = register_module("decoder", VaeDecoder(config));
-  quant_conv_ = register_module("quant_conv", conv2d(2 * config.z_channels, 2 * config.embed_dim, 1));
-  post_quant_conv_ = register_module("post_quant_conv", conv2d(config.embed_dim, config.z_channels, 1));
+  quant_conv_ = register_module("quant_conv", Conv2d(2 * config.z_channels, 2 * config.embed_dim, 1));
+  post_quant_conv_ = register_module("post_quant_conv", Conv2d(config.embed_dim, config.z_channels, 1));
 }
 
 Posterior AutoencoderKLImpl::encode(const at::Tensor& image) {

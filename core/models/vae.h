@@ -3,7 +3,6 @@
 // `first_stage_model.*` in a single-file checkpoint.
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/conv.h>
 
 #include <functional>
 #include <string>
@@ -21,7 +20,7 @@ class VaeResBlockImpl : public torch::nn::Module {
 
  private:
   GroupNorm norm1_{nullptr}, norm2_{nullptr};
-  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, shortcut_{nullptr};
+  Conv2d conv1_{nullptr}, conv2_{nullptr}, shortcut_{nullptr};
 };
 TORCH_MODULE(VaeResBlock);
 
@@ -33,7 +32,7 @@ class VaeAttentionImpl : public torch::nn::Module {
 
  private:
   GroupNorm norm_{nullptr};
-  torch::nn::Conv2d q_{nullptr}, k_{nullptr}, v_{nullptr}, proj_out_{nullptr};
+  Conv2d q_{nullptr}, k_{nullptr}, v_{nullptr}, proj_out_{nullptr};
 };
 TORCH_MODULE(VaeAttention);
 
@@ -65,7 +64,7 @@ class VaeEncoderImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& image);  // [B, 2·z, H/f, W/f]
 
  private:
-  torch::nn::Conv2d conv_in_{nullptr}, conv_out_{nullptr};
+  Conv2d conv_in_{nullptr}, conv_out_{nullptr};
   std::vector<VaeLevel> levels_;
   VaeMiddle mid_{nullptr};
   GroupNorm norm_out_{nullptr};
@@ -78,7 +77,7 @@ class VaeDecoderImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& z);
 
  private:
-  torch::nn::Conv2d conv_in_{nullptr}, conv_out_{nullptr};
+  Conv2d conv_in_{nullptr}, conv_out_{nullptr};
   std::vector<VaeLevel> levels_;  // by level index; applied from the last to the first
   VaeMiddle mid_{nullptr};
   GroupNorm norm_out_{nullptr};
@@ -105,7 +104,7 @@ class AutoencoderKLImpl : public torch::nn::Module {
   VaeConfig config_;
   VaeEncoder encoder_{nullptr};
   VaeDecoder decoder_{nullptr};
-  torch::nn::Conv2d quant_conv_{nullptr}, post_quant_conv_{nullptr};
+  Conv2d quant_conv_{nullptr}, post_quant_conv_{nullptr};
 };
 TORCH_MODULE(AutoencoderKL);
 

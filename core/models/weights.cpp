@@ -16,17 +16,21 @@ std::string shape_text(at::IntArrayRef shape) {
 }
 
 void load_tensor(at::Tensor& target, const SafetensorsFile& file, const std::string& name) {
-  if (!file.contains(name))
-    throw FormatError(file.path().string() + ": tensor " + name + " is missing");
-  at::Tensor source = file.tensor(name);
-  if (source.sizes() != target.sizes())
-    throw FormatError(file.path().string() + ": tensor " + name + " has shape " + shape_text(source.sizes()) +
-                      ", expected " + shape_text(target.sizes()));
-  target.copy_(source);
+  target.copy_(checkpoint_tensor(file, name, target.sizes()));
   file.release(name);
 }
 
 }  // namespace
+
+at::Tensor checkpoint_tensor(const SafetensorsFile& file, const std::string& name, at::IntArrayRef shape) {
+  if (!file.contains(name))
+    throw FormatError(file.path().string() + ": tensor " + name + " is missing");
+  at::Tensor stored = file.tensor(name);
+  if (stored.sizes() != shape)
+    throw FormatError(file.path().string() + ": tensor " + name + " has shape " + shape_text(stored.sizes()) +
+                      ", expected " + shape_text(shape));
+  return stored;
+}
 
 void load_weights(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix) {
   at::NoGradGuard no_grad;

@@ -8,8 +8,6 @@
 
 #include "core/error.h"
 #include "core/models/flop_count.h"
-#include "core/models/stable_diffusion.h"
-#include "core/pipeline/prompt_conditioning.h"
 
 namespace atelier {
 namespace {
@@ -81,6 +79,7 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& options, const std::functi
   const ExecutionTarget target = resolve_target(options.device);
   BenchmarkResult result;
   result.target = target.description();
+  if (options.memory == MemoryMode::Low) result.target += ", low memory";
   result.threads = at::get_num_threads();
 
   note("matmul peak (" + std::to_string(kMatmulSize) + "² fp32)");
@@ -88,40 +87,35 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& options, const std::functi
 
   note("loading " + options.model.string());
   const auto load_start = std::chrono::steady_clock::now();
-  auto model = load_stable_diffusion(options.model, target.device, target.dtype, target.vae_dtype);
+  Pipeline pipeline(options.model, options.device, options.memory);
   result.load_seconds = seconds_since(load_start);
-  const int factor = model.info.vae.downsample_factor();
+  const auto& info = pipeline.model().info;
+  const int factor = info.vae.downsample_factor();
   validate(options, factor);
   const int latent_h = options.height / factor, latent_w = options.width / factor;
 
   at::InferenceMode inference;
   note("text encoder");
-  at::Tensor cond, uncond;
-  result.text_encode.flops = text_encoder_flops(model.info.clip, 2);
+  PromptConditioning prompts;
+  result.text_encode.flops = text_encoder_flops(info.clip, 2);
   result.text_encode.seconds = time_runs(options.repeats, [&] {
-    PromptEncoder prompts(model.text_encoder, ClipTokenizer::bundled(), /*clip_skip=*/1);
-    cond = prompts.encode(kPrompt);
-    uncond = prompts.encode(kNegativePrompt);
-    prompts.match_lengths(cond, uncond);
-    return cond;
+    prompts = pipeline.encode_prompts(kPrompt, kNegativePrompt, /*clip_skip=*/1);
+    return prompts.cond;
   });
 
-  note("UNet steps (CFG batch 2, latent " + std::to_string(latent_w) + "×" + std::to_string(latent_h) + ")");
+  note("UNet steps (CFG, latent " + std::to_string(latent_w) + "×" + std::to_string(latent_h) + ")");
   const auto options_on_target = at::TensorOptions(target.device).dtype(target.dtype);
-  auto latents = at::randn({1, model.info.unet.in_channels, latent_h, latent_w}, options_on_target);
-  auto timesteps = at::full({2}, 500.0, options_on_target);
-  auto context = at::cat({uncond, cond});
-  result.unet_step.flops =
-      unet_flops(model.info.unet, 2, latent_h, latent_w, static_cast<int>(context.size(1)));
-  result.unet_step.seconds = time_runs(options.steps, [&] {
-    return model.unet->forward(at::cat({latents, latents}), timesteps, context);
-  });
+  const auto latents = at::randn({1, info.unet.in_channels, latent_h, latent_w}, options_on_target);
+  const auto timesteps = at::full({1}, 500.0, options_on_target);
+  const auto eps = pipeline.guided_eps(prompts, /*cfg_scale=*/7.0);
+  result.unet_step.flops = unet_flops(info.unet, 2, latent_h, latent_w, static_cast<int>(prompts.cond.size(1)));
+  result.unet_step.seconds = time_runs(options.steps, [&] { return eps(latents, timesteps); });
 
   note("VAE decode (" + std::to_string(options.width) + "×" + std::to_string(options.height) + ")");
-  auto latent = at::randn({1, model.info.vae.z_channels, latent_h, latent_w},
-                          at::TensorOptions(target.device).dtype(target.vae_dtype));
-  result.vae_decode.flops = vae_decode_flops(model.info.vae, latent_h, latent_w);
-  result.vae_decode.seconds = time_runs(options.repeats, [&] { return model.vae->decode(latent); });
+  const auto latent = at::randn({1, info.vae.z_channels, latent_h, latent_w}, options_on_target);
+  result.vae_decode.flops = vae_decode_flops(info.vae, latent_h, latent_w);
+  result.vae_decode.seconds =
+      time_runs(options.repeats, [&] { return pipeline.decode(latent, GenerationParams::VaeTiling::Off); });
 
   result.peak_rss_mb = peak_rss_mb();
   return result;

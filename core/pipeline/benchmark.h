@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/pipeline/device_policy.h"
+#include "core/pipeline/pipeline.h"
 
 namespace atelier {
 
@@ -17,6 +18,7 @@ struct BenchmarkOptions {
   int repeats = 2;  // text encodings and VAE decodes timed, after one warm-up each
   int threads = 0;  // 0: every hardware thread
   DeviceChoice device = DeviceChoice::Auto;
+  MemoryMode memory = MemoryMode::Standard;
 };
 
 // The timings of one stage, in seconds, and the work one run of it does.
@@ -34,7 +36,7 @@ struct BenchmarkResult {
   int threads = 0;
   double load_seconds = 0;
   StageTimes text_encode;  // the prompt and the negative prompt, as the pipeline encodes them
-  StageTimes unet_step;    // one CFG evaluation: batch 2 (uncond, cond)
+  StageTimes unet_step;    // one CFG evaluation: batch 2 (uncond, cond), or two of batch 1 in low memory
   StageTimes vae_decode;   // one image
   double matmul_peak_gflops = 0;  // the best of a few 2048² fp32 matmuls
   double peak_rss_mb = 0;         // the process's high-water mark

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "core/models/attention.h"
 #include "core/pipeline/latent_preview.h"
 #include "core/pipeline/prompt_conditioning.h"
 #include "core/pipeline/vae_tiling.h"
@@ -16,18 +17,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Classifier-free guidance over one batched UNet call on [uncond, cond].
-EpsModel guided_eps(UNet& unet, const at::Tensor& cond, const at::Tensor& uncond, double cfg_scale,
-                    const std::atomic<bool>* cancel) {
-  return [&unet, cond, uncond, cfg_scale, cancel](const at::Tensor& x, const at::Tensor& t) {
-    if (cancel && cancel->load()) throw Cancelled();
-    const int64_t batch = x.size(0);
-    auto timesteps = t.dim() == 0 ? t.expand({batch}) : t;
-    auto context = at::cat({uncond.expand({batch, -1, -1}), cond.expand({batch, -1, -1})});
-    auto eps = unet->forward(at::cat({x, x}), at::cat({timesteps, timesteps}), context).chunk(2);
-    return eps[0] + (eps[1] - eps[0]) * cfg_scale;
-  };
-}
+// The largest slice of attention scores held at once in low-memory mode.
+constexpr int64_t kLowMemoryAttentionBytes = int64_t{32} << 20;
 
 // The user's choice, or for Auto whether the latent is large enough to need tiles.
 bool use_tiling(GenerationParams::VaeTiling mode, int64_t latent_height, int64_t latent_width) {
@@ -42,9 +33,46 @@ std::int64_t random_seed() {
   return std::uniform_int_distribution<std::int64_t>(0, 4294967294)(engine);
 }
 
-Pipeline::Pipeline(const std::filesystem::path& model, DeviceChoice device)
+Pipeline::Pipeline(const std::filesystem::path& model, DeviceChoice device, MemoryMode memory)
     : target_(resolve_target(device)),
-      model_(load_stable_diffusion(model, target_.device, target_.dtype, target_.vae_dtype)) {}
+      memory_(memory),
+      model_(load_stable_diffusion(
+          model, {target_.device, target_.dtype, target_.vae_dtype, /*stream_weights=*/memory == MemoryMode::Low})) {}
+
+int64_t Pipeline::attention_slice_bytes() const {
+  return memory_ == MemoryMode::Low ? kLowMemoryAttentionBytes : 0;
+}
+
+PromptConditioning Pipeline::encode_prompts(const std::string& prompt, const std::string& negative_prompt,
+                                            int clip_skip) {
+  const WeightsInUse weights(model_.text_encoder_weights.get(), *model_.text_encoder);
+  const AttentionSliceLimit limit(attention_slice_bytes());
+  PromptEncoder encoder(model_.text_encoder, ClipTokenizer::bundled(), clip_skip);
+  PromptConditioning prompts{encoder.encode(prompt), encoder.encode(negative_prompt)};
+  encoder.match_lengths(prompts.cond, prompts.uncond);
+  return prompts;
+}
+
+// One batched UNet call on [uncond, cond], or in low-memory mode one call each, which halves
+// the activations.
+EpsModel Pipeline::guided_eps(const PromptConditioning& prompts, double cfg_scale, const std::atomic<bool>* cancel) {
+  return [this, prompts, cfg_scale, cancel](const at::Tensor& x, const at::Tensor& t) {
+    if (cancel && cancel->load()) throw Cancelled();
+    const AttentionSliceLimit limit(attention_slice_bytes());
+    const int64_t batch = x.size(0);
+    const auto timesteps = t.dim() == 0 ? t.expand({batch}) : t;
+    const auto uncond = prompts.uncond.expand({batch, -1, -1});
+    const auto cond = prompts.cond.expand({batch, -1, -1});
+    auto& unet = model_.unet;
+    std::vector<at::Tensor> eps;
+    if (memory_ == MemoryMode::Low) {
+      eps = {unet->forward(x, timesteps, uncond), unet->forward(x, timesteps, cond)};
+    } else {
+      eps = unet->forward(at::cat({x, x}), at::cat({timesteps, timesteps}), at::cat({uncond, cond})).chunk(2);
+    }
+    return eps[0] + (eps[1] - eps[0]) * cfg_scale;
+  };
+}
 
 at::Tensor Pipeline::encode_init_image(const GenerationParams& params) {
   auto image = resize_for_generation(load_image(*params.init_image), params.width, params.height, params.resize_mode);
@@ -52,6 +80,8 @@ at::Tensor Pipeline::encode_init_image(const GenerationParams& params) {
   const auto& vae_config = model_.vae->config();
   const int factor = vae_config.downsample_factor();
   const bool tiled = use_tiling(params.vae_tiling, params.height / factor, params.width / factor);
+  const WeightsInUse vae_weights(model_.vae_weights.get(), *model_.vae);
+  const AttentionSliceLimit limit(attention_slice_bytes());
   auto mean = tiled ? encode_mean_tiled(model_.vae, pixels) : model_.vae->encode(pixels).mean;
   return (mean * vae_config.scale_factor).to(target_.dtype);
 }
@@ -59,6 +89,8 @@ at::Tensor Pipeline::encode_init_image(const GenerationParams& params) {
 at::Tensor Pipeline::decode(const at::Tensor& latent, GenerationParams::VaeTiling tiling) {
   auto unscaled = (latent / model_.vae->config().scale_factor).to(target_.vae_dtype);
   const bool tiled = use_tiling(tiling, latent.size(2), latent.size(3));
+  const WeightsInUse vae_weights(model_.vae_weights.get(), *model_.vae);
+  const AttentionSliceLimit limit(attention_slice_bytes());
   return tiled ? decode_tiled(model_.vae, unscaled) : model_.vae->decode(unscaled);
 }
 
@@ -71,10 +103,7 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   at::InferenceMode inference;
   const auto started = Clock::now();
 
-  PromptEncoder prompts(model_.text_encoder, ClipTokenizer::bundled(), params.clip_skip);
-  auto cond = prompts.encode(params.prompt);
-  auto uncond = prompts.encode(params.negative_prompt);
-  prompts.match_lengths(cond, uncond);
+  const auto prompts = encode_prompts(params.prompt, params.negative_prompt, params.clip_skip);
   const auto init_latent = params.init_image ? std::optional(encode_init_image(params)) : std::nullopt;
 
   const auto schedule = DiscreteSchedule::scaled_linear(model_.info.schedule.linear_start,
@@ -92,7 +121,7 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     BatchNoise noise(params.noise, seeds);
 
     const SamplingRun run{choice, params.steps, params.quantize_timesteps,
-                          guided_eps(model_.unet, cond, uncond, params.cfg_scale, cancel), schedule};
+                          guided_eps(prompts, params.cfg_scale, cancel), schedule};
     StepCallback on_step = [&](int step, int total, const at::Tensor&, const at::Tensor& denoised) {
       if (cancel && cancel->load()) throw Cancelled();
       if (!progress) return;

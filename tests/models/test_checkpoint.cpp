@@ -163,9 +163,14 @@ TEST_CASE("a missing or mis-shaped tensor is named", "[checkpoint]") {
   const std::string dropped = "model.diffusion_model.out.0.weight";
   auto missing = write_variant("missing", [&](std::string k) { return k == dropped ? std::string() : k; });
   CHECK_THROWS_WITH(load_stable_diffusion(missing), Catch::Contains(dropped) && Catch::Contains("missing"));
+  // Streamed weights are checked when the model loads, not when a stage first runs.
+  CHECK_THROWS_WITH(load_stable_diffusion(missing, {.stream_weights = true}),
+                    Catch::Contains(dropped) && Catch::Contains("missing"));
 
   const std::string reshaped = "first_stage_model.decoder.conv_out.bias";
   auto misshaped = write_variant("misshaped", [](std::string k) { return k; }, {},
                                  [&](const std::string& name, at::Tensor t) { return name == reshaped ? at::cat({t, t}) : t; });
   CHECK_THROWS_WITH(load_stable_diffusion(misshaped), Catch::Contains(reshaped) && Catch::Contains("shape"));
+  CHECK_THROWS_WITH(load_stable_diffusion(misshaped, {.stream_weights = true}),
+                    Catch::Contains(reshaped) && Catch::Contains("shape"));
 }

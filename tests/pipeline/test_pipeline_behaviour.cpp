@@ -28,6 +28,13 @@ GenerationParams small_params() {
   return params;
 }
 
+int max_channel_difference(const Image8& a, const Image8& b) {
+  REQUIRE(a.rgb.size() == b.rgb.size());
+  int largest = 0;
+  for (std::size_t i = 0; i < a.rgb.size(); ++i) largest = std::max(largest, std::abs(a.rgb[i] - b.rgb[i]));
+  return largest;
+}
+
 }  // namespace
 
 TEST_CASE("the same seed twice gives bit-identical pixels", "[pipeline]") {
@@ -135,4 +142,23 @@ TEST_CASE("the fp16 checkpoint gives the same image as the fp32 one", "[pipeline
   params.model = tiny_fp16_model_path();
   auto from_fp16 = half.generate(params);
   CHECK(from_fp16[0].image.rgb == from_fp32[0].image.rgb);
+}
+
+TEST_CASE("low memory gives the standard image and holds no weights between uses", "[pipeline][memory]") {
+  auto params = small_params();
+  params.batch_size = 2;
+  auto standard = tiny_pipeline().generate(params);
+  auto low = tiny_low_memory_pipeline().generate(params);
+  for (int i = 0; i < 2; ++i) {
+    CHECK(relative_error(low[i].latent, standard[i].latent) < 1e-5);
+    CHECK(max_channel_difference(low[i].image, standard[i].image) <= 1);
+  }
+  const auto& model = tiny_low_memory_pipeline().model();
+  for (const torch::nn::Module* network :
+       std::initializer_list<const torch::nn::Module*>{model.text_encoder.get(), model.unet.get(), model.vae.get()}) {
+    for (const auto& weights : network->named_parameters()) {
+      INFO(weights.key());
+      CHECK(weights.value().numel() == 0);
+    }
+  }
 }

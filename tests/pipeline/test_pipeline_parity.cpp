@@ -83,11 +83,16 @@ TEST_CASE("long prompts become chunks of 77 and cond/uncond are padded alike", "
 }
 
 TEST_CASE("every sampling case matches the reference latent and image", "[pipeline][parity]") {
-  for (const auto& c : reference_json()["sampling"]["cases"]) {
-    INFO("case " << c["name"].get<std::string>());
-    auto results = tiny_pipeline().generate(params_for(c));
-    REQUIRE(results.size() == 1);
-    check_result(results[0], c["latent"], c["image_u8_hwc"]);
+  // Low memory takes the plain paths: separate CFG halves, sliced attention, contiguous VAE
+  // weights, weights streamed from the file.
+  for (Pipeline* pipeline : {&tiny_pipeline(), &tiny_low_memory_pipeline()}) {
+    INFO((pipeline->memory_mode() == MemoryMode::Low ? "low memory" : "standard"));
+    for (const auto& c : reference_json()["sampling"]["cases"]) {
+      INFO("case " << c["name"].get<std::string>());
+      auto results = pipeline->generate(params_for(c));
+      REQUIRE(results.size() == 1);
+      check_result(results[0], c["latent"], c["image_u8_hwc"]);
+    }
   }
 }
 
@@ -112,7 +117,10 @@ TEST_CASE("img2img matches the reference", "[pipeline][parity]") {
   params.quantize_timesteps = true;
   params.init_image = init_path;
   params.denoising_strength = c["strength"];
-  auto results = tiny_pipeline().generate(params);
-  REQUIRE(results.size() == 1);
-  check_result(results[0], c["latent"], c["image_u8_hwc"]);
+  for (Pipeline* pipeline : {&tiny_pipeline(), &tiny_low_memory_pipeline()}) {
+    INFO((pipeline->memory_mode() == MemoryMode::Low ? "low memory" : "standard"));
+    auto results = pipeline->generate(params);
+    REQUIRE(results.size() == 1);
+    check_result(results[0], c["latent"], c["image_u8_hwc"]);
+  }
 }

@@ -1,5 +1,5 @@
 #pragma once
-// One pipeline over the tiny fixture checkpoint, loaded once per test executable.
+// Pipelines over the tiny fixture checkpoint, each loaded once per test executable.
 #include "core/pipeline/pipeline.h"
 #include "support/fixtures.h"
 
@@ -7,6 +7,11 @@ namespace atelier::test {
 
 inline Pipeline& tiny_pipeline() {
   static Pipeline pipeline(tiny_model_path(), DeviceChoice::Cpu);
+  return pipeline;
+}
+
+inline Pipeline& tiny_low_memory_pipeline() {
+  static Pipeline pipeline(tiny_model_path(), DeviceChoice::Cpu, MemoryMode::Low);
   return pipeline;
 }
 

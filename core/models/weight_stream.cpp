@@ -1,0 +1,52 @@
+#include "core/models/weight_stream.h"
+
+#include <ATen/core/grad_mode.h>
+
+#include "core/models/weights.h"
+
+namespace atelier {
+namespace {
+
+std::string full_name(const std::string& prefix, const std::string& path, const std::string& key) {
+  return path.empty() ? prefix + key : prefix + path + "." + key;
+}
+
+}  // namespace
+
+WeightStream::WeightStream(torch::nn::Module& network, std::shared_ptr<const SafetensorsFile> file, std::string prefix,
+                           c10::Device device, c10::ScalarType dtype)
+    : file_(std::move(file)), prefix_(std::move(prefix)), options_(at::TensorOptions().device(device).dtype(dtype)) {
+  for (const auto& item : network.named_parameters()) checkpoint_tensor(*file_, prefix_ + item.key(), item.value().sizes());
+  unload(network, {});
+}
+
+void WeightStream::load(torch::nn::Module& part, const std::string& path) const {
+  at::NoGradGuard no_grad;
+  for (auto& item : part.named_parameters()) {
+    const std::string name = full_name(prefix_, path, item.key());
+    const auto stored = file_->tensor(name);
+    auto weights = stored.to(options_);
+    // A copy no longer needs the file's pages; a view reads them until unload().
+    if (!weights.is_same(stored)) file_->release(name);
+    item.value().set_data(weights);
+  }
+}
+
+void WeightStream::unload(torch::nn::Module& part, const std::string& path) const {
+  at::NoGradGuard no_grad;
+  for (auto& item : part.named_parameters()) {
+    item.value().set_data(at::empty({0}, options_));
+    file_->release(full_name(prefix_, path, item.key()));
+  }
+}
+
+WeightsInUse::WeightsInUse(const WeightStream* stream, torch::nn::Module& part, std::string path)
+    : stream_(stream), part_(part), path_(std::move(path)) {
+  if (stream_) stream_->load(part_, path_);
+}
+
+WeightsInUse::~WeightsInUse() {
+  if (stream_) stream_->unload(part_, path_);
+}
+
+}  // namespace atelier
