@@ -6,9 +6,19 @@
 namespace atelier {
 
 // softmax(q·kᵀ / sqrt(d) [+ causal mask]) · v for q [..., Nq, d], k and v [..., Nk, d].
-// LibTorch ≥ 2.0 uses scaled_dot_product_attention; 1.13 computes the scores in slices of
-// query rows so no more than a bounded slice of the attention matrix is ever held.
+// The CPU computes it in cache-sized blocks (attention_in_blocks); GPUs use LibTorch ≥ 2.0's
+// scaled_dot_product_attention, or on 1.13 and under an AttentionSliceLimit bounded slices
+// (attention_in_slices). No path holds the whole attention matrix.
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, bool causal = false);
+
+// One head at a time, `block_bytes` of scores at a time in one reused buffer: the softmax
+// runs while the scores are still in cache, and no pages are faulted in per call.
+at::Tensor attention_in_blocks(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, bool causal,
+                               int64_t block_bytes);
+// All heads at once, in slices of query rows of at most `slice_bytes` of scores: few large
+// kernels, as GPUs prefer.
+at::Tensor attention_in_slices(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, bool causal,
+                               int64_t slice_bytes);
 
 // While it lives, attention on this thread holds at most `bytes` (> 0) of scores at once, on
 // every LibTorch version (low-memory mode); 0 changes nothing.

@@ -33,8 +33,10 @@ TEST_CASE("attention matches softmax(q·kᵀ/√d)·v, whole and in slices", "[m
   const auto v = at::randn({2, 3, keys, 8});
   const auto expected = attention_by_definition(q, k, v, causal);
   CHECK(relative_error(attention(q, k, v, causal), expected) < 1e-5);
-  // A score row of all heads is 2·3·77·4 = 1848 bytes (1200 causal): 5000 bytes gives slices
-  // of 2 (4) rows.
+  // Blocks of 3 rows of one head and slices of 2 rows of all heads leave an uneven last part.
+  CHECK(relative_error(attention_in_blocks(q, k, v, causal, 3 * keys * 4), expected) < 1e-5);
+  CHECK(relative_error(attention_in_slices(q, k, v, causal, 2 * 6 * keys * 4), expected) < 1e-5);
+  CHECK(relative_error(attention_in_slices(q, k, v, causal, 1 << 30), expected) < 1e-5);
   const AttentionSliceLimit limit(5000);
   CHECK(relative_error(attention(q, k, v, causal), expected) < 1e-5);
 }

@@ -54,7 +54,8 @@ TEST_CASE("a batch of 2 from seed S equals single runs with S and S+1", "[pipeli
     single_params.seed = 1234 + i;
     auto single = tiny_pipeline().generate(single_params);
     CHECK(relative_error(batch[i].latent, single[0].latent) < 1e-5);
-    CHECK(batch[i].image.rgb == single[0].image.rgb);
+    // oneDNN's convolutions round differently by batch size (~2e-6 in the decoded image).
+    CHECK(max_channel_difference(batch[i].image, single[0].image) <= 1);
   }
 }
 
