@@ -19,17 +19,22 @@
 namespace atelier {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kBatchSize = 256;  // files committed together while scanning
 
 constexpr const char* kSchema = R"(
   CREATE TABLE images (
-    id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-    width INTEGER, height INTEGER, source TEXT, prompt TEXT, negative_prompt TEXT, model TEXT,
-    model_hash TEXT, sampler TEXT, schedule TEXT, steps INTEGER, cfg_scale REAL, seed INTEGER,
+    id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, file_name TEXT NOT NULL, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, width INTEGER, height INTEGER, source TEXT, prompt TEXT, negative_prompt TEXT,
+    model TEXT, model_hash TEXT, sampler TEXT, schedule TEXT, steps INTEGER, cfg_scale REAL, seed INTEGER,
     favourite INTEGER NOT NULL DEFAULT 0);
+  -- One index a sort order (see order_by), then the filters' columns, which the facets count.
   CREATE INDEX images_by_time ON images (mtime_ns DESC, id DESC);
+  CREATE INDEX images_by_name ON images (file_name COLLATE NOCASE, id);
+  CREATE INDEX images_by_area ON images (width * height DESC, id DESC);
   CREATE INDEX images_by_model ON images (model);
+  CREATE INDEX images_by_sampler ON images (sampler);
+  CREATE INDEX images_by_size ON images (width, height);
   CREATE VIRTUAL TABLE images_text USING fts5(prompt, negative_prompt, content='images', content_rowid='id');
   CREATE TRIGGER images_text_insert AFTER INSERT ON images BEGIN
     INSERT INTO images_text (rowid, prompt, negative_prompt) VALUES (new.id, new.prompt, new.negative_prompt);
@@ -210,6 +215,27 @@ IndexedImage row_to_image(const Statement& s) {
   return image;
 }
 
+// Each sort walks one of the schema's indexes, so a page deep into 10,000 rows needs no sorting.
+const char* order_by(GallerySort sort) {
+  switch (sort) {
+    case GallerySort::newest_first: return " ORDER BY mtime_ns DESC, images.id DESC";
+    case GallerySort::oldest_first: return " ORDER BY mtime_ns, images.id";
+    case GallerySort::file_name: return " ORDER BY file_name COLLATE NOCASE, images.id";
+    case GallerySort::largest_first: return " ORDER BY width * height DESC, images.id DESC";
+  }
+  throw InvalidArgument("unknown gallery sort order");
+}
+
+// The values of `value` (SQL over the indexed columns `group`; never user input), with counts.
+std::vector<FacetValue> facet(sqlite3* db, const std::string& value, const std::string& group) {
+  std::vector<FacetValue> values;
+  for (Statement rows(db, "SELECT " + value + " AS value, count(*) AS images FROM images GROUP BY " + group +
+                              " HAVING value <> '' ORDER BY images DESC, value");
+       rows.step();)
+    values.push_back({rows.text(0), rows.integer(1)});
+  return values;
+}
+
 bool is_png(const std::filesystem::path& path) {
   std::string extension = path.extension().string();
   for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -330,8 +356,8 @@ void GalleryIndex::add_or_update(const std::filesystem::path& path, std::int64_t
   const GenerationParams& p = metadata.params;
   Statement upsert(db_,
                    "INSERT INTO images (path, size, mtime_ns, width, height, source, prompt, negative_prompt, model, "
-                   "model_hash, sampler, schedule, steps, cfg_scale, seed) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                   "model_hash, sampler, schedule, steps, cfg_scale, seed, file_name) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                    "ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
                    "width = excluded.width, height = excluded.height, source = excluded.source, "
                    "prompt = excluded.prompt, negative_prompt = excluded.negative_prompt, model = excluded.model, "
@@ -343,13 +369,14 @@ void GalleryIndex::add_or_update(const std::filesystem::path& path, std::int64_t
   upsert.bind(9, valid_utf8(p.model.stem().string())).bind(10, valid_utf8(p.model_hash));
   upsert.bind(11, valid_utf8(p.sampler)).bind(12, valid_utf8(p.schedule));
   upsert.bind(13, std::int64_t{p.steps}).bind(14, p.cfg_scale).bind(15, p.seed);
+  upsert.bind(16, valid_utf8(path.filename().string()));
   upsert.step();
 }
 
 std::vector<IndexedImage> GalleryIndex::query(const GalleryQuery& q) const {
   const Filter filter = filter_for(q);
   Statement statement(db_, std::string("SELECT ") + kColumns + " FROM images" + filter.where +
-                               " ORDER BY mtime_ns DESC, images.id DESC LIMIT ? OFFSET ?");
+                               order_by(q.sort) + " LIMIT ? OFFSET ?");
   const int next = bind_filter(statement, filter);
   statement.bind(next, std::int64_t{q.limit}).bind(next + 1, std::int64_t{q.offset});
   std::vector<IndexedImage> images;
@@ -363,6 +390,11 @@ std::int64_t GalleryIndex::count(const GalleryQuery& q) const {
   bind_filter(statement, filter);
   statement.step();
   return statement.integer(0);
+}
+
+GalleryFacets GalleryIndex::facets() const {
+  return {facet(db_, "model", "model"), facet(db_, "sampler", "sampler"),
+          facet(db_, "width || 'x' || height", "width, height")};
 }
 
 void GalleryIndex::set_favourite(std::int64_t id, bool favourite) {

@@ -40,6 +40,9 @@ struct ScanReport {
   std::vector<std::pair<std::filesystem::path, std::string>> skipped;  // file, reason
 };
 
+// The order of a query's rows; ties go by id, so pages never overlap or skip.
+enum class GallerySort { newest_first, oldest_first, file_name, largest_first };  // largest: width × height
+
 struct GalleryQuery {
   std::string text;  // words all found in the prompt or negative prompt; empty: everything
   std::optional<std::string> model;
@@ -49,8 +52,24 @@ struct GalleryQuery {
   std::optional<int> width;
   std::optional<int> height;
   bool favourites_only = false;
+  GallerySort sort = GallerySort::newest_first;
   int offset = 0;
   int limit = 50;
+};
+
+// A value found in the index and how many images have it.
+struct FacetValue {
+  std::string value;
+  std::int64_t count = 0;
+  bool operator==(const FacetValue&) const = default;
+};
+
+// What the filters can choose from, most common first; images without a value are left out.
+struct GalleryFacets {
+  std::vector<FacetValue> models;
+  std::vector<FacetValue> samplers;
+  std::vector<FacetValue> sizes;  // "WIDTHxHEIGHT"
+  bool operator==(const GalleryFacets&) const = default;
 };
 
 // An image moved to the trash folder, and where it came from, for undo.
@@ -78,9 +97,10 @@ class GalleryIndex {
   // next scan completes. Hidden folders (the trash, the thumbnails) are not scanned.
   ScanReport scan();
 
-  // Newest first.
   std::vector<IndexedImage> query(const GalleryQuery& query) const;
   std::int64_t count(const GalleryQuery& query) const;
+  // Over the whole index, whatever a query filters.
+  GalleryFacets facets() const;
 
   // Kept in the database and in root/.atelier/favourites.txt, which survives a rebuild.
   void set_favourite(std::int64_t id, bool favourite);
@@ -89,7 +109,7 @@ class GalleryIndex {
   TrashedImage move_to_trash(std::int64_t id);
   void restore(const TrashedImage& trashed);
 
-  // True when opening found a damaged database and started a new one.
+  // True when opening found a damaged (or older) database and started a new one.
   bool was_rebuilt() const { return rebuilt_; }
 
  private:

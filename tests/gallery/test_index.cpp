@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -19,6 +20,11 @@
 using namespace atelier;
 using atelier::test::TempDir;
 using namespace std::string_literals;
+
+namespace atelier {
+// For Catch's messages about facet lists.
+std::ostream& operator<<(std::ostream& out, const FacetValue& facet) { return out << facet.value << " (" << facet.count << ")"; }
+}  // namespace atelier
 
 namespace {
 
@@ -51,6 +57,15 @@ void write_with_invalid_utf8(const std::filesystem::path& path, const std::strin
   const auto crc = static_cast<std::uint32_t>(crc32(0, png.data() + type, static_cast<uInt>(length + 4)));
   for (int i = 0; i < 4; ++i) png[type + 4 + length + i] = static_cast<std::uint8_t>(crc >> (24 - 8 * i));
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(png.data()), png.size());
+}
+
+// A `width` × `height` image made at `time`, its prompt the file's stem, so lists name it.
+void save_sized(const std::filesystem::path& path, int width, int height, std::filesystem::file_time_type time) {
+  GeneratedImage image = image_with(path.stem().string());
+  image.image = Image8{width, height, std::vector<std::uint8_t>(static_cast<std::size_t>(width * height * 3), 64)};
+  std::filesystem::create_directories(path.parent_path());
+  save_generated_image(path, image);
+  std::filesystem::last_write_time(path, time);
 }
 
 std::vector<std::string> prompts(const std::vector<IndexedImage>& images) {
@@ -268,4 +283,91 @@ TEST_CASE("a scan killed half-way leaves a consistent index that the next scan c
   const auto report = index.scan();
   CHECK(report.added == total - indexed_before);
   CHECK(index.count({}) == total);
+}
+
+TEST_CASE("queries sort by time, file name or size, ties by id, and filter by size", "[index]") {
+  using std::chrono::hours;
+  const auto now = std::filesystem::file_time_type::clock::now();
+  TempDir dir;
+  save_sized(dir / "2024-05-01/delta.png", 32, 32, now - hours(4));
+  save_sized(dir / "2024-05-01/Beta.png", 16, 8, now - hours(3));
+  save_sized(dir / "2024-05-02/alpha.png", 32, 32, now - hours(2));
+  save_sized(dir / "2024-05-02/gamma.png", 8, 8, now - hours(1));
+  GalleryIndex index(dir.path(), GalleryIndex::default_database(dir.path()));
+  index.scan();
+  auto sorted = [&](GallerySort sort) {
+    GalleryQuery query;
+    query.sort = sort;
+    return index.query(query);
+  };
+
+  using names = std::vector<std::string>;
+  CHECK(prompts(sorted(GallerySort::newest_first)) == names{"gamma", "alpha", "Beta", "delta"});
+  CHECK(prompts(sorted(GallerySort::oldest_first)) == names{"delta", "Beta", "alpha", "gamma"});
+  CHECK(prompts(sorted(GallerySort::file_name)) == names{"alpha", "Beta", "delta", "gamma"});  // whatever the case
+  const auto largest = sorted(GallerySort::largest_first);
+  REQUIRE(largest.size() == 4);
+  CHECK(largest[0].width * largest[0].height == 32 * 32);
+  CHECK(largest[1].width * largest[1].height == 32 * 32);
+  CHECK(largest[0].id > largest[1].id);  // the tie broken by id, in the sort's direction
+  CHECK(prompts({largest[2], largest[3]}) == names{"Beta", "gamma"});
+
+  GalleryQuery square;
+  square.width = 32;
+  square.height = 32;
+  square.sort = GallerySort::file_name;
+  CHECK(prompts(index.query(square)) == names{"alpha", "delta"});
+  CHECK(index.count(square) == 2);
+  square.height = 8;
+  CHECK(index.count(square) == 0);
+}
+
+TEST_CASE("pages of every sort follow each other without gaps or repeats, even over ties", "[index]") {
+  TempDir dir;
+  // The same size, time and name in two folders: only the id tells them apart.
+  const auto time = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+  for (int i = 0; i < 6; ++i) save_sized(dir / std::to_string(i) / "same.png", 8, 8, time);
+  GalleryIndex index(dir.path(), GalleryIndex::default_database(dir.path()));
+  index.scan();
+  for (auto sort : {GallerySort::newest_first, GallerySort::oldest_first, GallerySort::file_name,
+                    GallerySort::largest_first}) {
+    GalleryQuery all;
+    all.sort = sort;
+    std::vector<std::int64_t> whole, paged;
+    for (const auto& image : index.query(all)) whole.push_back(image.id);
+    GalleryQuery page = all;
+    page.limit = 1;
+    for (page.offset = 0; page.offset < 6; ++page.offset) paged.push_back(index.query(page).at(0).id);
+    INFO("sort " << static_cast<int>(sort));
+    CHECK(paged == whole);
+    auto by_id = whole;  // ascending ids for the ascending sorts, descending for the others
+    std::sort(by_id.begin(), by_id.end());
+    const bool descending = sort == GallerySort::newest_first || sort == GallerySort::largest_first;
+    if (descending) std::reverse(by_id.begin(), by_id.end());
+    CHECK(whole.size() == 6);
+    CHECK(whole == by_id);
+  }
+}
+
+TEST_CASE("facets list the models, samplers and sizes present, most common first", "[index]") {
+  TempDir dir;
+  save(dir / "a.png", "one");
+  save(dir / "b.png", "two");
+  save(dir / "c.png", "three", "/models/sd-v1-5.safetensors");
+  GeneratedImage other = image_with("no model named");
+  other.params.model.clear();
+  other.params.sampler = "DPM++ 2M";
+  other.image = Image8{8, 8, std::vector<std::uint8_t>(8 * 8 * 3, 0)};
+  save_generated_image(dir / "d.png", other);
+  GalleryIndex index(dir.path(), GalleryIndex::default_database(dir.path()));
+  CHECK(index.facets() == GalleryFacets{});
+  index.scan();
+
+  const GalleryFacets facets = index.facets();
+  CHECK(facets.models == std::vector<FacetValue>{{"dreamshaper_8", 2}, {"sd-v1-5", 1}});  // not the empty one
+  CHECK(facets.samplers == std::vector<FacetValue>{{"Euler a", 3}, {"DPM++ 2M", 1}});
+  CHECK(facets.sizes == std::vector<FacetValue>{{"16x8", 3}, {"8x8", 1}});
+
+  index.move_to_trash(index.query(search("three")).at(0).id);
+  CHECK(index.facets().models == std::vector<FacetValue>{{"dreamshaper_8", 2}});
 }
