@@ -1,4 +1,5 @@
 #include <iostream>
+#include <map>
 
 #include "app/cli_commands.h"
 #include "core/error.h"
@@ -22,6 +23,16 @@ void print_images(const std::vector<IndexedImage>& images) {
   }
 }
 
+GallerySort sort_named(const std::string& name) {
+  static const std::map<std::string, GallerySort> sorts{{"newest", GallerySort::newest_first},
+                                                        {"oldest", GallerySort::oldest_first},
+                                                        {"name", GallerySort::file_name},
+                                                        {"largest", GallerySort::largest_first}};
+  const auto found = sorts.find(name);
+  if (found == sorts.end()) throw InvalidArgument("--sort takes newest, oldest, name or largest, not " + name);
+  return found->second;
+}
+
 }  // namespace
 
 // gallery scan [DIR] | gallery list [DIR] | gallery search TEXT [DIR]; list and search scan first.
@@ -32,6 +43,7 @@ int run_gallery(CommandLine& args) {
   query.model = args.value("model");
   query.sampler = args.value("sampler");
   query.favourites_only = args.flag("favourites");
+  query.sort = sort_named(args.value_or("sort", "newest"));
   args.reject_unknown();
 
   auto words = args.positionals();
@@ -46,7 +58,8 @@ int run_gallery(CommandLine& args) {
   if (!std::filesystem::is_directory(root)) throw InvalidArgument("no folder " + root.string());
 
   GalleryIndex index(root, GalleryIndex::default_database(root));
-  if (index.was_rebuilt()) std::cerr << "the gallery index was damaged and is rebuilt from the images\n";
+  if (index.was_rebuilt())
+    std::cerr << "the gallery index was damaged or of an older version and is rebuilt from the images\n";
   const ScanReport report = index.scan();
   if (action == "scan") {
     print_report(report);

@@ -33,8 +33,9 @@ const char* const kUsage =
     "  bench --model PATH [--width W --height H --steps N --repeats N --threads T --device D] [--low-memory] [--json]\n"
     "                                         time load, text encoding, UNet steps and VAE decode\n"
     "  info IMAGE.png [--json]                print an image's generation parameters and which tool wrote them\n"
-    "  gallery scan|list [DIR] | gallery search TEXT [DIR] [--model M --sampler S --favourites --page N --limit N]\n"
-    "                                         index a folder of PNGs (default: the output folder) and query it\n";
+    "  gallery scan|list [DIR] | gallery search TEXT [DIR] [options]\n"
+    "                                         index a folder of PNGs (default: the output folder) and query it\n"
+    "      --model M --sampler S --favourites --page N --limit N --sort newest|oldest|name|largest\n";
 
 struct Command {
   std::set<std::string> flags;

@@ -1,6 +1,9 @@
-// atelier-cli info and generate --from: an image's metadata read back and re-run exactly.
+// atelier-cli info, generate --from and gallery: an image's metadata read back and re-run
+// exactly, and a folder listed in the order asked for.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+
+#include <sstream>
 
 #include "cli/cli_runner.h"
 #include "core/io/image.h"
@@ -116,4 +119,31 @@ TEST_CASE("generate --from re-runs an image bit for bit, from ours and from A111
     CHECK(rerun.exit_code == 2);
     CHECK_THAT(rerun.err, Catch::Contains("ecc8770c46") && Catch::Contains("--model"));
   }
+}
+
+TEST_CASE("gallery list --sort orders by file name or size", "[cli][gallery]") {
+  TempDir dir;
+  const auto images = dir / "images";
+  std::filesystem::create_directories(images);
+  for (const auto& [name, width] : {std::pair{"b.png", 32}, {"c.png", 16}, {"a.png", 8}}) {
+    write_png(images / name, Image8{width, 8, std::vector<std::uint8_t>(static_cast<std::size_t>(width * 8 * 3), 0)},
+              {{"parameters", std::string(name) + "\nSteps: 1, Seed: 2, Size: 8x8"}});
+  }
+  // The file names, one a line, in the order listed.
+  auto listed = [&](const std::string& sort) {
+    const auto result = run_cli({"gallery", "list", images.string(), "--sort", sort}, dir.path());
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    std::vector<std::string> names;
+    std::istringstream lines(result.out);
+    for (std::string line; std::getline(lines, line);)
+      names.push_back(std::filesystem::path(line.substr(0, line.find('\t'))).filename().string());
+    return names;
+  };
+  CHECK(listed("name") == std::vector<std::string>{"a.png", "b.png", "c.png"});
+  CHECK(listed("largest") == std::vector<std::string>{"b.png", "c.png", "a.png"});
+
+  const auto unknown = run_cli({"gallery", "list", images.string(), "--sort", "random"}, dir.path());
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("--sort takes newest, oldest, name or largest"));
 }
