@@ -4,6 +4,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <chrono>
+#include <tuple>
 #include <variant>
 
 #include "ui/image_details.h"
@@ -14,6 +15,34 @@ namespace {
 constexpr std::size_t kCachedPages = 32;  // about 3,000 rows around what the view shows
 
 QString qstring(const std::filesystem::path& path) { return QString::fromStdString(path.string()); }
+
+// "512x768" (as the index's size facet writes it) as width and height.
+std::optional<std::pair<int, int>> parse_size(const QString& size) {
+  const auto sides = size.split(QLatin1Char('x'));
+  bool width_ok = false, height_ok = false;
+  const int width = sides.size() == 2 ? sides[0].toInt(&width_ok) : 0;
+  const int height = sides.size() == 2 ? sides[1].toInt(&height_ok) : 0;
+  if (!width_ok || !height_ok) return std::nullopt;
+  return std::pair{width, height};
+}
+
+GallerySort gallery_sort(GalleryModel::SortOrder order) {
+  switch (order) {
+    case GalleryModel::NewestFirst: return GallerySort::newest_first;
+    case GalleryModel::OldestFirst: return GallerySort::oldest_first;
+    case GalleryModel::FileName: return GallerySort::file_name;
+    case GalleryModel::LargestFirst: return GallerySort::largest_first;
+  }
+  return GallerySort::newest_first;
+}
+
+QVariantList facet_list(const std::vector<FacetValue>& values) {
+  QVariantList list;
+  for (const auto& [value, count] : values)
+    list.append(QVariantMap{{QStringLiteral("value"), QString::fromStdString(value)},
+                            {QStringLiteral("count"), static_cast<qint64>(count)}});
+  return list;
+}
 
 }  // namespace
 
@@ -115,6 +144,7 @@ void GalleryModel::setFolder(const QString& folder) {
   last_trashed_.reset();
   Q_EMIT trashChanged();
   reload();
+  update_facets();
   // The writer opens first, as opening may replace a damaged database; then the reader, there
   // too, because opening checks the whole file.
   write<std::shared_ptr<GalleryIndex>>(
@@ -122,6 +152,7 @@ void GalleryModel::setFolder(const QString& folder) {
       [this](std::shared_ptr<GalleryIndex> reader) {
         reader_ = std::move(reader);
         reload();
+        update_facets();
         rescan();
       });
 }
@@ -146,6 +177,25 @@ void GalleryModel::setWithinDays(int days) {
   if (days != within_days_) set_query([&] { within_days_ = days; });
 }
 
+void GalleryModel::setSizeFilter(const QString& size) {
+  if (size == size_filter_) return;
+  if (!size.isEmpty() && !parse_size(size)) {
+    qWarning("gallery: a size filter is WIDTHxHEIGHT, not %s", qPrintable(size));
+    return;
+  }
+  set_query([&] { size_filter_ = size; });
+}
+
+void GalleryModel::setSortOrder(SortOrder order) {
+  if (order != sort_order_) set_query([&] { sort_order_ = order; });
+}
+
+QVariantMap GalleryModel::facets() const {
+  return {{QStringLiteral("models"), facet_list(facets_.models)},
+          {QStringLiteral("samplers"), facet_list(facets_.samplers)},
+          {QStringLiteral("sizes"), facet_list(facets_.sizes)}};
+}
+
 void GalleryModel::set_query(const std::function<void()>& change) {
   change();
   Q_EMIT queryChanged();
@@ -157,7 +207,9 @@ GalleryQuery GalleryModel::query() const {
   q.text = search_.toStdString();
   if (!model_filter_.isEmpty()) q.model = model_filter_.toStdString();
   if (!sampler_filter_.isEmpty()) q.sampler = sampler_filter_.toStdString();
+  if (const auto size = parse_size(size_filter_)) std::tie(q.width, q.height) = *size;
   q.favourites_only = favourites_only_;
+  q.sort = gallery_sort(sort_order_);
   if (within_days_ > 0) {
     const auto since = std::chrono::system_clock::now() - std::chrono::hours(24 * within_days_);
     q.from_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(since.time_since_epoch()).count();
@@ -250,8 +302,9 @@ void GalleryModel::reload() {
   Q_EMIT countChanged();
 }
 
-// Newest first, so what a scan adds usually lands on top: the rows grow or shrink there and
-// the rest are told their data changed, which keeps the view where the user scrolled to.
+// In the default order, newest first, what a scan adds lands on top: the rows grow or shrink
+// there and the rest are told their data changed, which keeps the view where the user
+// scrolled to. In the other orders every row still shows its new data.
 void GalleryModel::refresh() {
   int count = 0;
   try {
@@ -271,6 +324,20 @@ void GalleryModel::refresh() {
   }
   if (count_ > 0) Q_EMIT dataChanged(index(0), index(count_ - 1));
   Q_EMIT countChanged();
+  update_facets();
+}
+
+// Whatever changed the folder may have added or removed a model, sampler or size.
+void GalleryModel::update_facets() {
+  GalleryFacets facets;
+  try {
+    if (reader_) facets = reader_->facets();
+  } catch (const std::exception& error) {
+    report(error);
+  }
+  if (facets == facets_) return;
+  facets_ = std::move(facets);
+  Q_EMIT facetsChanged();
 }
 
 void GalleryModel::report(const std::exception& error) { Q_EMIT errorOccurred(QString::fromUtf8(error.what())); }

@@ -1,9 +1,9 @@
 #pragma once
 // The gallery grid's model over the SQLite index of the output folder (core/gallery/index.h),
-// newest first, with search and filters. Rows are read a page at a time when a view asks
-// for them, so ten thousand images cost a few pages. Everything that writes the index (the
-// scan, favourites, the trash) runs in order on one pool thread with its own connection; the
-// UI thread only reads, which SQLite's WAL mode never blocks.
+// with search, filters whose choices come from the index (facets), and a sort order. Rows are
+// read a page at a time when a view asks for them, so ten thousand images cost a few pages.
+// Everything that writes the index (the scan, favourites, the trash) runs in order on one pool
+// thread with its own connection; the UI thread only reads, which SQLite's WAL mode never blocks.
 #include <QAbstractListModel>
 #include <QThreadPool>
 #include <QtQml/qqmlregistration.h>
@@ -30,6 +30,10 @@ class GalleryModel : public QAbstractListModel {
   Q_PROPERTY(QString samplerFilter READ samplerFilter WRITE setSamplerFilter NOTIFY queryChanged)
   Q_PROPERTY(bool favouritesOnly READ favouritesOnly WRITE setFavouritesOnly NOTIFY queryChanged)
   Q_PROPERTY(int withinDays READ withinDays WRITE setWithinDays NOTIFY queryChanged)
+  Q_PROPERTY(QString sizeFilter READ sizeFilter WRITE setSizeFilter NOTIFY queryChanged)
+  Q_PROPERTY(SortOrder sortOrder READ sortOrder WRITE setSortOrder NOTIFY queryChanged)
+  // {models, samplers, sizes}: lists of {value, count} over the whole folder, most common first.
+  Q_PROPERTY(QVariantMap facets READ facets NOTIFY facetsChanged)
   Q_PROPERTY(bool scanning READ scanning NOTIFY scanningChanged)
   Q_PROPERTY(bool canUndoTrash READ canUndoTrash NOTIFY trashChanged)
 
@@ -39,6 +43,9 @@ class GalleryModel : public QAbstractListModel {
     WidthRole, HeightRole, FavouriteRole
   };
   static constexpr int kPageSize = 100;
+  // GallerySort, for QML.
+  enum SortOrder { NewestFirst, OldestFirst, FileName, LargestFirst };
+  Q_ENUM(SortOrder)
 
   explicit GalleryModel(QObject* parent = nullptr);
   ~GalleryModel() override;
@@ -59,6 +66,11 @@ class GalleryModel : public QAbstractListModel {
   void setFavouritesOnly(bool only);
   int withinDays() const { return within_days_; }
   void setWithinDays(int days);  // 0 for any time
+  QString sizeFilter() const { return size_filter_; }
+  void setSizeFilter(const QString& size);  // "WIDTHxHEIGHT" as in facets, or "" for any
+  SortOrder sortOrder() const { return sort_order_; }
+  void setSortOrder(SortOrder order);
+  QVariantMap facets() const;
   bool scanning() const { return scanning_; }
   bool canUndoTrash() const { return last_trashed_.has_value(); }
 
@@ -78,6 +90,7 @@ class GalleryModel : public QAbstractListModel {
   void countChanged();
   void folderChanged();
   void queryChanged();
+  void facetsChanged();
   void scanningChanged();
   void trashChanged();
   void trashed(const QString& fileName);
@@ -95,12 +108,16 @@ class GalleryModel : public QAbstractListModel {
   void set_query(const std::function<void()>& change);
   void reload();   // the rows anew, from the top (a new query)
   void refresh();  // the rows again in place, keeping the view's position (the folder changed)
+  void update_facets();
   void report(const std::exception& error);
 
   QString folder_;
   QString search_, model_filter_, sampler_filter_;
   bool favourites_only_ = false;
   int within_days_ = 0;
+  QString size_filter_;
+  SortOrder sort_order_ = NewestFirst;
+  GalleryFacets facets_;
 
   QThreadPool writer_;  // one thread: changes reach the index in the order they were asked
   std::shared_ptr<Database> database_;

@@ -1,6 +1,7 @@
 // A measured check that the gallery stays quick with 10,000 images: the first scan (off the
 // UI thread), opening an indexed folder, reading every page as a scroll to the end does, a
-// jump to the middle, and a search. Prints the figures; fails only far beyond them.
+// jump to the middle, a search, each sort order's last page, and the filters' facets. Prints
+// the figures; fails only far beyond them.
 #include <QElapsedTimer>
 #include <QGuiApplication>
 #include <QTemporaryDir>
@@ -80,10 +81,32 @@ class GalleryScaleTest : public QObject {
     QVERIFY(!model.entry(0).isEmpty());
     qInfo("search 'whale' (%d matches) and its first page: %.2f ms", model.rowCount(), milliseconds(clock));
     QCOMPARE(model.rowCount(), kImages / 2);
+    model.setSearch({});
+
+    // The last page is the deepest OFFSET: with the sort's index it is a walk, not a sort.
+    double slowest_sort = 0;
+    for (auto order : {GalleryModel::OldestFirst, GalleryModel::FileName, GalleryModel::LargestFirst}) {
+      clock.restart();
+      model.setSortOrder(order);
+      QVERIFY(!model.entry(kImages - 1).isEmpty());
+      slowest_sort = std::max(slowest_sort, milliseconds(clock));
+    }
+    qInfo("each other sort order and its last page: %.2f ms at most", slowest_sort);
+
+    const std::filesystem::path root = folder.path().toStdString();
+    const atelier::GalleryIndex index(root, atelier::GalleryIndex::default_database(root));
+    clock.restart();
+    const auto facets = index.facets();
+    const double facets_time = milliseconds(clock);
+    qInfo("facets (%zu models, %zu samplers, %zu sizes): %.2f ms", facets.models.size(), facets.samplers.size(),
+          facets.sizes.size(), facets_time);
+    QCOMPARE(facets.sizes.size(), std::size_t{2});
 
     // Far beyond the figures on a loaded machine: a 60 Hz frame is 16 ms.
     QVERIFY2(open < 2'000, "opening took too long");
     QVERIFY2(slowest_page < 50, "a page took longer than three frames");
+    QVERIFY2(slowest_sort < 50, "a sort took longer than three frames");
+    QVERIFY2(facets_time < 100, "the facets took too long");
   }
 };
 

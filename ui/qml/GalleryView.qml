@@ -3,8 +3,8 @@ import QtQuick.Controls
 import QtQuick.Layouts
 import Atelier
 
-// Thumbnails of the output folder's index (newest first, searchable, filtered) and a viewer
-// with the image's parameters and what to do with them.
+// Thumbnails of the output folder's index (searchable, filtered, sorted) and a viewer with
+// the image's parameters and what to do with them.
 SplitView {
     id: gallery
     required property StudioController controller
@@ -13,6 +13,8 @@ SplitView {
     signal recall(var params)
     signal rerun(var params)
     signal sendToImg2img(string path)
+
+    function select(row) { selected = images.entry(row) }
 
     function trashSelected() {
         if (selected.imageId === undefined) return
@@ -31,19 +33,46 @@ SplitView {
                 Layout.fillWidth: true
                 onTextChanged: gallery.images.search = text
             }
-            ComboBox {
-                editable: true
-                // The listed models; another one can be typed (Enter applies it).
-                model: [qsTr("Any model")].concat(Array.from({ length: gallery.controller.models.count },
-                                                             (_, i) => gallery.controller.models.get(i).name))
-                onActivated: gallery.images.modelFilter = currentIndex === 0 ? "" : currentText
-                onAccepted: gallery.images.modelFilter = editText === model[0] ? "" : editText
+            FittedComboBox {
+                textRole: "text"
+                valueRole: "order"
+                model: [{ text: qsTr("Newest first"), order: GalleryModel.NewestFirst },
+                        { text: qsTr("Oldest first"), order: GalleryModel.OldestFirst },
+                        { text: qsTr("File name A–Z"), order: GalleryModel.FileName },
+                        { text: qsTr("Largest first"), order: GalleryModel.LargestFirst }]
+                onActivated: gallery.images.sortOrder = currentValue
             }
-            ComboBox {
-                model: [qsTr("Any sampler")].concat(gallery.controller.samplers)
-                onActivated: gallery.images.samplerFilter = currentIndex === 0 ? "" : currentText
+            BusyIndicator { running: gallery.images.scanning; visible: running; Layout.preferredHeight: 32 }
+            Label {
+                text: gallery.images.count === 1 ? qsTr("1 image") : qsTr("%1 images").arg(gallery.images.count)
+                opacity: 0.7
             }
-            ComboBox {
+            Button { text: qsTr("Refresh"); onClicked: gallery.images.rescan() }
+        }
+        Flow {
+            Layout.fillWidth: true
+            Layout.leftMargin: 8
+            Layout.rightMargin: 8
+            spacing: 6
+            FacetFilter {
+                anyText: qsTr("Any model")
+                facet: gallery.images.facets.models ?? []
+                value: gallery.images.modelFilter
+                onActivated: gallery.images.modelFilter = currentValue
+            }
+            FacetFilter {
+                anyText: qsTr("Any sampler")
+                facet: gallery.images.facets.samplers ?? []
+                value: gallery.images.samplerFilter
+                onActivated: gallery.images.samplerFilter = currentValue
+            }
+            FacetFilter {
+                anyText: qsTr("Any size")
+                facet: gallery.images.facets.sizes ?? []
+                value: gallery.images.sizeFilter
+                onActivated: gallery.images.sizeFilter = currentValue
+            }
+            FittedComboBox {
                 readonly property var days: [0, 1, 7, 30]
                 model: [qsTr("Any time"), qsTr("Today"), qsTr("Last 7 days"), qsTr("Last 30 days")]
                 onActivated: gallery.images.withinDays = days[currentIndex]
@@ -52,9 +81,6 @@ SplitView {
                 text: qsTr("Favourites")
                 onToggled: gallery.images.favouritesOnly = checked
             }
-            BusyIndicator { running: gallery.images.scanning; visible: running; Layout.preferredHeight: 32 }
-            Label { text: qsTr("%1 images, newest first").arg(gallery.images.count); opacity: 0.7 }
-            Button { text: qsTr("Refresh"); onClicked: gallery.images.rescan() }
         }
         GridView {
             id: grid
@@ -84,6 +110,7 @@ SplitView {
                     color: gallery.selected.imageId === cell.imageId ? "#7e57c2" : Qt.rgba(1, 1, 1, 0.06)
                     radius: 4
                     Image {
+                        objectName: "thumbnail"
                         anchors.fill: parent
                         anchors.margins: 3
                         source: cell.path === "" ? "" : Thumbnails.url(cell.path)
@@ -93,7 +120,7 @@ SplitView {
                 }
                 MouseArea {
                     anchors.fill: parent
-                    onClicked: { gallery.selected = gallery.images.entry(cell.index); grid.forceActiveFocus() }
+                    onClicked: { gallery.select(cell.index); grid.forceActiveFocus() }
                     onDoubleClicked: gallery.recall(gallery.controller.recallParameters(cell.index))
                 }
                 ToolButton {
