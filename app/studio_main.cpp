@@ -37,6 +37,7 @@ int main(int argc, char* argv[]) {
   if (!window) return 1;
 
   if (!options.form.isEmpty()) QMetaObject::invokeMethod(window, "applyParameters", Q_ARG(QVariant, options.form));
-  if (!options.generate_and_grab.isEmpty()) atelier::app::generate_and_grab(*window, controller, options.generate_and_grab);
+  if (!options.generate_and_grab.isEmpty())
+    atelier::app::generate_and_grab(*window, controller, options.generate_and_grab, options.grab_gallery);
   return QGuiApplication::exec();
 }

@@ -20,10 +20,18 @@ StudioOptions parse_studio_options(const QCoreApplication& app) {
   const QCommandLineOption grab(QStringLiteral("generate-and-grab"),
                                 QStringLiteral("Generate once, save a grab of the window to this PNG and quit (for tests)."),
                                 QStringLiteral("png"));
-  parser.addOptions({model, output, prompt, steps, width, height, seed, grab});
+  const QCommandLineOption grab_gallery(
+      QStringLiteral("grab-gallery"),
+      QStringLiteral("With --generate-and-grab: then open the new image in the Gallery tab and grab that too."),
+      QStringLiteral("png"));
+  parser.addOptions({model, output, prompt, steps, width, height, seed, grab, grab_gallery});
   parser.process(app);
 
-  StudioOptions options{parser.value(model), parser.value(output), {}, parser.value(grab)};
+  StudioOptions options{parser.value(model), parser.value(output), {}, parser.value(grab), parser.value(grab_gallery)};
+  if (!options.grab_gallery.isEmpty() && options.generate_and_grab.isEmpty()) {
+    qCritical("--grab-gallery needs --generate-and-grab");
+    ::exit(2);
+  }
   if (parser.isSet(prompt)) options.form[QStringLiteral("prompt")] = parser.value(prompt);
   for (const auto* option : {&steps, &width, &height, &seed}) {
     if (!parser.isSet(*option)) continue;

@@ -15,6 +15,7 @@ struct StudioOptions {
   QString output_folder;      // --output-dir DIR: overrides the setting for this run
   QVariantMap form;           // --prompt, --steps, --width, --height, --seed: put in the form
   QString generate_and_grab;  // --generate-and-grab PNG: generate once, save a grab of the window, quit
+  QString grab_gallery;       // --grab-gallery PNG: with the above, then also grab the Gallery tab
 };
 
 // Exits with a usage message on unknown or malformed flags, as QCommandLineParser does.

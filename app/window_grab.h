@@ -1,8 +1,8 @@
 #pragma once
-// --generate-and-grab: drives the window like a user (fill the form, press Generate), then
-// saves what the window shows once the result is on screen, and quits. For the smoke test.
+// --generate-and-grab and --grab-gallery: drive the window like a user (fill the form, press
+// Generate, then open the new image in the Gallery tab) and save what the window shows once
+// each picture is on screen, then quit. For the smoke test.
 #include <QString>
-#include <QVariantMap>
 
 class QQuickWindow;
 
@@ -12,7 +12,10 @@ class StudioController;
 
 namespace atelier::app {
 
-// Exits the application with 0 after writing `png`, or 1 on a generation error.
-void generate_and_grab(QQuickWindow& window, ui::StudioController& controller, const QString& png);
+// Exits the application with 0 after writing `png`, a grab of the generated result, and then,
+// unless `gallery_png` is empty, a grab of the Gallery tab with the new image selected; with 1
+// on a generation error or when a picture did not appear.
+void generate_and_grab(QQuickWindow& window, ui::StudioController& controller, const QString& png,
+                       const QString& gallery_png);
 
 }  // namespace atelier::app

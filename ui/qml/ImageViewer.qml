@@ -30,6 +30,7 @@ ColumnLayout {
         contentHeight: Math.max(height, picture.height * picture.scale)
         Image {
             id: picture
+            objectName: "viewerImage"
             width: flick.width
             height: flick.height
             transformOrigin: Item.TopLeft

@@ -19,6 +19,7 @@ ApplicationWindow {
 
     function applyParameters(params) { generateView.applyParameters(params); tabs.currentIndex = 0 }
     function generate() { generateView.generate() }
+    function showInGallery(row) { tabs.currentIndex = 1; galleryView.select(row) }
 
     header: ToolBar {
         RowLayout {
@@ -53,6 +54,7 @@ ApplicationWindow {
             WelcomePage { controller: window.controller }
         }
         GalleryView {
+            id: galleryView
             controller: window.controller
             onRecall: params => window.applyParameters(params)
             onRerun: params => { generateView.applyParameters(params); generateView.generate() }
