@@ -25,14 +25,15 @@ GenerationWorker::GenerationWorker(QObject* parent) : QObject(parent) {}
 
 GenerationWorker::~GenerationWorker() = default;
 
-void GenerationWorker::load_model(int job_id, const QString& model, const QString& device) {
-  if (pipeline_ && model == loaded_model_ && device == loaded_device_) return;
+void GenerationWorker::load_model(int job_id, const QString& model, const QString& device, MemoryMode memory) {
+  if (pipeline_ && model == loaded_model_ && device == loaded_device_ && memory == loaded_memory_) return;
   pipeline_.reset();  // free the old weights before loading the new ones
   Q_EMIT status(job_id, tr("Loading %1…").arg(model));
-  pipeline_ = std::make_unique<Pipeline>(model.toStdString(), parse_device_choice(device.toStdString()));
+  pipeline_ = std::make_unique<Pipeline>(model.toStdString(), parse_device_choice(device.toStdString()), memory);
   if (model != loaded_model_) model_hash_ = QString::fromStdString(hashes_.autov2(model.toStdString()));
   loaded_model_ = model;
   loaded_device_ = device;
+  loaded_memory_ = memory;
 }
 
 void GenerationWorker::run(const GenerationJob& job) {
@@ -42,7 +43,8 @@ void GenerationWorker::run(const GenerationJob& job) {
     auto params = to_generation_params(job.params);
     validate(params);
     if (params.init_image) load_image(*params.init_image);  // a bad init image fails before the model loads
-    load_model(job.id, QString::fromStdString(params.model.string()), QString::fromStdString(std::string(to_string(params.device))));
+    load_model(job.id, QString::fromStdString(params.model.string()), QString::fromStdString(std::string(to_string(params.device))),
+               job.low_memory ? MemoryMode::Low : MemoryMode::Standard);
     params.model_hash = model_hash_.toStdString();
 
     const auto progress = [&](const GenerationProgress& p) {

@@ -13,6 +13,7 @@
 
 namespace atelier {
 class Pipeline;
+enum class MemoryMode;
 }
 
 namespace atelier::ui {
@@ -39,11 +40,13 @@ class GenerationWorker : public QObject {
   void cancelled(int jobId);
 
  private:
-  void load_model(int job_id, const QString& model, const QString& device);
+  // Keeps the loaded model unless the model, the device or the memory mode changed.
+  void load_model(int job_id, const QString& model, const QString& device, MemoryMode memory);
 
   std::unique_ptr<Pipeline> pipeline_;
   QString loaded_model_;
   QString loaded_device_;
+  MemoryMode loaded_memory_{};
   QString model_hash_;
   ModelHashCache hashes_;  // hashing a multi-GB checkpoint takes seconds: once per file
 };

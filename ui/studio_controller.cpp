@@ -92,6 +92,7 @@ int StudioController::generate(const QVariantMap& params) {
   job.params[QStringLiteral("vaeTiling")] = settings_.vaeTiling();
   job.output_folder = settings_.outputFolder();
   job.live_preview = settings_.livePreview();
+  job.low_memory = settings_.lowMemory();
   try {
     validate(to_generation_params(job.params));  // cheap checks now, so mistakes never wait in the queue
   } catch (const std::exception& error) {

@@ -54,6 +54,11 @@ void StudioSettings::setVaeTiling(const QString& tiling) {
   store(QStringLiteral("engine/vaeTiling"), tiling, &StudioSettings::vaeTilingChanged);
 }
 
+bool StudioSettings::lowMemory() const { return settings_.value(QStringLiteral("engine/lowMemory"), false).toBool(); }
+void StudioSettings::setLowMemory(bool enabled) {
+  store(QStringLiteral("engine/lowMemory"), enabled, &StudioSettings::lowMemoryChanged);
+}
+
 bool StudioSettings::livePreview() const { return settings_.value(QStringLiteral("view/livePreview"), true).toBool(); }
 void StudioSettings::setLivePreview(bool enabled) {
   store(QStringLiteral("view/livePreview"), enabled, &StudioSettings::livePreviewChanged);

@@ -16,6 +16,7 @@ class StudioSettings : public QObject {
   Q_PROPERTY(QString device READ device WRITE setDevice NOTIFY deviceChanged)
   Q_PROPERTY(int threads READ threads WRITE setThreads NOTIFY threadsChanged)
   Q_PROPERTY(QString vaeTiling READ vaeTiling WRITE setVaeTiling NOTIFY vaeTilingChanged)
+  Q_PROPERTY(bool lowMemory READ lowMemory WRITE setLowMemory NOTIFY lowMemoryChanged)
   Q_PROPERTY(bool livePreview READ livePreview WRITE setLivePreview NOTIFY livePreviewChanged)
   Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY themeChanged)
   Q_PROPERTY(QString lastModel READ lastModel WRITE setLastModel NOTIFY lastModelChanged)
@@ -37,6 +38,8 @@ class StudioSettings : public QObject {
   void setThreads(int threads);
   QString vaeTiling() const;  // "auto", "on", "off"
   void setVaeTiling(const QString& tiling);
+  bool lowMemory() const;  // MemoryMode::Low: slower, for machines short of memory
+  void setLowMemory(bool enabled);
   bool livePreview() const;
   void setLivePreview(bool enabled);
   QString theme() const;  // "dark", "light"
@@ -50,6 +53,7 @@ class StudioSettings : public QObject {
   void deviceChanged();
   void threadsChanged();
   void vaeTilingChanged();
+  void lowMemoryChanged();
   void livePreviewChanged();
   void themeChanged();
   void lastModelChanged();

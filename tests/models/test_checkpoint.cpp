@@ -164,13 +164,15 @@ TEST_CASE("a missing or mis-shaped tensor is named", "[checkpoint]") {
   auto missing = write_variant("missing", [&](std::string k) { return k == dropped ? std::string() : k; });
   CHECK_THROWS_WITH(load_stable_diffusion(missing), Catch::Contains(dropped) && Catch::Contains("missing"));
   // Streamed weights are checked when the model loads, not when a stage first runs.
-  CHECK_THROWS_WITH(load_stable_diffusion(missing, {.stream_weights = true}),
+  LoadOptions streamed;
+  streamed.stream_weights = true;
+  CHECK_THROWS_WITH(load_stable_diffusion(missing, streamed),
                     Catch::Contains(dropped) && Catch::Contains("missing"));
 
   const std::string reshaped = "first_stage_model.decoder.conv_out.bias";
   auto misshaped = write_variant("misshaped", [](std::string k) { return k; }, {},
                                  [&](const std::string& name, at::Tensor t) { return name == reshaped ? at::cat({t, t}) : t; });
   CHECK_THROWS_WITH(load_stable_diffusion(misshaped), Catch::Contains(reshaped) && Catch::Contains("shape"));
-  CHECK_THROWS_WITH(load_stable_diffusion(misshaped, {.stream_weights = true}),
+  CHECK_THROWS_WITH(load_stable_diffusion(misshaped, streamed),
                     Catch::Contains(reshaped) && Catch::Contains("shape"));
 }

@@ -107,6 +107,29 @@ class StudioControllerTest : public QObject {
     QCOMPARE(recalled.value(QStringLiteral("model")).toString(), QStringLiteral(ATELIER_TINY_MODEL));
   }
 
+  // The worker reloads the model when the setting changes; the image stays the same.
+  void lowMemorySettingGivesTheSameImage() {
+    QSignalSpy finished(controller_.get(), &StudioController::jobFinished);
+    controller_->generate(tiny_job(2));
+    QVERIFY(finished.wait(300'000));
+    controller_->settings()->setLowMemory(true);
+    controller_->generate(tiny_job(2));
+    QVERIFY(finished.wait(300'000));
+    controller_->settings()->setLowMemory(false);
+
+    const QImage standard(finished.at(0).at(1).toStringList().front());
+    const QImage low(finished.at(1).at(1).toStringList().front());
+    QCOMPARE(low.size(), standard.size());
+    int largest = 0;
+    for (int y = 0; y < low.height(); ++y)
+      for (int x = 0; x < low.width(); ++x) {
+        const QColor a = low.pixelColor(x, y), b = standard.pixelColor(x, y);
+        largest = std::max({largest, std::abs(a.red() - b.red()), std::abs(a.green() - b.green()),
+                            std::abs(a.blue() - b.blue())});
+      }
+    QVERIFY2(largest <= 1, qPrintable(QStringLiteral("largest channel difference %1").arg(largest)));
+  }
+
   void pastesAnImageAsAnInitImageFile() {
     QImage red(32, 16, QImage::Format_RGB32);
     red.fill(Qt::red);

@@ -66,8 +66,8 @@ SplitView {
 
     ScrollView {
         id: formScroll
-        SplitView.preferredWidth: 460
-        SplitView.minimumWidth: 380
+        SplitView.preferredWidth: 500
+        SplitView.minimumWidth: 500  // the size row's spin boxes and presets need it
         contentWidth: availableWidth
         clip: true
 
@@ -165,8 +165,11 @@ SplitView {
                     ToolTip.text: qsTr("Swap width and height"); ToolTip.visible: hovered }
                 SpinBox { id: heightBox; objectName: "height"; Layout.preferredWidth: 130; from: Sizes.minimum; to: 2048; stepSize: Sizes.step; value: view.controller.defaults.height; editable: true
                     onValueModified: value = Sizes.snap(value) }
-                ComboBox {
+                FittedComboBox {
+                    // As wide as "Presets", which it always shows, rather than its longest choice.
+                    implicitContentWidthPolicy: ComboBox.ContentItemImplicitWidth
                     Layout.fillWidth: true
+                    Layout.minimumWidth: implicitWidth
                     model: Sizes.presets
                     textRole: "label"
                     displayText: qsTr("Presets")

@@ -66,6 +66,12 @@ ScrollView {
             onActivated: page.settings.vaeTiling = currentText
         }
 
+        Label { text: qsTr("Low memory") }
+        RowLayout {
+            Switch { checked: page.settings.lowMemory; onToggled: page.settings.lowMemory = checked }
+            Label { text: qsTr("Weights read from the model file as needed: under 2 GB at 512×512, but slower"); opacity: 0.6 }
+        }
+
         Label { text: qsTr("Live preview") }
         Switch { checked: page.settings.livePreview; onToggled: page.settings.livePreview = checked }
 
