@@ -45,7 +45,7 @@ struct Command {
 }  // namespace
 
 int main(int argc, char** argv) {
-  atelier::relaunch_with_passive_openmp(argv);
+  atelier::relaunch_with_idle_thread_pools(argv);
   using namespace atelier::cli;
   const std::map<std::string, Command> commands{
       {"tokenize", {{"raw"}, run_tokenize}},

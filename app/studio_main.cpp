@@ -14,7 +14,7 @@
 Q_IMPORT_QML_PLUGIN(AtelierPlugin)
 
 int main(int argc, char* argv[]) {
-  atelier::relaunch_with_passive_openmp(argv);
+  atelier::relaunch_with_idle_thread_pools(argv);
   QGuiApplication app(argc, argv);
   QGuiApplication::setOrganizationName(QStringLiteral("Atelier"));
   QGuiApplication::setApplicationName(QStringLiteral("Atelier"));

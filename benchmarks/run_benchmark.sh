@@ -1,6 +1,6 @@
 #!/bin/sh
-# run_benchmark.sh CLI MODEL RESULTS: times a random SD1.5 checkpoint at 256² and 512², one
-# JSON object per size in RESULTS (made fresh).
+# run_benchmark.sh CLI MODEL RESULTS: times a random SD1.5 checkpoint at 256² and 512², and
+# at 512² in low-memory mode, one JSON object per run in RESULTS (made fresh).
 set -eu
 cli=$1 model=$2 results=$3
 
@@ -9,3 +9,4 @@ cli=$1 model=$2 results=$3
 for size in 256 512; do
   "$cli" bench --model "$model" --width "$size" --height "$size" --json | tee -a "$results"
 done
+"$cli" bench --model "$model" --width 512 --height 512 --steps 2 --low-memory --json | tee -a "$results"

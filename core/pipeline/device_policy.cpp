@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <thread>
+#include <utility>
 
 #include "core/error.h"
 #include "core/sampling/names.h"
@@ -51,11 +52,15 @@ ExecutionTarget resolve_target(DeviceChoice choice) {
   }
 }
 
-void relaunch_with_passive_openmp(char* argv[]) {
+void relaunch_with_idle_thread_pools(char* argv[]) {
 #ifdef __linux__
-  if (std::getenv("OMP_WAIT_POLICY")) return;
-  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-  ::execv("/proc/self/exe", argv);  // returns only on failure: then run on, just slower
+  bool changed = false;
+  for (const auto& [name, value] : {std::pair{"OMP_WAIT_POLICY", "PASSIVE"}, std::pair{"OPENBLAS_THREAD_TIMEOUT", "4"}}) {
+    if (std::getenv(name)) continue;
+    ::setenv(name, value, 1);
+    changed = true;
+  }
+  if (changed) ::execv("/proc/self/exe", argv);  // returns only on failure: then run on, just slower
 #else
   (void)argv;
 #endif

@@ -24,13 +24,15 @@ struct ExecutionTarget {
 // Throws InvalidArgument when an explicit choice is not available in this build or machine.
 ExecutionTarget resolve_target(DeviceChoice choice);
 
-// LibTorch's OpenMP runtime (libgomp) keeps idle workers spinning by default, and on a machine
-// with few cores they steal the cores OpenBLAS's own threads need for every matmul (measured on
-// 2 cores: text encoding 3.5× and a UNet step 1.3× slower, far worse on a busy machine). libgomp reads OMP_WAIT_POLICY only
-// when it loads, before main, so unless the user chose a policy this sets PASSIVE and
-// re-executes the program with the same arguments; it returns when nothing had to change.
+// LibTorch's OpenMP runtime (libgomp, running oneDNN's convolutions) and OpenBLAS (running the
+// matmuls) each keep their own worker threads, which by default spin while idle and steal the
+// cores the other pool needs. Measured on 2 cores: OMP_WAIT_POLICY=PASSIVE made text encoding
+// 3.5× and a UNet step 1.3× faster; OPENBLAS_THREAD_TIMEOUT=4 (OpenBLAS workers sleep after
+// 2⁴ cycles instead of 2²⁸) took a 256² UNet step from 2.9–3.4 s to 2.68 s. Both libraries read
+// these only when they load, before main, so for each one the user has not set this sets it
+// and re-executes the program with the same arguments; it returns when nothing had to change.
 // Call it first thing in main. Linux only (elsewhere it does nothing).
-void relaunch_with_passive_openmp(char* argv[]);
+void relaunch_with_idle_thread_pools(char* argv[]);
 
 // LibTorch starts with one intra-op thread here: use every hardware thread unless the user
 // asked for a number (> 0).
