@@ -31,13 +31,30 @@ LinearImpl::LinearImpl(int in, int out, bool bias)
 at::Tensor LinearImpl::forward(const at::Tensor& x) { return at::linear(x, weight_, bias_); }
 
 Conv2dImpl::Conv2dImpl(int in, int out, int kernel, int stride, int padding)
-    : stride_(stride),
+    : in_channels_(in),
+      stride_(stride),
       padding_(padding),
       weight_(uninitialised(*this, "weight", {out, in, kernel, kernel})),
       bias_(uninitialised(*this, "bias", {out})) {}
 
 at::Tensor Conv2dImpl::forward(const at::Tensor& x) {
+  if (packed_weight_.defined())
+    return at::mkldnn_convolution(x.to_mkldnn(), packed_weight_, bias_, {padding_, padding_}, {stride_, stride_},
+                                  /*dilation=*/{1, 1}, /*groups=*/1)
+        .to_dense();
   return at::conv2d(x, weight_, bias_, stride_, padding_);
+}
+
+void Conv2dImpl::pack_weight_for_onednn() {
+  packed_weight_ = at::mkldnn_reorder_conv2d_weight(weight_.to_mkldnn(), {padding_, padding_}, {stride_, stride_},
+                                                    /*dilation=*/{1, 1}, /*groups=*/1);
+  weight_.set_data(at::empty({0}, weight_.options()));
+}
+
+void pack_convolutions_for_onednn(torch::nn::Module& network, int min_in_channels) {
+  for (const auto& module : network.modules())
+    if (auto* conv = module->as<Conv2dImpl>(); conv && conv->in_channels() >= min_in_channels)
+      conv->pack_weight_for_onednn();
 }
 
 LayerNormImpl::LayerNormImpl(int width, double eps)

@@ -41,12 +41,24 @@ class Conv2dImpl : public torch::nn::Module {
   Conv2dImpl(int in, int out, int kernel, int stride = 1, int padding = 0);
   at::Tensor forward(const at::Tensor& x);
   const at::Tensor& weight() const { return weight_; }
+  int in_channels() const { return in_channels_; }
+
+  // Moves the (loaded, F32, CPU) weight into oneDNN's blocked layout once, instead of oneDNN
+  // reordering it on every call; the dense weight is emptied. See pack_convolutions_for_onednn.
+  void pack_weight_for_onednn();
 
  private:
-  int stride_, padding_;
+  int in_channels_, stride_, padding_;
   at::Tensor weight_, bias_;
+  at::Tensor packed_weight_;  // oneDNN's layout, when packed
 };
 TORCH_MODULE(Conv2d);
+
+// Packs the weights of `network`'s convolutions with at least `min_in_channels` inputs.
+// Measured on 2 cores, 3×3, batch 2: 1280 channels at 8² ran at 98 GFLOP/s with per-call
+// reorders and 233 packed, at 4² 31 and 164; at 640 channels and 16² 201 and 225; but 320
+// channels at 64² lost 9 % to the activation conversions, so those stay dense.
+void pack_convolutions_for_onednn(torch::nn::Module& network, int min_in_channels);
 
 class LayerNormImpl : public torch::nn::Module {
  public:

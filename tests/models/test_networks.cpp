@@ -67,6 +67,18 @@ TEST_CASE("UNet matches the reference eps and block outputs", "[models][unet]") 
   }
 }
 
+TEST_CASE("UNet with every convolution packed for oneDNN matches the reference eps", "[models][unet]") {
+  // The tiny model's channels are below the loader's packing threshold: pack them all here.
+  auto packed = load_stable_diffusion(tiny_model_path());
+  pack_convolutions_for_onednn(*packed.unet, /*min_in_channels=*/0);
+  at::InferenceMode inference;
+  for (const auto& c : reference_json()["unet"]["cases"]) {
+    INFO("case " << c["name"].get<std::string>());
+    auto eps = packed.unet->forward(reference(c["x"]), reference(c["timesteps"]), reference(c["context"]));
+    CHECK(relative_error(eps, reference(c["eps"])) < kNetworkTolerance);
+  }
+}
+
 TEST_CASE("VAE decode and encode match the reference", "[models][vae]") {
   at::InferenceMode inference;
   auto& vae = tiny_model().vae;
