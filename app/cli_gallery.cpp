@@ -11,7 +11,9 @@ namespace {
 
 void print_report(const ScanReport& report) {
   std::cout << "added " << report.added << ", changed " << report.changed << ", removed " << report.removed
-            << ", unchanged " << report.unchanged << ", skipped " << report.skipped.size() << "\n";
+            << ", unchanged " << report.unchanged << ", skipped " << report.skipped.size();
+  if (report.abandoned_removed) std::cout << ", removed " << report.abandoned_removed << " abandoned temporaries";
+  std::cout << "\n";
   for (const auto& [path, reason] : report.skipped) std::cerr << "skipped " << path.string() << ": " << reason << "\n";
 }
 

@@ -308,6 +308,9 @@ ScanReport GalleryIndex::scan() {
     const auto& entry = *it;
     if (entry.path().filename().string().starts_with(".")) {
       if (entry.is_directory()) it.disable_recursion_pending();
+      std::error_code removal;
+      if (entry.is_regular_file() && is_abandoned_temporary(entry.path()) && std::filesystem::remove(entry.path(), removal))
+        ++report.abandoned_removed;
       continue;
     }
     if (!entry.is_regular_file() || !is_png(entry.path())) continue;

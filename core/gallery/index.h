@@ -37,6 +37,7 @@ struct ScanReport {
   int changed = 0;
   int removed = 0;
   int unchanged = 0;
+  int abandoned_removed = 0;  // temporaries of saves that were killed (is_abandoned_temporary)
   std::vector<std::pair<std::filesystem::path, std::string>> skipped;  // file, reason
 };
 
@@ -94,7 +95,8 @@ class GalleryIndex {
 
   // Brings the index up to date with the folder: new, changed (size or time) and removed PNGs.
   // Work is committed in batches, so an interrupted scan leaves a consistent index that the
-  // next scan completes. Hidden folders (the trash, the thumbnails) are not scanned.
+  // next scan completes. Hidden folders (the trash, the thumbnails) are not scanned; hidden
+  // temporaries that killed saves left behind are removed.
   ScanReport scan();
 
   std::vector<IndexedImage> query(const GalleryQuery& query) const;

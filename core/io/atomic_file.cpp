@@ -75,4 +75,16 @@ void write_file_atomically(const std::filesystem::path& path, const std::functio
   }
 }
 
+bool is_abandoned_temporary(const std::filesystem::path& path, std::chrono::seconds age) {
+  const std::string name = path.filename().string();
+  const std::string marker = ".tmp-";
+  constexpr std::size_t kUniqueChars = 6;  // mkostemp's XXXXXX
+  const bool named_so = name.size() > 1 + marker.size() + kUniqueChars && name.front() == '.' &&
+                        name.compare(name.size() - kUniqueChars - marker.size(), marker.size(), marker) == 0;
+  if (!named_so) return false;
+  std::error_code error;
+  const auto written = std::filesystem::last_write_time(path, error);
+  return !error && std::filesystem::file_time_type::clock::now() - written >= age;
+}
+
 }  // namespace atelier

@@ -256,6 +256,28 @@ TEST_CASE("a process killed while saving leaves no partial PNG and no row for it
   for (const auto& row : index.query(everything)) CHECK(std::filesystem::exists(row.path));
 }
 
+TEST_CASE("a scan removes the temporaries of killed saves once they are old, and nothing else", "[index]") {
+  TempDir dir;
+  auto write = [&](const std::string& name) {
+    std::ofstream(dir / name) << "partial";
+    return dir / name;
+  };
+  const auto abandoned = write(".00001-7.png.tmp-a1B2c3");
+  const auto in_progress = write(".00002-8.png.tmp-x9Y8z7");
+  const auto other_hidden = write(".notes.txt");
+  const auto visible_lookalike = write("00003-9.png.tmp-q1w2e3");
+  for (const auto& path : {abandoned, other_hidden, visible_lookalike})
+    std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now() - std::chrono::hours(2));
+
+  GalleryIndex index(dir.path(), GalleryIndex::default_database(dir.path()));
+  CHECK(index.scan().abandoned_removed == 1);
+  CHECK_FALSE(std::filesystem::exists(abandoned));
+  CHECK(std::filesystem::exists(in_progress));  // a save may still be writing it
+  CHECK(std::filesystem::exists(other_hidden));
+  CHECK(std::filesystem::exists(visible_lookalike));
+  CHECK(index.scan().abandoned_removed == 0);
+}
+
 TEST_CASE("a scan killed half-way leaves a consistent index that the next scan completes", "[index]") {
   TempDir dir;
   const int total = 1500;
