@@ -15,9 +15,9 @@ ImageMetadata parse_image_metadata(const std::vector<PngText>& texts) {
   // Most specific first: ours and the JSON formats are unmistakable; sdcpp, Fooocus and Draw
   // Things must be told apart before the catch-all A1111 reader takes their `parameters` text.
   using Reader = std::optional<ImageMetadata> (*)(const std::vector<PngText>&);
-  constexpr Reader kReaders[] = {read_atelier_metadata, read_comfyui_metadata, read_invokeai_metadata,
-                                 read_fooocus_metadata, read_sdcpp_metadata,   read_drawthings_metadata,
-                                 read_a1111_metadata};
+  constexpr Reader kReaders[] = {read_atelier_metadata,   read_comfyui_metadata, read_invokeai_metadata,
+                                 read_invokeai2_metadata, read_fooocus_metadata, read_sdcpp_metadata,
+                                 read_drawthings_metadata, read_a1111_metadata};
   for (Reader reader : kReaders) {
     if (auto metadata = reader(texts)) return std::move(*metadata);
   }

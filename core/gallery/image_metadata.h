@@ -17,8 +17,9 @@ namespace atelier {
 using MetadataFields = std::vector<std::pair<std::string, std::string>>;
 
 struct ImageMetadata {
-  // Which tool wrote it: "atelier", "a1111", "comfyui", "invokeai", "fooocus", "sdcpp",
-  // "drawthings"; "none" when no chunk holds parameters any reader knows.
+  // Which tool wrote it: "atelier", "a1111", "comfyui", "invokeai" (2.x's `sd-metadata` as well as
+  // 3.x's `invokeai_metadata`; `extra` keeps its app_version), "fooocus", "sdcpp", "drawthings";
+  // "none" when no chunk holds parameters any reader knows.
   std::string source = "none";
   GenerationParams params;        // what could be mapped; GenerationParams' defaults elsewhere
   std::optional<RunInfo> run;     // ours only

@@ -16,6 +16,7 @@ const std::string* find_text(const std::vector<PngText>& texts, std::string_view
 std::optional<ImageMetadata> read_atelier_metadata(const std::vector<PngText>& texts);     // `atelier` JSON
 std::optional<ImageMetadata> read_comfyui_metadata(const std::vector<PngText>& texts);     // `prompt` API graph
 std::optional<ImageMetadata> read_invokeai_metadata(const std::vector<PngText>& texts);    // `invokeai_metadata`
+std::optional<ImageMetadata> read_invokeai2_metadata(const std::vector<PngText>& texts);   // `sd-metadata`, `Dream`
 std::optional<ImageMetadata> read_fooocus_metadata(const std::vector<PngText>& texts);     // `parameters` JSON
 std::optional<ImageMetadata> read_sdcpp_metadata(const std::vector<PngText>& texts);       // `parameters` text
 std::optional<ImageMetadata> read_drawthings_metadata(const std::vector<PngText>& texts);  // `Description`, `Comment`

@@ -161,6 +161,145 @@ TEST_CASE("InvokeAI: an invokeai_metadata record", "[metadata][invokeai]") {
   CHECK(extra_value(metadata, "generation_mode") == "txt2img");
 }
 
+TEST_CASE("InvokeAI 2: the web UI's sd-metadata beside its Dream command", "[metadata][invokeai2]") {
+  const auto metadata = read_texts(
+      {{"Dream", "\"a lonely robot reading a book [blurry, text] in a library [watermark]\" -s 50 -S 2502935700 "
+                 "-W 512 -H 768 -C 7.5 -A k_euler_a"},
+       {"sd-metadata", R"json({"model": "stable diffusion", "model_weights": "stable-diffusion-1.5",
+        "model_hash": "cc6cb27103417325ff94f52b7a5d2dde45a7515b25c255d8e396c90014281516",
+        "app_id": "invoke-ai/InvokeAI", "app_version": "v2.2.4",
+        "image": {"prompt": [{"prompt": "a lonely robot reading a book [blurry, text] in a library [watermark]",
+                              "weight": 1.0}],
+                  "steps": 50, "cfg_scale": 7.5, "threshold": 0, "perlin": 0, "height": 768, "width": 512,
+                  "seed": 2502935700, "seamless": false, "hires_fix": false, "type": "txt2img",
+                  "postprocessing": null, "sampler": "k_euler_a", "variations": []}})json"}});
+  CHECK(metadata.source == "invokeai");
+  // Each bracketed run is negative; the space left where it stood is squeezed.
+  CHECK(metadata.params.prompt == "a lonely robot reading a book in a library");
+  CHECK(metadata.params.negative_prompt == "blurry, text watermark");
+  CHECK(metadata.params.steps == 50);
+  CHECK(metadata.params.cfg_scale == 7.5);
+  CHECK(metadata.params.seed == 2502935700);
+  CHECK(metadata.params.width == 512);
+  CHECK(metadata.params.height == 768);
+  CHECK(metadata.params.sampler == "Euler a");
+  CHECK(metadata.params.schedule == "Automatic");
+  CHECK(metadata.params.model == "stable-diffusion-1.5");
+  // Before 2.3 the hash is the checkpoint file's SHA-256: A1111's model hash is its first 10 digits.
+  CHECK(metadata.params.model_hash == "cc6cb27103");
+  CHECK(extra_value(metadata, "model_hash") == "cc6cb27103417325ff94f52b7a5d2dde45a7515b25c255d8e396c90014281516");
+  CHECK(extra_value(metadata, "app_version") == "v2.2.4");
+  CHECK(extra_value(metadata, "type") == "txt2img");
+  CHECK(extra_value(metadata, "postprocessing") == "(absent)");
+  CHECK(extra_value(metadata, "Dream") == "(absent)");
+  CHECK_FALSE(mentions(metadata.unmapped, "\"seamless\""));
+  CHECK(mentions(metadata.unmapped, "close, not identical"));
+}
+
+TEST_CASE("InvokeAI 2: the CLI's weighted sub-prompts, variations and a 2.3 folder hash", "[metadata][invokeai2]") {
+  const auto metadata = read_texts({{"sd-metadata", R"json({"model": "stable diffusion",
+    "model_id": "stable-diffusion-1.5",
+    "model_hash": "4d6f62c2bc5bd1bd5c7fb3a2f5d0e1cbb1c09f4cf3a6e9e0b8e3b5a5e8f0d1c2",
+    "app_id": "invoke-ai/InvokeAI", "app_version": "2.3.5",
+    "image": {"type": "txt2img", "postprocessing": null, "sampler": "k_dpmpp_2",
+              "prompt": [{"prompt": "a tabby cat", "weight": 0.75}, {"prompt": "a tiger [cartoon]", "weight": 0.25}],
+              "seed": 1618033988, "variations": [{"seed": 42, "weight": 0.1}], "steps": 30, "cfg_scale": 7.5,
+              "threshold": 0, "perlin": 0, "width": 512, "height": 512, "init_mask": null, "facetool": "gfpgan",
+              "facetool_strength": 0.0, "upscale": null, "h_symmetry_time_pct": null,
+              "v_symmetry_time_pct": null}})json"}});
+  CHECK(metadata.source == "invokeai");
+  CHECK(metadata.params.prompt == "a tabby cat, a tiger");
+  CHECK(metadata.params.negative_prompt == "cartoon");
+  CHECK(mentions(metadata.unmapped, "weighted sub-prompts"));
+  CHECK(extra_value(metadata, "prompt").find("0.75") != std::string::npos);
+  CHECK(metadata.params.sampler == "DPM++ 2M");
+  CHECK(metadata.params.model == "stable-diffusion-1.5");
+  // 2.3 hashes a diffusers folder, which no file's hash can match.
+  CHECK(metadata.params.model_hash.empty());
+  CHECK(extra_value(metadata, "model_hash").size() == 64);
+  CHECK(mentions(metadata.unmapped, "\"variations\" is not applied"));
+  CHECK(extra_value(metadata, "facetool") == "gfpgan");
+}
+
+TEST_CASE("InvokeAI 2: the oldest images list, img2img strength as strength_steps", "[metadata][invokeai2]") {
+  const auto metadata = read_texts({{"sd-metadata", R"json({"model": "stable diffusion",
+    "model_id": "stable-diffusion-1.4",
+    "model_hash": "fe4efff1e174c627256e44ec2991ba279b3816e364b49f9be2abc0b3ff3f8556",
+    "app_id": "lstein/stable-diffusion", "app_version": "v1.15",
+    "images": [{"type": "img2img", "postprocessing": [], "sampler": "ddim",
+                "prompt": [{"prompt": "a watercolor fox", "weight": 1.0}], "seed": 1234, "steps": 50,
+                "cfg_scale": 7.5, "width": 512, "height": 512, "strength_steps": 0.6,
+                "orig_hash": "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"},
+               {"type": "img2img", "postprocessing": [], "sampler": "ddim",
+                "prompt": [{"prompt": "a watercolor fox", "weight": 1.0}], "seed": 1235, "steps": 50,
+                "cfg_scale": 7.5, "width": 512, "height": 512, "strength_steps": 0.6,
+                "orig_hash": "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"}]})json"}});
+  CHECK(metadata.source == "invokeai");
+  CHECK(metadata.params.prompt == "a watercolor fox");
+  CHECK(metadata.params.seed == 1234);
+  CHECK(metadata.params.sampler == "DDIM");
+  CHECK(metadata.params.denoising_strength == 0.6);
+  CHECK(metadata.params.model_hash == "fe4efff1e1");
+  CHECK(mentions(metadata.unmapped, "grid of 2 images"));
+  CHECK(extra_value(metadata, "app_id") == "lstein/stable-diffusion");
+
+  // txt2img keeps the unused default strength out of params.
+  const auto txt2img = read_texts({{"sd-metadata", R"json({"app_version": "v1.15", "images": [
+    {"type": "txt2img", "prompt": [{"prompt": "p", "weight": 1.0}], "strength": 0.3, "sampler": "k_lms"}]})json"}});
+  CHECK(txt2img.params.denoising_strength == GenerationParams{}.denoising_strength);
+  CHECK(extra_value(txt2img, "strength") == "0.3");
+}
+
+TEST_CASE("InvokeAI 2: samplers Atelier does not run are reported", "[metadata][invokeai2]") {
+  for (const char* sampler : {"plms", "unipc", "k_dpmpp_3m"}) {
+    const auto metadata = read_texts({{"sd-metadata", std::string(R"json({"app_version": "2.3.0", "image":
+      {"prompt": "p", "steps": 20, "sampler": ")json") + sampler + R"json("}})json"}});
+    CHECK(metadata.params.sampler == GenerationParams{}.sampler);
+    CHECK(mentions(metadata.unmapped, std::string("\"") + sampler + "\""));
+    CHECK(extra_value(metadata, "sampler") == sampler);
+  }
+}
+
+TEST_CASE("InvokeAI 2: the Dream command alone, with joined or separate values", "[metadata][invokeai2]") {
+  const auto oldest = read_texts({{"Dream", "\"a cat [dog]\" -s50 -W640 -H448 -C7.5 -Ak_lms -S42"}});
+  CHECK(oldest.source == "invokeai");
+  CHECK(oldest.params.prompt == "a cat");
+  CHECK(oldest.params.negative_prompt == "dog");
+  CHECK(oldest.params.steps == 50);
+  CHECK(oldest.params.width == 640);
+  CHECK(oldest.params.height == 448);
+  CHECK(oldest.params.cfg_scale == 7.5);
+  CHECK(oldest.params.sampler == "LMS");
+  CHECK(oldest.params.seed == 42);
+
+  const auto cli = read_texts(
+      {{"Dream", "a castle on a hill -s 30 -S 7 -W 512 -H 512 -C 6.0 -I outputs/init.png -A k_heun -f 0.55"}});
+  CHECK(cli.params.prompt == "a castle on a hill");
+  CHECK(cli.params.sampler == "Heun");
+  CHECK(cli.params.denoising_strength == 0.55);
+  CHECK(extra_value(cli, "Dream").starts_with("a castle"));
+}
+
+TEST_CASE("InvokeAI 2: malformed sd-metadata is read without a throw", "[metadata][invokeai2]") {
+  const std::string dream = "\"a cat\" -s 25 -S 9 -W 512 -H 512 -C 7.5 -A k_euler";
+  // Truncated JSON: the Dream command is read instead, or, without one, no reader knows the image.
+  const auto truncated = read_texts({{"sd-metadata", R"json({"image": {"prompt": )json"}, {"Dream", dream}});
+  CHECK(truncated.source == "invokeai");
+  CHECK(truncated.params.steps == 25);
+  CHECK(truncated.params.sampler == "Euler");
+  CHECK(read_texts({{"sd-metadata", R"json({"image": {"prompt": )json"}}).source == "none");
+  CHECK(read_texts({{"sd-metadata", R"json({"images": "none"})json"}}).source == "none");
+
+  const auto wrong_types = read_texts({{"sd-metadata", R"json({"model_weights": 7, "model_hash": ["x"],
+    "app_version": 2, "image": {"prompt": [{"weight": 1}], "steps": "many", "seed": -1.5, "width": null,
+    "sampler": 3, "type": ["img2img"], "strength": "0.5", "variations": "yes"}})json"}});
+  CHECK(wrong_types.source == "invokeai");
+  CHECK(wrong_types.params.steps == GenerationParams{}.steps);
+  CHECK(wrong_types.params.prompt.empty());
+  CHECK(extra_value(wrong_types, "steps") == "many");
+  CHECK(extra_value(wrong_types, "model_weights") == "7");
+}
+
 TEST_CASE("Fooocus: its own JSON scheme", "[metadata][fooocus]") {
   const auto metadata = read_texts({{"parameters", R"json({"adm_guidance": "(1.5, 0.8, 0.3)",
     "base_model": "juggernautXL_v8Rundiffusion",
@@ -278,7 +417,8 @@ TEST_CASE("hostile metadata is read without a crash", "[metadata]") {
   const std::string invalid_utf8 = "caf\xc3 \xff\xfe";
   const std::string with_nul("a\0b", 3);
   for (const std::string& value : {huge, invalid_utf8, with_nul, std::string("'); DROP TABLE images; --")}) {
-    for (const char* keyword : {"parameters", "prompt", "invokeai_metadata", "Comment", "Description", "atelier"}) {
+    for (const char* keyword :
+         {"parameters", "prompt", "invokeai_metadata", "sd-metadata", "Dream", "Comment", "Description", "atelier"}) {
       CHECK_NOTHROW(read_texts({{keyword, value}}));
       CHECK_NOTHROW(read_texts({{keyword, value + "\nSteps: 1, Seed: 2, Size: 999999999x1, Guidance Scale: x"}}));
     }
