@@ -11,6 +11,15 @@ const std::string* find_text(const std::vector<PngText>& texts, std::string_view
   return nullptr;
 }
 
+std::string json_text(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+std::string json_string(const nlohmann::json& object, std::string_view key) {
+  const auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
 ImageMetadata parse_image_metadata(const std::vector<PngText>& texts) {
   // Most specific first: ours and the JSON formats are unmistakable; sdcpp, Fooocus and Draw
   // Things must be told apart before the catch-all A1111 reader takes their `parameters` text.

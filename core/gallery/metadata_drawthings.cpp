@@ -16,24 +16,22 @@ namespace {
 
 using nlohmann::json;
 
-std::string as_text(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
-
 // The Comment JSON's keys under the names of the Description line, which A1111's mapping reads.
 std::optional<A1111Parameters> from_comment(const std::string& text) {
   const json record = json::parse(text, nullptr, false);
   if (!record.is_object() || !record.contains("c")) return std::nullopt;
   A1111Parameters parameters;
   for (const auto& [key, value] : record.items()) {
-    if (key == "c") parameters.prompt = as_text(value);
-    else if (key == "uc") parameters.negative_prompt = as_text(value);
-    else if (key == "steps") parameters.fields.emplace_back("Steps", as_text(value));
-    else if (key == "scale") parameters.fields.emplace_back("Guidance Scale", as_text(value));
-    else if (key == "seed") parameters.fields.emplace_back("Seed", as_text(value));
-    else if (key == "size") parameters.fields.emplace_back("Size", as_text(value));
-    else if (key == "model") parameters.fields.emplace_back("Model", as_text(value));
-    else if (key == "sampler") parameters.fields.emplace_back("Sampler", as_text(value));
-    else if (key == "strength") parameters.fields.emplace_back("Strength", as_text(value));
-    else parameters.fields.emplace_back(key, as_text(value));
+    if (key == "c") parameters.prompt = json_text(value);
+    else if (key == "uc") parameters.negative_prompt = json_text(value);
+    else if (key == "steps") parameters.fields.emplace_back("Steps", json_text(value));
+    else if (key == "scale") parameters.fields.emplace_back("Guidance Scale", json_text(value));
+    else if (key == "seed") parameters.fields.emplace_back("Seed", json_text(value));
+    else if (key == "size") parameters.fields.emplace_back("Size", json_text(value));
+    else if (key == "model") parameters.fields.emplace_back("Model", json_text(value));
+    else if (key == "sampler") parameters.fields.emplace_back("Sampler", json_text(value));
+    else if (key == "strength") parameters.fields.emplace_back("Strength", json_text(value));
+    else parameters.fields.emplace_back(key, json_text(value));
   }
   return parameters;
 }

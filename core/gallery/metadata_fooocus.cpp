@@ -13,14 +13,12 @@ namespace {
 
 using nlohmann::json;
 
-std::string as_text(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
-
 ImageMetadata read_fooocus_json(const json& record) {
   ImageMetadata metadata;
   metadata.source = "fooocus";
   GenerationParams& p = metadata.params;
   for (const auto& [key, value] : record.items()) {
-    const std::string text = as_text(value);
+    const std::string text = json_text(value);
     bool mapped = true;
     if (key == "prompt") p.prompt = text;
     else if (key == "negative_prompt") p.negative_prompt = text;

@@ -35,8 +35,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 18> kSchedul
     {"dpmpp_sde_k", "DPM++ SDE Karras"},
 }};
 
-std::string as_text(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
-
 }  // namespace
 
 std::optional<ImageMetadata> read_invokeai_metadata(const std::vector<PngText>& texts) {
@@ -49,7 +47,7 @@ std::optional<ImageMetadata> read_invokeai_metadata(const std::vector<PngText>& 
   metadata.source = "invokeai";
   GenerationParams& p = metadata.params;
   for (const auto& [key, value] : record.items()) {
-    const std::string text_value = as_text(value);
+    const std::string text_value = json_text(value);
     bool mapped = true;
     if (key == "positive_prompt" && value.is_string()) p.prompt = value;
     else if (key == "negative_prompt" && value.is_string()) p.negative_prompt = value;
@@ -62,8 +60,9 @@ std::optional<ImageMetadata> read_invokeai_metadata(const std::vector<PngText>& 
     else if (key == "strength" && value.is_number()) p.denoising_strength = value;
     else if (key == "rand_device" && value.is_string()) p.noise = value == "cuda" ? NoiseKind::Nv : NoiseKind::Cpu;
     else if (key == "model" && value.is_object()) {
-      p.model = value.value("name", value.value("model_name", std::string()));
-      const std::string hash = value.value("hash", std::string());
+      p.model = json_string(value, "name");
+      if (p.model.empty()) p.model = json_string(value, "model_name");
+      const std::string hash = json_string(value, "hash");
       // InvokeAI 4 hashes with BLAKE3 ("blake3:..."): not an A1111 model hash.
       if (!hash.empty()) metadata.extra.emplace_back("model hash", hash);
     } else if (key == "scheduler" && value.is_string()) {

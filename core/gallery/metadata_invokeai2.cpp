@@ -44,8 +44,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kSampler
 constexpr std::array<std::string_view, 6> kUnappliedKeys{"variations", "hires_fix", "seamless",
                                                          "threshold",  "perlin",    "postprocessing"};
 
-std::string as_text(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
-
 bool is_set(const json& value) {
   if (value.is_boolean()) return value.get<bool>();
   if (value.is_number()) return value.get<double>() != 0;
@@ -159,7 +157,7 @@ void read_image(const json& image, ImageMetadata& metadata) {
     else mapped = false;
 
     if (mapped || value.is_null()) continue;
-    metadata.extra.emplace_back(key, as_text(value));
+    metadata.extra.emplace_back(key, json_text(value));
     for (std::string_view unapplied : kUnappliedKeys) {
       if (key == unapplied && is_set(value)) metadata.unmapped.emplace_back("\"" + key + "\" is not applied");
     }
@@ -188,7 +186,7 @@ std::optional<ImageMetadata> read_sd_metadata(const json& record) {
     } else if ((key == "model_weights" || key == "model_id") && value.is_string()) {
       metadata.params.model = value.get<std::string>();
     } else {
-      const std::string text = as_text(value);
+      const std::string text = json_text(value);
       if (key == "model_hash" && file_hash && is_sha256(text)) metadata.params.model_hash = text.substr(0, 10);
       metadata.extra.emplace_back(key, text);
     }

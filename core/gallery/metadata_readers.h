@@ -13,6 +13,11 @@ namespace atelier {
 // The text of the first chunk named `keyword`, or nullptr.
 const std::string* find_text(const std::vector<PngText>& texts, std::string_view keyword);
 
+// A JSON string as itself, any other value as JSON text: for `extra`.
+std::string json_text(const nlohmann::json& value);
+// The string member `key` of `object`, or "" when absent or not a string (never throws).
+std::string json_string(const nlohmann::json& object, std::string_view key);
+
 std::optional<ImageMetadata> read_atelier_metadata(const std::vector<PngText>& texts);     // `atelier` JSON
 std::optional<ImageMetadata> read_comfyui_metadata(const std::vector<PngText>& texts);     // `prompt` API graph
 std::optional<ImageMetadata> read_invokeai_metadata(const std::vector<PngText>& texts);    // `invokeai_metadata`

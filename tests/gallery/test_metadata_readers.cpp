@@ -161,6 +161,15 @@ TEST_CASE("InvokeAI: an invokeai_metadata record", "[metadata][invokeai]") {
   CHECK(extra_value(metadata, "generation_mode") == "txt2img");
 }
 
+TEST_CASE("InvokeAI: a model record with values of the wrong type is read without throwing", "[metadata][invokeai]") {
+  const auto metadata = read_texts({{"invokeai_metadata", R"json({
+    "positive_prompt": "a lighthouse", "model": {"name": 5, "model_name": "fallback name", "hash": ["x"]}})json"}});
+  CHECK(metadata.source == "invokeai");
+  CHECK(metadata.params.prompt == "a lighthouse");
+  CHECK(metadata.params.model == "fallback name");
+  CHECK(extra_value(metadata, "model hash") == "(absent)");
+}
+
 TEST_CASE("InvokeAI 2: the web UI's sd-metadata beside its Dream command", "[metadata][invokeai2]") {
   const auto metadata = read_texts(
       {{"Dream", "\"a lonely robot reading a book [blurry, text] in a library [watermark]\" -s 50 -S 2502935700 "
