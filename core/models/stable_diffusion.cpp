@@ -1,5 +1,7 @@
 #include "core/models/stable_diffusion.h"
 
+#include <ATen/Context.h>
+
 #include "core/models/weights.h"
 
 namespace atelier {
@@ -13,7 +15,9 @@ constexpr int kPackedMinChannels = 640;
 void use_fastest_layouts(StableDiffusionModel& model, c10::Device device, c10::ScalarType dtype) {
   store_conv_weights_channels_last(*model.vae);
   if (device.is_cuda()) store_conv_weights_channels_last(*model.unet);
-  if (device.is_cpu() && dtype == c10::kFloat) pack_convolutions_for_onednn(*model.unet, kPackedMinChannels);
+  // LibTorch builds without oneDNN (some ARM ones) have no packed convolutions.
+  if (device.is_cpu() && dtype == c10::kFloat && at::hasMKLDNN())
+    pack_convolutions_for_onednn(*model.unet, kPackedMinChannels);
 }
 
 // Loads `network`'s weights now (null result), or prepares them to be streamed.
