@@ -11,6 +11,12 @@ namespace {
 constexpr double kNormEps = 1e-5;             // ResBlocks and the final norm
 constexpr double kTransformerNormEps = 1e-6;  // SpatialTransformer's GroupNorm
 
+auto stage_function(UNetStageImpl& stage) {
+  return [&stage](const at::Tensor& h, const at::Tensor& emb, const at::Tensor& context) {
+    return stage.forward(h, emb, context);
+  };
+}
+
 }  // namespace
 
 at::Tensor timestep_embedding(const at::Tensor& timesteps, int dim) {
@@ -206,35 +212,54 @@ at::Tensor UNetImpl::forward(const at::Tensor& x, const at::Tensor& timesteps, c
   auto note = [&](const std::string& name, const at::Tensor& value) {
     if (observe) observe(name, value);
   };
-  // Runs `stage` (the child at `path`) with its weights in use, and shows its output.
-  auto run = [&](torch::nn::Module& stage, const std::string& path, const std::function<at::Tensor()>& compute) {
+  auto t_emb = timestep_embedding(timesteps.to(x.device()), config_.model_channels).to(x.scalar_type());
+  note("t_emb", t_emb);
+  at::Tensor emb;
+  {
+    const WeightsInUse in_use(stream_.get(), *time_embed_, "time_embed");
+    emb = time_embed_out_(at::silu(time_embed_in_(t_emb)));
+  }
+  note("time_embed", emb);
+
+  // Runs `stage` (the child at `path`) on `input` with its weights in use, over the whole
+  // batch or in parts, and shows its output.
+  using StageFunction = std::function<at::Tensor(const at::Tensor& h, const at::Tensor& emb, const at::Tensor& context)>;
+  auto run = [&](torch::nn::Module& stage, const std::string& path, const at::Tensor& input,
+                 const StageFunction& compute) {
     const WeightsInUse in_use(stream_.get(), stage, path);
-    auto output = compute();
+    at::Tensor output;
+    if (batch_parts_ > 1 && input.size(0) > 1) {
+      const auto inputs = input.chunk(batch_parts_), embs = emb.chunk(batch_parts_),
+                 contexts = context.chunk(batch_parts_);
+      std::vector<at::Tensor> outputs;
+      for (std::size_t part = 0; part < inputs.size(); ++part)
+        outputs.push_back(compute(inputs[part], embs[part], contexts[part]));
+      output = at::cat(outputs);
+    } else {
+      output = compute(input, emb, context);
+    }
     note(path, output);
     return output;
   };
-  auto t_emb = timestep_embedding(timesteps.to(x.device()), config_.model_channels).to(x.scalar_type());
-  note("t_emb", t_emb);
-  auto emb = run(*time_embed_, "time_embed", [&] { return time_embed_out_(at::silu(time_embed_in_(t_emb))); });
 
   std::vector<at::Tensor> skips;
-  at::Tensor h = x;
-  for (std::size_t i = 0; i < input_blocks_->size(); ++i) {
-    auto& stage = *input_blocks_[i];
-    h = run(stage, "input_blocks." + std::to_string(i), [&] {
-      return i == 0 ? stem_(h) : stage.as<UNetStage>()->forward(h, emb, context);
-    });
+  at::Tensor h = run(*input_blocks_[0], "input_blocks.0", x,
+                     [&](const at::Tensor& input, const at::Tensor&, const at::Tensor&) { return stem_(input); });
+  skips.push_back(h);
+  for (std::size_t i = 1; i < input_blocks_->size(); ++i) {
+    auto& stage = *input_blocks_[i]->as<UNetStage>();
+    h = run(stage, "input_blocks." + std::to_string(i), h, stage_function(stage));
     skips.push_back(h);
   }
-  h = run(*middle_block_, "middle_block", [&] { return middle_block_->forward(h, emb, context); });
+  h = run(*middle_block_, "middle_block", h, stage_function(*middle_block_));
   for (std::size_t i = 0; i < output_blocks_->size(); ++i) {
-    auto& stage = *output_blocks_[i];
-    h = run(stage, "output_blocks." + std::to_string(i), [&] {
-      return stage.as<UNetStage>()->forward(at::cat({h, skips.back()}, 1), emb, context);
-    });
+    auto& stage = *output_blocks_[i]->as<UNetStage>();
+    h = run(stage, "output_blocks." + std::to_string(i), at::cat({h, skips.back()}, 1), stage_function(stage));
     skips.pop_back();
   }
-  return run(*out_, "out", [&] { return out_conv_(out_norm_(h, /*then_silu=*/true)); });
+  return run(*out_, "out", h, [&](const at::Tensor& input, const at::Tensor&, const at::Tensor&) {
+    return out_conv_(out_norm_(input, /*then_silu=*/true));
+  });
 }
 
 }  // namespace atelier

@@ -99,10 +99,14 @@ class UNetImpl : public torch::nn::Module {
 
   // Low-memory mode: each stage reads its weights from `stream` when it runs (null: resident).
   void stream_weights(std::shared_ptr<const WeightStream> stream) { stream_ = std::move(stream); }
+  // Low-memory mode: each stage runs on the batch in `parts` slices, one after the other, so
+  // the activations of one slice are live at a time while the weights are read in once.
+  void set_batch_parts(int parts) { batch_parts_ = parts; }
 
  private:
   UNetConfig config_;
   std::shared_ptr<const WeightStream> stream_;
+  int batch_parts_ = 1;
   std::shared_ptr<torch::nn::Module> time_embed_, out_;
   Linear time_embed_in_{nullptr}, time_embed_out_{nullptr};
   Conv2d stem_{nullptr};  // input_blocks.0.0

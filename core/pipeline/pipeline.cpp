@@ -37,7 +37,9 @@ Pipeline::Pipeline(const std::filesystem::path& model, DeviceChoice device, Memo
     : target_(resolve_target(device)),
       memory_(memory),
       model_(load_stable_diffusion(
-          model, {target_.device, target_.dtype, target_.vae_dtype, /*stream_weights=*/memory == MemoryMode::Low})) {}
+          model, {target_.device, target_.dtype, target_.vae_dtype, /*stream_weights=*/memory == MemoryMode::Low})) {
+  if (memory == MemoryMode::Low) model_.unet->set_batch_parts(2);  // the two halves of CFG
+}
 
 int64_t Pipeline::attention_slice_bytes() const {
   return memory_ == MemoryMode::Low ? kLowMemoryAttentionBytes : 0;
@@ -53,8 +55,8 @@ PromptConditioning Pipeline::encode_prompts(const std::string& prompt, const std
   return prompts;
 }
 
-// One batched UNet call on [uncond, cond], or in low-memory mode one call each, which halves
-// the activations.
+// One UNet call on the batch [uncond, cond]; in low-memory mode the UNet runs the two halves one
+// after the other (set_batch_parts), which halves the activations.
 EpsModel Pipeline::guided_eps(const PromptConditioning& prompts, double cfg_scale, const std::atomic<bool>* cancel) {
   return [this, prompts, cfg_scale, cancel](const at::Tensor& x, const at::Tensor& t) {
     if (cancel && cancel->load()) throw Cancelled();
@@ -63,13 +65,8 @@ EpsModel Pipeline::guided_eps(const PromptConditioning& prompts, double cfg_scal
     const auto timesteps = t.dim() == 0 ? t.expand({batch}) : t;
     const auto uncond = prompts.uncond.expand({batch, -1, -1});
     const auto cond = prompts.cond.expand({batch, -1, -1});
-    auto& unet = model_.unet;
-    std::vector<at::Tensor> eps;
-    if (memory_ == MemoryMode::Low) {
-      eps = {unet->forward(x, timesteps, uncond), unet->forward(x, timesteps, cond)};
-    } else {
-      eps = unet->forward(at::cat({x, x}), at::cat({timesteps, timesteps}), at::cat({uncond, cond})).chunk(2);
-    }
+    const auto eps =
+        model_.unet->forward(at::cat({x, x}), at::cat({timesteps, timesteps}), at::cat({uncond, cond})).chunk(2);
     return eps[0] + (eps[1] - eps[0]) * cfg_scale;
   };
 }
