@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/cli_runner.h"
+#include "core/io/image.h"
 #include "core/io/png.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
@@ -64,6 +65,22 @@ TEST_CASE("generate writes a PNG with A1111 parameters", "[cli]") {
   CHECK(texts[0].keyword == "parameters");
   CHECK_THAT(texts[0].text, Catch::StartsWith("a lighthouse\nSteps: 3, Sampler: Euler a, Schedule type:") &&
                                 Catch::Contains("Seed: 42, Size: 64x64, Model hash: ecc8770c46, Model: model"));
+}
+
+TEST_CASE("generate --low-memory writes the same image", "[cli]") {
+  TempDir dir;
+  auto standard = run_cli(generate_args(dir / "standard.png"));
+  auto low_args = generate_args(dir / "low.png");
+  low_args.push_back("--low-memory");
+  auto low = run_cli(low_args);
+  INFO(low.err);
+  REQUIRE(standard.exit_code == 0);
+  REQUIRE(low.exit_code == 0);
+  const auto a = load_image(dir / "standard.png"), b = load_image(dir / "low.png");
+  REQUIRE(a.rgb.size() == b.rgb.size());
+  int largest = 0;
+  for (std::size_t i = 0; i < a.rgb.size(); ++i) largest = std::max(largest, std::abs(a.rgb[i] - b.rgb[i]));
+  CHECK(largest <= 1);
 }
 
 TEST_CASE("bad input gives one line, exit code 2 and no file", "[cli]") {
