@@ -22,8 +22,9 @@ void print_sizes(const CheckpointInfo& info) {
   const auto& u = info.unet;
   std::cout << "unet: in " << u.in_channels << ", out " << u.out_channels << ", model channels "
             << u.model_channels << ", channel mult " << list_text(u.channel_mult) << ", res blocks "
-            << u.num_res_blocks << ", attention levels " << list_text(u.attention_levels) << ", transformer depth "
-            << u.transformer_depth << ", context " << u.context_dim << ", "
+            << u.num_res_blocks << ", transformer depth " << list_text(u.transformer_depth) << ", middle "
+            << u.middle_transformer_depth << ", context " << u.context_dim << ", "
+            << (u.adm_in_channels > 0 ? "vector " + std::to_string(u.adm_in_channels) + ", " : "")
             << (u.num_head_channels > 0 ? "head channels " + std::to_string(u.num_head_channels)
                                         : "heads " + std::to_string(u.num_heads))
             << "\n";
@@ -31,11 +32,14 @@ void print_sizes(const CheckpointInfo& info) {
   std::cout << "vae: ch " << v.ch << ", ch mult " << list_text(v.ch_mult) << ", res blocks " << v.num_res_blocks
             << ", z channels " << v.z_channels << ", embed dim " << v.embed_dim << ", downsampling "
             << v.downsample_factor() << ", scale factor " << v.scale_factor << "\n";
-  if (info.family == ModelFamily::SD1) {
-    const auto& c = info.clip;
-    std::cout << "text encoder: hidden " << c.hidden_size << ", layers " << c.num_layers << ", heads " << c.num_heads
-              << ", intermediate " << c.intermediate_size << ", positions " << c.max_positions << ", vocab "
-              << c.vocab_size << "\n";
+  for (const auto& encoder : info.text_encoders) {
+    const auto& c = encoder.config;
+    std::cout << "text encoder " << encoder.prefix << ": "
+              << (encoder.layout == TextEncoderInfo::Layout::OpenClip ? "OpenCLIP" : "CLIP") << ", hidden "
+              << c.hidden_size << ", layers " << c.num_layers << ", heads " << c.num_heads << ", intermediate "
+              << c.intermediate_size << ", positions " << c.max_positions << ", vocab " << c.vocab_size;
+    if (c.projection_dim > 0) std::cout << ", projection " << c.projection_dim;
+    std::cout << "\n";
   }
 }
 

@@ -2,6 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
 #include "core/error.h"
 
 namespace atelier {
@@ -59,14 +63,15 @@ UNetConfig unet_from_shapes(const ShapeReader& shapes) {
   while (shapes.has(in + std::to_string(block) + ".0.in_layers.2.weight")) {
     const std::string first = in + std::to_string(block);
     config.channel_mult.push_back(shapes.dim(first + ".0.in_layers.2.weight", 0) / config.model_channels);
-    config.attention_levels.push_back(shapes.has_prefix(first + ".1.transformer_blocks."));
+    config.transformer_depth.push_back(shapes.count(first + ".1.transformer_blocks.", "."));
     block += config.num_res_blocks;
     if (shapes.has(in + std::to_string(block) + ".0.op.weight")) ++block;
   }
-  std::string transformer = kUNet + "middle_block.1.";
-  config.transformer_depth = shapes.count(transformer + "transformer_blocks.", ".");
-  config.context_dim = shapes.dim(transformer + "transformer_blocks.0.attn2.to_k.weight", 1);
-  config.linear_projection = shapes.rank(transformer + "proj_in.weight") == 2;
+  const std::string middle = kUNet + "middle_block.1.";
+  config.middle_transformer_depth = shapes.count(middle + "transformer_blocks.", ".");
+  config.context_dim = shapes.dim(middle + "transformer_blocks.0.attn2.to_k.weight", 1);
+  config.linear_projection = shapes.rank(middle + "proj_in.weight") == 2;
+  if (shapes.has(kUNet + "label_emb.0.0.weight")) config.adm_in_channels = shapes.dim(kUNet + "label_emb.0.0.weight", 1);
   return config;
 }
 
@@ -88,59 +93,185 @@ VaeConfig vae_from_shapes(const ShapeReader& shapes) {
   return config;
 }
 
-ClipTextConfig clip_from_shapes(const ShapeReader& shapes, const std::string& prefix) {
+// The released text towers use 64-wide heads (ViT-L 768 / 12, ViT-H 1024 / 16, bigG 1280 / 20);
+// smaller ones name their head count in the sidecar (read_text_heads).
+constexpr int kTextHeadWidth = 64;
+
+// Where each layout keeps the tensors that give a text tower's sizes.
+struct TextTowerNames {
+  const char* token_embedding;  // [vocab, width]
+  const char* positions;        // [positions, width]
+  const char* blocks;           // "<blocks>N." for each block
+  const char* mlp_in;           // first MLP weight of a block, [intermediate, width]
+};
+constexpr TextTowerNames kHuggingFaceClipNames{"embeddings.token_embedding.weight",
+                                               "embeddings.position_embedding.weight", "encoder.layers.",
+                                               "mlp.fc1.weight"};
+constexpr TextTowerNames kOpenClipNames{"token_embedding.weight", "positional_embedding", "transformer.resblocks.",
+                                        "mlp.c_fc.weight"};
+
+ClipTextConfig text_tower_from_shapes(const ShapeReader& shapes, const std::string& prefix,
+                                      const TextTowerNames& names) {
   ClipTextConfig config;
-  const std::string token = prefix + "embeddings.token_embedding.weight";
+  const std::string token = prefix + names.token_embedding;
   config.vocab_size = shapes.dim(token, 0);
   config.hidden_size = shapes.dim(token, 1);
-  config.max_positions = shapes.dim(prefix + "embeddings.position_embedding.weight", 0);
-  config.num_layers = shapes.count(prefix + "encoder.layers.", ".");
-  config.intermediate_size = shapes.dim(prefix + "encoder.layers.0.mlp.fc1.weight", 0);
-  // CLIP's text towers use 64-wide heads (ViT-L/14: 768 / 12).
-  config.num_heads = std::max(1, config.hidden_size / 64);
+  config.max_positions = shapes.dim(prefix + names.positions, 0);
+  config.num_layers = shapes.count(prefix + names.blocks, ".");
+  config.intermediate_size = shapes.dim(prefix + names.blocks + "0." + names.mlp_in, 0);
+  config.num_heads = std::max(1, config.hidden_size / kTextHeadWidth);
   return config;
 }
 
-std::vector<bool> levels_from_resolutions(const YAML::Node& resolutions, std::size_t levels) {
-  std::vector<bool> result(levels, false);
-  for (const auto& ds : resolutions) {
-    int rate = ds.as<int>();
-    for (std::size_t level = 0; level < levels; ++level)
-      if ((1 << level) == rate) result[level] = true;
-  }
-  return result;
+ClipTextConfig open_clip_from_shapes(const ShapeReader& shapes, const std::string& prefix) {
+  ClipTextConfig config = text_tower_from_shapes(shapes, prefix, kOpenClipNames);
+  config.quick_gelu = false;
+  if (shapes.has(prefix + "text_projection")) config.projection_dim = shapes.dim(prefix + "text_projection", 1);
+  return config;
 }
 
-// Applies the LDM inference yaml's facts that shapes cannot tell.
-void apply_sidecar(CheckpointInfo& info, const std::filesystem::path& yaml_path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(yaml_path.string());
-  } catch (const YAML::Exception& e) {
-    throw FormatError(yaml_path.string() + ": not a valid yaml file: " + e.what());
+// The text encoders of each family and what its conditioning takes from them.
+std::vector<TextEncoderInfo> text_encoders_from_shapes(ModelFamily family, const ShapeReader& shapes,
+                                                       const std::string& sd1_prefix) {
+  using Layout = TextEncoderInfo::Layout;
+  using Output = TextEncoderInfo::Output;
+  auto clip = [&](const std::string& prefix, Output output) {
+    TextEncoderInfo info{prefix, Layout::HuggingFaceClip, text_tower_from_shapes(shapes, prefix, kHuggingFaceClipNames), output};
+    info.hidden_layer = info.config.num_layers - 1;
+    return info;
+  };
+  // OpenCLIP pads with 0; SD2 and SDXL both take the penultimate block (layer="penultimate").
+  auto open_clip = [&](const std::string& prefix, Output output, bool pooled) {
+    TextEncoderInfo info{prefix, Layout::OpenClip, open_clip_from_shapes(shapes, prefix), output};
+    info.hidden_layer = info.config.num_layers - 1;
+    info.pad_token = 0;
+    info.pooled = pooled;
+    return info;
+  };
+  switch (family) {
+    case ModelFamily::SD1: return {clip(sd1_prefix, Output::LastNormed)};
+    case ModelFamily::SD2: return {open_clip("cond_stage_model.model.", Output::HiddenNormed, false)};
+    case ModelFamily::SDXLBase:
+      return {clip("conditioner.embedders.0.transformer.text_model.", Output::Hidden),
+              open_clip("conditioner.embedders.1.model.", Output::Hidden, true)};
+    case ModelFamily::SDXLRefiner: return {open_clip("conditioner.embedders.0.model.", Output::Hidden, true)};
+    case ModelFamily::Unknown: break;
   }
+  return {};
+}
+
+YAML::Node load_yaml(const std::filesystem::path& path) {
   try {
-    const YAML::Node params = root["model"]["params"];
+    return YAML::LoadFile(path.string());
+  } catch (const YAML::Exception& e) {
+    throw FormatError(path.string() + ": not a valid yaml file: " + e.what());
+  }
+}
+
+// The comment lines of a yaml file, where test models and hand-made configs document the text
+// towers that the released configs leave to their pretrained names.
+std::string yaml_comments(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string line, comments;
+  while (std::getline(in, line))
+    if (auto hash = line.find('#'); hash != std::string::npos) comments += line.substr(hash + 1) + "\n";
+  return comments;
+}
+
+std::optional<int> first_number_after(const std::string& text, const std::regex& key) {
+  std::smatch match;
+  if (std::regex_search(text, match, key)) return std::stoi(match[1]);
+  return std::nullopt;
+}
+
+// Head counts of the text towers: `num_attention_heads: N` (Hugging Face CLIP) and `heads: N`
+// (OpenCLIP) in the yaml's comments, or OpenCLIP's own `open_clip_config.json` beside it.
+void read_text_heads(CheckpointInfo& info, const std::filesystem::path& yaml_path) {
+  const std::string comments = yaml_comments(yaml_path);
+  const auto clip_heads = first_number_after(comments, std::regex(R"(num_attention_heads:\s*(\d+))"));
+  auto open_clip_heads = first_number_after(comments, std::regex(R"((?:^|[^_\w])heads:\s*(\d+))"));
+  const auto json_path = yaml_path.parent_path() / "open_clip_config.json";
+  if (std::filesystem::exists(json_path)) {
+    std::ifstream in(json_path);
+    const auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (json.is_object() && json.contains("text_cfg") && json["text_cfg"].value("heads", 0) > 0)
+      open_clip_heads = json["text_cfg"]["heads"].get<int>();
+  }
+  for (auto& encoder : info.text_encoders) {
+    const bool open_clip = encoder.layout == TextEncoderInfo::Layout::OpenClip;
+    const auto heads = open_clip ? open_clip_heads : clip_heads;
+    if (heads && *heads > 0 && encoder.config.hidden_size % *heads == 0) encoder.config.num_heads = *heads;
+  }
+}
+
+// The node at `keys` below `node`, or an undefined node where one is missing (yaml-cpp throws
+// when a missing node is indexed).
+YAML::Node child(const YAML::Node& node, std::initializer_list<const char*> keys) {
+  YAML::Node current = YAML::Clone(node);
+  for (const char* key : keys) {
+    if (!current || !current.IsMap() || !current[key]) return YAML::Node(YAML::NodeType::Undefined);
+    current.reset(current[key]);
+  }
+  return current;
+}
+
+void read_unet_params(UNetConfig& unet, const YAML::Node& params) {
+  if (!params) return;
+  if (params["num_heads"] && params["num_heads"].as<int>() > 0) {
+    unet.num_heads = params["num_heads"].as<int>();
+    unet.num_head_channels = -1;
+  }
+  if (params["num_head_channels"] && params["num_head_channels"].as<int>() > 0)
+    unet.num_head_channels = params["num_head_channels"].as<int>();
+}
+
+// sgm's `layer_idx` of a FrozenCLIPEmbedder ("hidden" layer), in the order of the encoders.
+void read_sgm_text_layers(CheckpointInfo& info, const YAML::Node& conditioner) {
+  const YAML::Node models = child(conditioner, {"params", "emb_models"});
+  if (!models || !models.IsSequence()) return;
+  std::size_t encoder = 0;
+  for (const auto& model : models) {
+    if (model["input_key"].as<std::string>("") != "txt") continue;
+    if (encoder >= info.text_encoders.size()) break;
+    auto& text = info.text_encoders[encoder++];
+    const YAML::Node params = model["params"];
+    if (params && params["layer"].as<std::string>("") == "hidden" && params["layer_idx"])
+      text.hidden_layer = params["layer_idx"].as<int>();
+  }
+}
+
+// Applies the facts that shapes cannot tell from the sidecar: LDM's inference yaml (SD1.x,
+// SD2.x) or sgm's (SDXL: network_config, denoiser_config, conditioner_config).
+void apply_sidecar(CheckpointInfo& info, const std::filesystem::path& yaml_path) {
+  const YAML::Node root = load_yaml(yaml_path);
+  try {
+    const YAML::Node params = child(root, {"model", "params"});
     if (!params) return;
-    if (params["parameterization"] && params["parameterization"].as<std::string>() == "v")
-      info.prediction = Prediction::V;
+    if (params["parameterization"]) {
+      info.prediction = params["parameterization"].as<std::string>() == "v" ? Prediction::V : Prediction::Epsilon;
+      info.prediction_from_config = true;
+    }
+    if (const YAML::Node scaling = child(params, {"denoiser_config", "params", "scaling_config", "target"})) {
+      info.prediction = scaling.as<std::string>().ends_with("VScaling") ? Prediction::V : Prediction::Epsilon;
+      info.prediction_from_config = true;
+    }
+    if (info.family == ModelFamily::SD2 && params["unet_config"] && !info.prediction_from_config) {
+      info.prediction_from_config = true;  // an LDM yaml without `parameterization` means ε
+    }
     if (params["scale_factor"]) info.vae.scale_factor = params["scale_factor"].as<double>();
     if (params["linear_start"]) info.schedule.linear_start = params["linear_start"].as<double>();
     if (params["linear_end"]) info.schedule.linear_end = params["linear_end"].as<double>();
     if (params["timesteps"]) info.schedule.timesteps = params["timesteps"].as<int>();
-    const YAML::Node unet = params["unet_config"]["params"];
-    if (unet) {
-      if (unet["num_heads"]) info.unet.num_heads = unet["num_heads"].as<int>();
-      if (unet["num_head_channels"]) info.unet.num_head_channels = unet["num_head_channels"].as<int>();
-      if (unet["attention_resolutions"])
-        info.unet.attention_levels =
-            levels_from_resolutions(unet["attention_resolutions"], info.unet.channel_mult.size());
-    }
+    read_unet_params(info.unet, child(params, {"unet_config", "params"}));
+    read_unet_params(info.unet, child(params, {"network_config", "params"}));
+    if (params["conditioner_config"]) read_sgm_text_layers(info, params["conditioner_config"]);
   } catch (const YAML::Exception& e) {
     throw FormatError(yaml_path.string() + ": unexpected value: " + e.what());
   }
+  read_text_heads(info, yaml_path);
 }
 
+// The released models' values for what shapes cannot tell, when there is no sidecar.
 void apply_family_defaults(CheckpointInfo& info) {
   switch (info.family) {
     case ModelFamily::SD1:
@@ -148,9 +279,12 @@ void apply_family_defaults(CheckpointInfo& info) {
       info.unet.num_head_channels = -1;
       break;
     case ModelFamily::SD2:
+      info.unet.num_head_channels = 64;
+      break;
     case ModelFamily::SDXLBase:
     case ModelFamily::SDXLRefiner:
       info.unet.num_head_channels = 64;
+      info.vae.scale_factor = 0.13025;
       break;
     case ModelFamily::Unknown:
       break;
@@ -174,13 +308,14 @@ std::optional<std::filesystem::path> find_sidecar_yaml(const std::filesystem::pa
   return std::nullopt;
 }
 
-std::string find_text_encoder_prefix(const ShapeReader& shapes) {
+std::string find_sd1_text_encoder_prefix(const ShapeReader& shapes) {
   for (const char* prefix : {"cond_stage_model.transformer.text_model.", "cond_stage_model.transformer."})
     if (shapes.has(std::string(prefix) + "embeddings.token_embedding.weight")) return prefix;
   return {};
 }
 
-void classify(CheckpointInfo& info, const ShapeReader& shapes) {
+// The family from the text encoders' prefixes; the SD1.x encoder's prefix (two spellings).
+std::string classify(CheckpointInfo& info, const ShapeReader& shapes) {
   if (!shapes.has_prefix(kUNet)) {
     if (shapes.has_prefix("down_blocks.") || shapes.has_prefix("unet.down_blocks."))
       info.unsupported_reason = "diffusers-format weights are not supported; use a single-file checkpoint";
@@ -190,28 +325,27 @@ void classify(CheckpointInfo& info, const ShapeReader& shapes) {
       info.unsupported_reason = "this is a standalone VAE, not a checkpoint";
     else
       info.unsupported_reason = "no UNet (model.diffusion_model.*) found: not a Stable Diffusion checkpoint";
-    return;
+    return {};
   }
   if (shapes.has_prefix(kUNet + "joint_blocks.") || shapes.has_prefix(kUNet + "double_blocks.")) {
     info.unsupported_reason = "SD3 / Flux transformer models are not supported";
-    return;
+    return {};
   }
+  std::string sd1_prefix;
   if (shapes.has_prefix("conditioner.embedders.1.model.")) {
     info.family = ModelFamily::SDXLBase;
   } else if (shapes.has_prefix("conditioner.embedders.0.model.")) {
     info.family = ModelFamily::SDXLRefiner;
   } else if (shapes.has_prefix("cond_stage_model.model.")) {
     info.family = ModelFamily::SD2;
-  } else if (!(info.text_encoder_prefix = find_text_encoder_prefix(shapes)).empty()) {
+  } else if (!(sd1_prefix = find_sd1_text_encoder_prefix(shapes)).empty()) {
     info.family = ModelFamily::SD1;
   } else {
     info.unsupported_reason = "no text encoder recognised (expected cond_stage_model.transformer.*)";
-    return;
+    return {};
   }
-  if (!shapes.has_prefix(kVae)) {
-    info.unsupported_reason = "no VAE (first_stage_model.*) in the file";
-    return;
-  }
+  if (!shapes.has_prefix(kVae)) info.unsupported_reason = "no VAE (first_stage_model.*) in the file";
+  return sd1_prefix;
 }
 
 }  // namespace
@@ -230,7 +364,10 @@ std::string_view family_name(ModelFamily family) {
 std::string CheckpointInfo::description() const {
   std::string text(family_name(family));
   if (inpainting) text += " inpainting";
-  if (family != ModelFamily::Unknown) text += prediction == Prediction::V ? " (v-prediction)" : " (epsilon)";
+  if (family == ModelFamily::SD2 && !prediction_from_config)
+    text += " (epsilon or v-prediction, told when loaded)";
+  else if (family != ModelFamily::Unknown)
+    text += prediction == Prediction::V ? " (v-prediction)" : " (epsilon)";
   return text;
 }
 
@@ -243,13 +380,13 @@ CheckpointInfo inspect_checkpoint(const SafetensorsFile& file) {
   for (const auto& entry : file.entries()) ++info.dtype_counts[std::string(dtype_name(entry.dtype))];
 
   ShapeReader shapes(file);
-  classify(info, shapes);
-  if (info.family == ModelFamily::Unknown) return info;
+  const std::string sd1_prefix = classify(info, shapes);
+  if (info.family == ModelFamily::Unknown || !info.supported()) return info;
 
   try {
     info.unet = unet_from_shapes(shapes);
     info.vae = vae_from_shapes(shapes);
-    if (info.family == ModelFamily::SD1) info.clip = clip_from_shapes(shapes, info.text_encoder_prefix);
+    info.text_encoders = text_encoders_from_shapes(info.family, shapes, sd1_prefix);
     info.sizes_known = true;
   } catch (const FormatError& e) {
     info.unsupported_reason = std::string("unexpected layout: ") + e.what();
@@ -262,13 +399,7 @@ CheckpointInfo inspect_checkpoint(const SafetensorsFile& file) {
     info.sidecar_yaml = yaml;
     apply_sidecar(info, *yaml);
   }
-
-  if (info.family != ModelFamily::SD1)
-    info.unsupported_reason = std::string(family_name(info.family)) + " models are not supported yet";
-  else if (info.inpainting)
-    info.unsupported_reason = "inpainting models are not supported yet";
-  else if (info.prediction == Prediction::V)
-    info.unsupported_reason = "v-prediction SD1.x models are not supported yet";
+  if (info.inpainting) info.unsupported_reason = "inpainting models are not supported yet";
   return info;
 }
 

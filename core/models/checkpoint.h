@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/io/safetensors.h"
 #include "core/models/model_config.h"
@@ -18,6 +19,24 @@ enum class Prediction { Epsilon, V };
 
 std::string_view family_name(ModelFamily family);  // "SD1.x", "SD2.x", "SDXL base", ...
 
+// One text encoder of a checkpoint and what the family takes from it: this table is what makes
+// SD1 (CLIP-L), SD2 (OpenCLIP ViT-H) and SDXL (both) differ in their conditioning.
+struct TextEncoderInfo {
+  enum class Layout { HuggingFaceClip, OpenClip };
+  enum class Output {
+    LastNormed,         // SD1.x: the final norm after the last block (Clip skip moves it earlier)
+    HiddenNormed,       // SD2.x: the final norm after block `hidden_layer`
+    Hidden,             // SDXL: the output of block `hidden_layer`, no final norm
+  };
+  std::string prefix;  // "cond_stage_model.transformer.text_model.", "conditioner.embedders.1.model.", ...
+  Layout layout = Layout::HuggingFaceClip;
+  ClipTextConfig config;
+  Output output = Output::LastNormed;
+  int hidden_layer = 0;   // index into the hidden states for HiddenNormed / Hidden
+  int pad_token = 49407;  // what follows a chunk's first end-of-text token: 49407 (CLIP) or 0 (OpenCLIP)
+  bool pooled = false;    // gives SDXL's pooled vector
+};
+
 struct CheckpointInfo {
   std::filesystem::path path;
   ModelFamily family = ModelFamily::Unknown;
@@ -25,12 +44,12 @@ struct CheckpointInfo {
   bool inpainting = false;            // 9 UNet input channels
   std::string unsupported_reason;     // empty when Atelier can run it
   std::optional<std::filesystem::path> sidecar_yaml;
-  std::string text_encoder_prefix;    // where cond_stage_model's text_model.* tensors live
+  bool prediction_from_config = false;  // the yaml said ε or v (else the family's rule decides)
   bool sizes_known = false;           // the networks' layout was read from the shapes
 
   UNetConfig unet;
   VaeConfig vae;
-  ClipTextConfig clip;
+  std::vector<TextEncoderInfo> text_encoders;  // in the order their outputs are concatenated
   NoiseScheduleConfig schedule;
 
   std::size_t tensor_count = 0;

@@ -1,6 +1,5 @@
 #include "core/models/clip_text_encoder.h"
 
-#include "core/error.h"
 #include "core/models/attention.h"
 
 namespace atelier {
@@ -47,7 +46,7 @@ at::Tensor ClipEncoderLayerImpl::forward(const at::Tensor& x) {
   return h + mlp_(layer_norm2_(h));
 }
 
-ClipTextEncoderImpl::ClipTextEncoderImpl(const ClipTextConfig& config) : config_(config) {
+ClipTextEncoderImpl::ClipTextEncoderImpl(const ClipTextConfig& config) : TextTransformerImpl(config) {
   // Module names mirror the checkpoint: embeddings.*, encoder.layers.N.*, final_layer_norm.
   auto embeddings = register_module("embeddings", std::make_shared<torch::nn::Module>());
   token_embedding_ = embeddings->register_module(
@@ -61,28 +60,12 @@ ClipTextEncoderImpl::ClipTextEncoderImpl(const ClipTextConfig& config) : config_
 }
 
 at::Tensor ClipTextEncoderImpl::embed(const at::Tensor& ids) {
-  const int64_t length = ids.size(1);
-  if (length > config_.max_positions)
-    throw InvalidArgument("token sequence of " + std::to_string(length) + " exceeds the text encoder's " +
-                          std::to_string(config_.max_positions) + " positions");
-  auto positions = at::arange(length, ids.options().dtype(at::kLong));
-  return token_embedding_(ids.to(at::kLong)) + position_embedding_(positions).unsqueeze(0);
+  auto positions = at::arange(ids.size(1), ids.options().dtype(at::kLong));
+  return token_embedding_(ids) + position_embedding_(positions).unsqueeze(0);
 }
 
-at::Tensor ClipTextEncoderImpl::forward(const at::Tensor& ids, int clip_skip) {
-  if (clip_skip < 1 || clip_skip > config_.num_layers)
-    throw InvalidArgument("clip skip must be between 1 and " + std::to_string(config_.num_layers) + ", got " +
-                          std::to_string(clip_skip));
-  auto x = embed(ids);
-  const int layers_to_run = config_.num_layers - (clip_skip - 1);
-  for (int i = 0; i < layers_to_run; ++i) x = layers_[i]->as<ClipEncoderLayer>()->forward(x);
-  return final_layer_norm_(x);
-}
-
-std::vector<at::Tensor> ClipTextEncoderImpl::hidden_states(const at::Tensor& ids) {
-  std::vector<at::Tensor> states{embed(ids)};
-  for (const auto& layer : *layers_) states.push_back(layer->as<ClipEncoderLayer>()->forward(states.back()));
-  return states;
+at::Tensor ClipTextEncoderImpl::run_block(int index, const at::Tensor& x) {
+  return layers_[index]->as<ClipEncoderLayer>()->forward(x);
 }
 
 }  // namespace atelier

@@ -1,6 +1,6 @@
 #pragma once
-// The CLIP text transformer of SD1.x, named as Hugging Face's CLIPTextModel
-// (cond_stage_model.transformer.text_model.*): pre-LN blocks, causal mask, quick_gelu.
+// OpenAI's CLIP text transformer (SD1.x, SDXL's first encoder), named as Hugging Face's
+// CLIPTextModel (cond_stage_model.transformer.text_model.*): pre-LN blocks, causal mask, quick_gelu.
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
 
@@ -8,6 +8,7 @@
 
 #include "core/models/layers.h"
 #include "core/models/model_config.h"
+#include "core/models/text_transformer.h"
 
 namespace atelier {
 
@@ -44,23 +45,15 @@ class ClipEncoderLayerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ClipEncoderLayer);
 
-class ClipTextEncoderImpl : public torch::nn::Module {
+class ClipTextEncoderImpl : public TextTransformerImpl {
  public:
   explicit ClipTextEncoderImpl(const ClipTextConfig& config);
-
-  // Hidden states [B, T, hidden] for token ids [B, T]: with clip_skip N (A1111's "Clip skip"),
-  // the output of the layer N-1 before the last, then the final layer norm.
-  at::Tensor forward(const at::Tensor& ids, int clip_skip = 1);
-  // The embedding output and every layer's output, before the final layer norm
-  // (Hugging Face's `hidden_states`).
-  std::vector<at::Tensor> hidden_states(const at::Tensor& ids);
-
-  const ClipTextConfig& config() const { return config_; }
+  at::Tensor final_norm(const at::Tensor& x) override { return final_layer_norm_(x); }
 
  private:
-  at::Tensor embed(const at::Tensor& ids);
+  at::Tensor embed(const at::Tensor& ids) override;
+  at::Tensor run_block(int index, const at::Tensor& x) override;
 
-  ClipTextConfig config_;
   Embedding token_embedding_{nullptr}, position_embedding_{nullptr};
   torch::nn::ModuleList layers_{nullptr};
   LayerNorm final_layer_norm_{nullptr};

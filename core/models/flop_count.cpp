@@ -29,10 +29,11 @@ void unet_res_block(FlopCounter& count, int in, int out, int emb_dim, int h, int
   if (in != out) count.conv(in, out, 1, h, w);
 }
 
-void unet_transformer(FlopCounter& count, const UNetConfig& config, int channels, int h, int w, int context_tokens) {
+void unet_transformer(FlopCounter& count, const UNetConfig& config, int depth, int channels, int h, int w,
+                      int context_tokens) {
   const double tokens = double(h) * w;
   count.conv(channels, channels, 1, h, w);  // proj_in (a Linear on SD2: the same count)
-  for (int i = 0; i < config.transformer_depth; ++i) {
+  for (int i = 0; i < depth; ++i) {
     count.linear(channels, 3 * channels, tokens);  // self-attention q, k, v
     count.attention(tokens, tokens, channels);
     count.linear(channels, channels, tokens);
@@ -65,6 +66,10 @@ double unet_flops(const UNetConfig& config, int batch, int latent_height, int la
   const int emb_dim = 4 * mc;
   count.linear(mc, emb_dim, 1);
   count.linear(emb_dim, emb_dim, 1);
+  if (config.adm_in_channels > 0) {  // label_emb
+    count.linear(config.adm_in_channels, emb_dim, 1);
+    count.linear(emb_dim, emb_dim, 1);
+  }
 
   int h = latent_height, w = latent_width, ch = mc;
   count.conv(config.in_channels, mc, 3, h, w);
@@ -75,7 +80,8 @@ double unet_flops(const UNetConfig& config, int batch, int latent_height, int la
       const int out = config.channel_mult[level] * mc;
       unet_res_block(count, ch, out, emb_dim, h, w);
       ch = out;
-      if (config.attention_levels[level]) unet_transformer(count, config, ch, h, w, context_tokens);
+      if (config.has_attention(level))
+        unet_transformer(count, config, config.transformer_depth[level], ch, h, w, context_tokens);
       skip_channels.push_back(ch);
     }
     if (level + 1 != levels) {
@@ -85,7 +91,7 @@ double unet_flops(const UNetConfig& config, int batch, int latent_height, int la
     }
   }
   unet_res_block(count, ch, ch, emb_dim, h, w);
-  unet_transformer(count, config, ch, h, w, context_tokens);
+  unet_transformer(count, config, config.middle_transformer_depth, ch, h, w, context_tokens);
   unet_res_block(count, ch, ch, emb_dim, h, w);
   for (std::size_t level = levels; level-- > 0;) {
     for (int i = 0; i <= config.num_res_blocks; ++i) {
@@ -93,7 +99,8 @@ double unet_flops(const UNetConfig& config, int batch, int latent_height, int la
       unet_res_block(count, ch + skip_channels.back(), out, emb_dim, h, w);
       skip_channels.pop_back();
       ch = out;
-      if (config.attention_levels[level]) unet_transformer(count, config, ch, h, w, context_tokens);
+      if (config.has_attention(level))
+        unet_transformer(count, config, config.transformer_depth[level], ch, h, w, context_tokens);
       if (level > 0 && i == config.num_res_blocks) {
         h *= 2, w *= 2;
         count.conv(ch, ch, 3, h, w);

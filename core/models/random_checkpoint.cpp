@@ -41,7 +41,7 @@ at::Tensor random_tensor(const TensorLayout& layout, at::Generator& generator) {
 Sd1Architecture sd15_architecture() {
   Sd1Architecture sd15;
   sd15.unet.channel_mult = {1, 2, 4, 4};
-  sd15.unet.attention_levels = {true, true, true, false};
+  sd15.unet.transformer_depth = {1, 1, 1, 0};
   sd15.vae.ch_mult = {1, 2, 4, 4};
   sd15.vae.attention_levels = {false, false, false, false};
   return sd15;  // every other size is the config structs' default, which is SD1.5's

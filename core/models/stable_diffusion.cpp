@@ -33,17 +33,37 @@ std::shared_ptr<const WeightStream> load(torch::nn::Module& network, const std::
 
 }  // namespace
 
+bool is_v_prediction_sd2(UNetImpl& unet) {
+  const auto& config = unet.config();
+  const auto options = unet.parameters().front().options();
+  const auto x = at::full({1, config.in_channels, 8, 8}, 0.5, options);
+  const auto context = at::full({1, 2, config.context_dim}, 0.5, options);
+  const auto timesteps = at::full({1}, 999, options.dtype(at::kLong));
+  return (unet.forward(x, timesteps, context) - x).mean().item<double>() < -1;
+}
+
 StableDiffusionModel load_stable_diffusion(const std::filesystem::path& checkpoint, const LoadOptions& options) {
   const auto file = std::make_shared<const SafetensorsFile>(checkpoint);
   StableDiffusionModel model;
   model.info = inspect_checkpoint(*file);
   require_supported(model.info);
   const auto [device, dtype, vae_dtype, stream] = options;
-  model.text_encoder = ClipTextEncoder(model.info.clip);
-  model.text_encoder_weights =
-      load(*model.text_encoder, file, model.info.text_encoder_prefix, device, dtype, stream);
+  for (const auto& info : model.info.text_encoders) {
+    std::shared_ptr<TextTransformerImpl> network;
+    if (info.layout == TextEncoderInfo::Layout::OpenClip)
+      network = OpenClipTextEncoder(info.config).ptr();
+    else
+      network = ClipTextEncoder(info.config).ptr();
+    auto weights = load(*network, file, info.prefix, device, dtype, stream);
+    model.text_encoders.push_back({info, std::move(network), std::move(weights)});
+  }
   model.unet = UNet(model.info.unet);
   model.unet->stream_weights(load(*model.unet, file, "model.diffusion_model.", device, dtype, stream));
+  if (model.info.family == ModelFamily::SD2 && !model.info.prediction_from_config) {
+    at::InferenceMode inference;
+    model.info.prediction = is_v_prediction_sd2(*model.unet) ? Prediction::V : Prediction::Epsilon;
+    model.info.prediction_from_config = true;
+  }
   model.vae = AutoencoderKL(model.info.vae);
   model.vae_weights = load(*model.vae, file, "first_stage_model.", device, vae_dtype.value_or(dtype), stream);
   if (!stream) use_fastest_layouts(model, device, dtype);

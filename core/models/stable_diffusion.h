@@ -1,5 +1,5 @@
 #pragma once
-// A loaded SD1.x checkpoint: its three networks on one device in one dtype.
+// A loaded checkpoint of any family: its text encoders, UNet and VAE on one device in one dtype.
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
 
@@ -8,19 +8,27 @@
 
 #include "core/models/checkpoint.h"
 #include "core/models/clip_text_encoder.h"
+#include "core/models/open_clip_text_encoder.h"
 #include "core/models/unet.h"
 #include "core/models/vae.h"
 
 namespace atelier {
 
+struct TextEncoder {
+  TextEncoderInfo info;
+  std::shared_ptr<TextTransformerImpl> network;
+  // With streamed weights, where it reads them from around each use (WeightsInUse); null when resident.
+  std::shared_ptr<const WeightStream> weights;
+};
+
 struct StableDiffusionModel {
   CheckpointInfo info;
-  ClipTextEncoder text_encoder{nullptr};
+  std::vector<TextEncoder> text_encoders;  // in the order of info.text_encoders
   UNet unet{nullptr};
   AutoencoderKL vae{nullptr};
-  // With streamed weights, where the text encoder and the VAE read theirs from around each
-  // use (WeightsInUse); the UNet streams its own stage by stage. Null when resident.
-  std::shared_ptr<const WeightStream> text_encoder_weights, vae_weights;
+  // With streamed weights, where the VAE reads its weights from around each use; the UNet
+  // streams its own stage by stage. Null when resident.
+  std::shared_ptr<const WeightStream> vae_weights;
 };
 
 struct LoadOptions {
@@ -32,7 +40,13 @@ struct LoadOptions {
 };
 
 // Inspects, refuses what is unsupported (UnsupportedModel), builds the networks and loads
-// their weights tensor by tensor (FormatError naming a missing or mis-shaped tensor).
+// their weights tensor by tensor (FormatError naming a missing or mis-shaped tensor). An SD2.x
+// model without a yaml is told ε or v as A1111 tells it (is_v_prediction_sd2).
+// A1111's rule for an SD2.x checkpoint without a config (sd_models_config.py,
+// is_using_v_parameterization_for_sd2): the UNet's output for x = 0.5 everywhere [1, 4, 8, 8] at
+// timestep 999 with a context of 0.5 [1, 2, context_dim], minus x, averages below -1 for a v model.
+bool is_v_prediction_sd2(UNetImpl& unet);
+
 StableDiffusionModel load_stable_diffusion(const std::filesystem::path& checkpoint, const LoadOptions& options = {});
 
 }  // namespace atelier

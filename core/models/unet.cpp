@@ -11,6 +11,15 @@ namespace {
 constexpr double kNormEps = 1e-5;             // ResBlocks and the final norm
 constexpr double kTransformerNormEps = 1e-6;  // SpatialTransformer's GroupNorm
 
+// Features and skip connection side by side; where the size did not divide evenly the
+// upsampled features are one row or column larger and are resized to the skip's size
+// (nearest), as A1111's cat hook in sd_hijack_unet.py does.
+at::Tensor concat_skip(at::Tensor h, const at::Tensor& skip) {
+  if (h.size(2) != skip.size(2) || h.size(3) != skip.size(3))
+    h = at::upsample_nearest2d(h, {skip.size(2), skip.size(3)});
+  return at::cat({h, skip}, 1);
+}
+
 auto stage_function(UNetStageImpl& stage) {
   return [&stage](const at::Tensor& h, const at::Tensor& emb, const at::Tensor& context) {
     return stage.forward(h, emb, context);
@@ -87,7 +96,7 @@ at::Tensor TransformerBlockImpl::forward(const at::Tensor& x_in, const at::Tenso
   return x + ff_out_(projected[0] * at::gelu(projected[1]));
 }
 
-SpatialTransformerImpl::SpatialTransformerImpl(int channels, const UNetConfig& config)
+SpatialTransformerImpl::SpatialTransformerImpl(int channels, int depth, const UNetConfig& config)
     : linear_projection_(config.linear_projection) {
   const int heads = config.heads_for(channels);
   const int head_dim = channels / heads;
@@ -99,7 +108,7 @@ SpatialTransformerImpl::SpatialTransformerImpl(int channels, const UNetConfig& c
     proj_in_ = torch::nn::AnyModule(register_module("proj_in", Conv2d(channels, inner, 1)));
   }
   blocks_ = register_module("transformer_blocks", torch::nn::ModuleList());
-  for (int i = 0; i < config.transformer_depth; ++i)
+  for (int i = 0; i < depth; ++i)
     blocks_->push_back(TransformerBlock(inner, config.context_dim, heads, head_dim));
   if (linear_projection_) {
     proj_out_ = torch::nn::AnyModule(register_module("proj_out", Linear(inner, channels)));
@@ -126,8 +135,8 @@ void UNetStageImpl::add_res_block(int in, int out, int emb_dim) {
   });
 }
 
-void UNetStageImpl::add_transformer(int channels, const UNetConfig& config) {
-  auto block = register_module(next_name(), SpatialTransformer(channels, config));
+void UNetStageImpl::add_transformer(int channels, int depth, const UNetConfig& config) {
+  auto block = register_module(next_name(), SpatialTransformer(channels, depth, config));
   layers_.push_back([block](const at::Tensor& x, const at::Tensor&, const at::Tensor& context) {
     return block->forward(x, context);
   });
@@ -156,6 +165,12 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
   time_embed_ = add_container(*this, "time_embed");
   time_embed_in_ = time_embed_->register_module("0", Linear(mc, emb_dim));
   time_embed_out_ = time_embed_->register_module("2", Linear(emb_dim, emb_dim));
+  if (config.adm_in_channels > 0) {
+    label_emb_ = add_container(*this, "label_emb");
+    auto sequential = add_container(*label_emb_, "0");
+    label_emb_in_ = sequential->register_module("0", Linear(config.adm_in_channels, emb_dim));
+    label_emb_out_ = sequential->register_module("2", Linear(emb_dim, emb_dim));
+  }
 
   input_blocks_ = register_module("input_blocks", torch::nn::ModuleList());
   auto stem = std::make_shared<torch::nn::Module>();
@@ -171,7 +186,7 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
       const int out = config.channel_mult[level] * mc;
       stage->add_res_block(ch, out, emb_dim);
       ch = out;
-      if (config.attention_levels[level]) stage->add_transformer(ch, config);
+      if (config.has_attention(level)) stage->add_transformer(ch, config.transformer_depth[level], config);
       input_blocks_->push_back(stage);
       skip_channels.push_back(ch);
     }
@@ -185,7 +200,7 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
 
   middle_block_ = register_module("middle_block", UNetStage());
   middle_block_->add_res_block(ch, ch, emb_dim);
-  middle_block_->add_transformer(ch, config);
+  middle_block_->add_transformer(ch, config.middle_transformer_depth, config);
   middle_block_->add_res_block(ch, ch, emb_dim);
 
   output_blocks_ = register_module("output_blocks", torch::nn::ModuleList());
@@ -196,7 +211,7 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
       stage->add_res_block(ch + skip_channels.back(), out, emb_dim);
       skip_channels.pop_back();
       ch = out;
-      if (config.attention_levels[level]) stage->add_transformer(ch, config);
+      if (config.has_attention(level)) stage->add_transformer(ch, config.transformer_depth[level], config);
       if (level > 0 && i == config.num_res_blocks) stage->add_upsample(ch);
       output_blocks_->push_back(stage);
     }
@@ -208,7 +223,7 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
 }
 
 at::Tensor UNetImpl::forward(const at::Tensor& x, const at::Tensor& timesteps, const at::Tensor& context,
-                             const FeatureObserver& observe) {
+                             const at::Tensor& y, const FeatureObserver& observe) {
   auto note = [&](const std::string& name, const at::Tensor& value) {
     if (observe) observe(name, value);
   };
@@ -220,6 +235,14 @@ at::Tensor UNetImpl::forward(const at::Tensor& x, const at::Tensor& timesteps, c
     emb = time_embed_out_(at::silu(time_embed_in_(t_emb)));
   }
   note("time_embed", emb);
+  if (label_emb_) {
+    if (!y.defined() || y.dim() != 2 || y.size(1) != config_.adm_in_channels)
+      throw InvalidArgument("this UNet needs a conditioning vector of width " + std::to_string(config_.adm_in_channels));
+    const WeightsInUse in_use(stream_.get(), *label_emb_, "label_emb");
+    const auto label = label_emb_out_(at::silu(label_emb_in_(y.to(emb.scalar_type()))));
+    note("label_emb", label);
+    emb = emb + label;
+  }
 
   // Runs `stage` (the child at `path`) on `input` with its weights in use, over the whole
   // batch or in parts, and shows its output.
@@ -254,7 +277,7 @@ at::Tensor UNetImpl::forward(const at::Tensor& x, const at::Tensor& timesteps, c
   h = run(*middle_block_, "middle_block", h, stage_function(*middle_block_));
   for (std::size_t i = 0; i < output_blocks_->size(); ++i) {
     auto& stage = *output_blocks_[i]->as<UNetStage>();
-    h = run(stage, "output_blocks." + std::to_string(i), at::cat({h, skips.back()}, 1), stage_function(stage));
+    h = run(stage, "output_blocks." + std::to_string(i), concat_skip(h, skips.back()), stage_function(stage));
     skips.pop_back();
   }
   return run(*out_, "out", h, [&](const at::Tensor& input, const at::Tensor&, const at::Tensor&) {

@@ -1,6 +1,7 @@
 #pragma once
-// LDM's UNetModel (openaimodel.py) with spatial transformers, as SD1.x/SD2.x use it. Module
-// and parameter names are those under `model.diffusion_model.` in a single-file checkpoint.
+// LDM's and sgm's UNetModel (openaimodel.py) with spatial transformers, as SD1.x, SD2.x and
+// SDXL use it. Module and parameter names are those under `model.diffusion_model.` in a
+// single-file checkpoint.
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/any.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -55,7 +56,7 @@ TORCH_MODULE(TransformerBlock);
 
 class SpatialTransformerImpl : public torch::nn::Module {
  public:
-  SpatialTransformerImpl(int channels, const UNetConfig& config);
+  SpatialTransformerImpl(int channels, int depth, const UNetConfig& config);
   at::Tensor forward(const at::Tensor& x, const at::Tensor& context);
 
  private:
@@ -71,7 +72,7 @@ TORCH_MODULE(SpatialTransformer);
 class UNetStageImpl : public torch::nn::Module {
  public:
   void add_res_block(int in, int out, int emb_dim);
-  void add_transformer(int channels, const UNetConfig& config);
+  void add_transformer(int channels, int depth, const UNetConfig& config);
   void add_downsample(int channels);
   void add_upsample(int channels);
   at::Tensor forward(at::Tensor x, const at::Tensor& emb, const at::Tensor& context);
@@ -90,10 +91,12 @@ class UNetImpl : public torch::nn::Module {
   // Observes intermediate outputs by name ("input_blocks.3", "middle_block", ...), for parity tests.
   using FeatureObserver = std::function<void(const std::string& name, const at::Tensor& value)>;
 
-  // ε prediction for latents x [B, C, H, W], timesteps [B] (any numeric type) and
-  // context [B, T, context_dim].
+  // The model output (ε or v) for latents x [B, C, H, W], timesteps [B] (any numeric type),
+  // context [B, T, context_dim] and, for SDXL (adm_in_channels > 0), the vector y [B, adm].
+  // Any latent size: where a skip connection is smaller than the upsampled features (a size
+  // the downsampling does not divide), the features are resized to it (nearest), as A1111 does.
   at::Tensor forward(const at::Tensor& x, const at::Tensor& timesteps, const at::Tensor& context,
-                     const FeatureObserver& observe = {});
+                     const at::Tensor& y = {}, const FeatureObserver& observe = {});
 
   const UNetConfig& config() const { return config_; }
 
@@ -107,8 +110,9 @@ class UNetImpl : public torch::nn::Module {
   UNetConfig config_;
   std::shared_ptr<const WeightStream> stream_;
   int batch_parts_ = 1;
-  std::shared_ptr<torch::nn::Module> time_embed_, out_;
+  std::shared_ptr<torch::nn::Module> time_embed_, label_emb_, out_;
   Linear time_embed_in_{nullptr}, time_embed_out_{nullptr};
+  Linear label_emb_in_{nullptr}, label_emb_out_{nullptr};  // label_emb.0.0 / .0.2 (SDXL)
   Conv2d stem_{nullptr};  // input_blocks.0.0
   torch::nn::ModuleList input_blocks_{nullptr}, output_blocks_{nullptr};
   UNetStage middle_block_{nullptr};

@@ -37,6 +37,11 @@ struct GenerationParams {
   std::filesystem::path model;
   std::string model_hash;  // AutoV2: first 10 hex digits of the file's SHA-256
 
+  // SDXL refiner: a second checkpoint taking over at `refiner_switch_at` (A1111's "Switch at").
+  std::optional<std::filesystem::path> refiner;
+  std::string refiner_hash;
+  double refiner_switch_at = 0.8;
+
   DeviceChoice device = DeviceChoice::Auto;
   int threads = 0;  // 0: every hardware thread
   enum class VaeTiling { Auto, On, Off } vae_tiling = VaeTiling::Auto;

@@ -8,7 +8,6 @@
 #include "core/error.h"
 #include "core/models/attention.h"
 #include "core/pipeline/latent_preview.h"
-#include "core/pipeline/prompt_conditioning.h"
 #include "core/pipeline/vae_tiling.h"
 #include "core/sampling/sampling_run.h"
 
@@ -16,6 +15,9 @@ namespace atelier {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// A1111's sdxl_refiner_low_aesthetic_score: the refiner's aesthetic score for the negative prompt.
+constexpr double kNegativeAestheticScore = 2.5;
 
 // The largest slice of attention scores held at once in low-memory mode.
 constexpr int64_t kLowMemoryAttentionBytes = int64_t{32} << 20;
@@ -34,40 +36,69 @@ std::int64_t random_seed() {
 }
 
 Pipeline::Pipeline(const std::filesystem::path& model, DeviceChoice device, MemoryMode memory)
-    : target_(resolve_target(device)),
-      memory_(memory),
-      model_(load_stable_diffusion(
-          model, {target_.device, target_.dtype, target_.vae_dtype, /*stream_weights=*/memory == MemoryMode::Low})) {
-  if (memory == MemoryMode::Low) model_.unet->set_batch_parts(2);  // the two halves of CFG
+    : target_(resolve_target(device)), memory_(memory), model_(load(model)) {}
+
+StableDiffusionModel Pipeline::load(const std::filesystem::path& path) const {
+  auto model = load_stable_diffusion(
+      path, {target_.device, target_.dtype, target_.vae_dtype, /*stream_weights=*/memory_ == MemoryMode::Low});
+  if (memory_ == MemoryMode::Low) model.unet->set_batch_parts(2);  // the two halves of CFG
+  return model;
+}
+
+StableDiffusionModel& Pipeline::refiner(const std::filesystem::path& path) {
+  if (!refiner_ || refiner_->info.path != path) {
+    refiner_.reset();  // the old one's memory is free before the new one loads
+    refiner_ = load(path);
+  }
+  return *refiner_;
 }
 
 int64_t Pipeline::attention_slice_bytes() const {
   return memory_ == MemoryMode::Low ? kLowMemoryAttentionBytes : 0;
 }
 
-PromptConditioning Pipeline::encode_prompts(const std::string& prompt, const std::string& negative_prompt,
-                                            int clip_skip) {
-  const WeightsInUse weights(model_.text_encoder_weights.get(), *model_.text_encoder);
+PromptConditioning Pipeline::encode_prompts(const StableDiffusionModel& model, const GenerationParams& params) {
+  std::vector<std::unique_ptr<WeightsInUse>> weights;
+  for (const auto& encoder : model.text_encoders)
+    weights.push_back(std::make_unique<WeightsInUse>(encoder.weights.get(), *encoder.network));
   const AttentionSliceLimit limit(attention_slice_bytes());
-  PromptEncoder encoder(model_.text_encoder, ClipTokenizer::bundled(), clip_skip);
-  PromptConditioning prompts{encoder.encode(prompt), encoder.encode(negative_prompt)};
-  encoder.match_lengths(prompts.cond, prompts.uncond);
+  Conditioner conditioner(model, ClipTokenizer::bundled(), params.clip_skip);
+  PromptConditioning prompts;
+  prompts.cond = conditioner.encode(params.prompt, ImageConditioning::of_size(params.width, params.height));
+  prompts.uncond = conditioner.encode(
+      params.negative_prompt, ImageConditioning::of_size(params.width, params.height, kNegativeAestheticScore),
+      /*negative=*/true);
   return prompts;
 }
 
-// One UNet call on the batch [uncond, cond]; in low-memory mode the UNet runs the two halves one
-// after the other (set_batch_parts), which halves the activations.
-EpsModel Pipeline::guided_eps(const PromptConditioning& prompts, double cfg_scale, const std::atomic<bool>* cancel) {
-  return [this, prompts, cfg_scale, cancel](const at::Tensor& x, const at::Tensor& t) {
+EpsModel Pipeline::guided_eps(const StableDiffusionModel& model, const PromptConditioning& prompts, double cfg_scale,
+                               const std::atomic<bool>* cancel) {
+  return [this, unet = model.unet.ptr(), prompts, cfg_scale, cancel](const at::Tensor& x, const at::Tensor& t) {
     if (cancel && cancel->load()) throw Cancelled();
     const AttentionSliceLimit limit(attention_slice_bytes());
     const int64_t batch = x.size(0);
     const auto timesteps = t.dim() == 0 ? t.expand({batch}) : t;
-    const auto uncond = prompts.uncond.expand({batch, -1, -1});
-    const auto cond = prompts.cond.expand({batch, -1, -1});
-    const auto eps =
-        model_.unet->forward(at::cat({x, x}), at::cat({timesteps, timesteps}), at::cat({uncond, cond})).chunk(2);
-    return eps[0] + (eps[1] - eps[0]) * cfg_scale;
+    // Each prompt's conditioning repeated for the batch: [B, ...].
+    auto per_image = [batch](const at::Tensor& c) {
+      if (!c.defined()) return c;
+      std::vector<int64_t> shape(c.sizes().begin(), c.sizes().end());
+      shape[0] = batch;
+      return c.expand(shape);
+    };
+    auto both = [](const at::Tensor& u, const at::Tensor& c) { return u.defined() ? at::cat({u, c}) : u; };
+    const Conditioning uncond{per_image(prompts.uncond.context), per_image(prompts.uncond.vector)};
+    const Conditioning cond{per_image(prompts.cond.context), per_image(prompts.cond.vector)};
+    at::Tensor out_uncond, out_cond;
+    if (uncond.context.size(1) == cond.context.size(1)) {
+      const auto out = unet->forward(at::cat({x, x}), at::cat({timesteps, timesteps}),
+                                            both(uncond.context, cond.context), both(uncond.vector, cond.vector))
+                           .chunk(2);
+      out_uncond = out[0], out_cond = out[1];
+    } else {
+      out_uncond = unet->forward(x, timesteps, uncond.context, uncond.vector);
+      out_cond = unet->forward(x, timesteps, cond.context, cond.vector);
+    }
+    return out_uncond + (out_cond - out_uncond) * cfg_scale;
   };
 }
 
@@ -83,12 +114,14 @@ at::Tensor Pipeline::encode_init_image(const GenerationParams& params) {
   return (mean * vae_config.scale_factor).to(target_.dtype);
 }
 
-at::Tensor Pipeline::decode(const at::Tensor& latent, GenerationParams::VaeTiling tiling) {
-  auto unscaled = (latent / model_.vae->config().scale_factor).to(target_.vae_dtype);
+at::Tensor Pipeline::decode(const at::Tensor& latent, GenerationParams::VaeTiling tiling,
+                            StableDiffusionModel* model) {
+  auto& vae = model ? model->vae : model_.vae;
+  auto unscaled = (latent / vae->config().scale_factor).to(target_.vae_dtype);
   const bool tiled = use_tiling(tiling, latent.size(2), latent.size(3));
-  const WeightsInUse vae_weights(model_.vae_weights.get(), *model_.vae);
+  const WeightsInUse vae_weights((model ? *model : model_).vae_weights.get(), *vae);
   const AttentionSliceLimit limit(attention_slice_bytes());
-  return tiled ? decode_tiled(model_.vae, unscaled) : model_.vae->decode(unscaled);
+  return tiled ? decode_tiled(vae, unscaled) : vae->decode(unscaled);
 }
 
 std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const ProgressCallback& progress,
@@ -100,7 +133,9 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   at::InferenceMode inference;
   const auto started = Clock::now();
 
-  const auto prompts = encode_prompts(params.prompt, params.negative_prompt, params.clip_skip);
+  const auto prompts = encode_prompts(params);
+  StableDiffusionModel* refiner_model = params.refiner ? &refiner(*params.refiner) : nullptr;
+  const auto refiner_prompts = refiner_model ? std::optional(encode_prompts(*refiner_model, params)) : std::nullopt;
   const auto init_latent = params.init_image ? std::optional(encode_init_image(params)) : std::nullopt;
 
   const auto schedule = DiscreteSchedule::scaled_linear(model_.info.schedule.linear_start,
@@ -117,8 +152,12 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     for (int i = 0; i < params.batch_size; ++i) seeds.push_back(static_cast<std::uint64_t>(params.seed + first + i));
     BatchNoise noise(params.noise, seeds);
 
-    const SamplingRun run{choice, params.steps, params.quantize_timesteps,
-                          guided_eps(prompts, params.cfg_scale, cancel), schedule};
+    SamplingRun run{choice, params.steps, params.quantize_timesteps,
+                    guided_eps(prompts, params.cfg_scale, cancel), schedule,
+                    model_.info.prediction == Prediction::V, std::nullopt};
+    if (refiner_model)
+      run.handover = Handover{guided_eps(*refiner_model, *refiner_prompts, params.cfg_scale, cancel),
+                              refiner_model->info.prediction == Prediction::V, params.refiner_switch_at};
     StepCallback on_step = [&](int step, int total, const at::Tensor&, const at::Tensor& denoised) {
       if (cancel && cancel->load()) throw Cancelled();
       if (!progress) return;
@@ -129,7 +168,9 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     const auto latent = init_latent ? run_img2img(run, *init_latent, params.denoising_strength, initial_noise, noise, on_step)
                                     : run_txt2img(run, initial_noise, noise, on_step);
 
-    auto images = decode(latent, params.vae_tiling).to(at::kCPU, at::kFloat);
+    // A1111 decodes with the model loaded last: the refiner's VAE once it has taken over.
+    const bool refined = run.handover && *run.handover->switched;
+    auto images = decode(latent, params.vae_tiling, refined ? refiner_model : nullptr).to(at::kCPU, at::kFloat);
     for (int i = 0; i < params.batch_size; ++i) {
       GeneratedImage result{tensor_to_image(images.narrow(0, i, 1)), params, latent.narrow(0, i, 1).to(at::kCPU, at::kFloat)};
       result.params.seed = params.seed + first + i;

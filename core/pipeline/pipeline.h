@@ -9,6 +9,7 @@
 #include "core/models/stable_diffusion.h"
 #include "core/pipeline/device_policy.h"
 #include "core/pipeline/generation_params.h"
+#include "core/pipeline/prompt_conditioning.h"
 #include "core/sampling/denoiser.h"
 
 namespace atelier {
@@ -23,9 +24,9 @@ struct GenerationProgress {
 };
 using ProgressCallback = std::function<void(const GenerationProgress&)>;
 
-// The prompt's and the negative prompt's conditioning, padded to the same length.
+// The prompt's and the negative prompt's conditioning.
 struct PromptConditioning {
-  at::Tensor cond, uncond;
+  Conditioning cond, uncond;
 };
 
 struct GeneratedImage {
@@ -51,11 +52,25 @@ class Pipeline {
 
   // The stages generate() runs, also timed one by one by the benchmark. Each needs an
   // at::InferenceMode in scope.
-  PromptConditioning encode_prompts(const std::string& prompt, const std::string& negative_prompt, int clip_skip);
-  // The UNet's ε with classifier-free guidance at `cfg_scale`.
-  EpsModel guided_eps(const PromptConditioning& prompts, double cfg_scale, const std::atomic<bool>* cancel = nullptr);
-  // A latent as the sampler leaves it (scaled) -> the image in about [-1, 1], [B, 3, H, W].
-  at::Tensor decode(const at::Tensor& latent, GenerationParams::VaeTiling tiling);
+  // The prompt and negative prompt of `params`, at its size (SDXL's size conditioning), for the
+  // main model or the refiner.
+  PromptConditioning encode_prompts(const GenerationParams& params) { return encode_prompts(model_, params); }
+  PromptConditioning encode_prompts(const StableDiffusionModel& model, const GenerationParams& params);
+  // The UNet's output (ε or v) with classifier-free guidance at `cfg_scale`: one batched call
+  // on [uncond, cond], or two calls when their contexts differ in length (A1111's default,
+  // pad_cond_uncond off).
+  EpsModel guided_eps(const PromptConditioning& prompts, double cfg_scale, const std::atomic<bool>* cancel = nullptr) {
+    return guided_eps(model_, prompts, cfg_scale, cancel);
+  }
+  EpsModel guided_eps(const StableDiffusionModel& model, const PromptConditioning& prompts, double cfg_scale,
+                      const std::atomic<bool>* cancel = nullptr);
+  // A latent as the sampler leaves it (scaled) -> the image in about [-1, 1], [B, 3, H, W], by
+  // `model`'s VAE (the main model's by default).
+  at::Tensor decode(const at::Tensor& latent, GenerationParams::VaeTiling tiling,
+                    StableDiffusionModel* model = nullptr);
+
+  // The refiner at `path`, loaded on first use and kept until another is asked for.
+  StableDiffusionModel& refiner(const std::filesystem::path& path);
 
   const StableDiffusionModel& model() const { return model_; }
   const ExecutionTarget& target() const { return target_; }
@@ -65,9 +80,12 @@ class Pipeline {
   at::Tensor encode_init_image(const GenerationParams& params);
   int64_t attention_slice_bytes() const;  // for AttentionSliceLimit: 0 when unlimited
 
+  StableDiffusionModel load(const std::filesystem::path& path) const;
+
   ExecutionTarget target_;
   MemoryMode memory_;
   StableDiffusionModel model_;
+  std::optional<StableDiffusionModel> refiner_;
 };
 
 // A seed for "random" (-1) requests, in A1111's range.

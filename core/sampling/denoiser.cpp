@@ -20,6 +20,14 @@ Denoiser eps_denoiser(EpsModel eps, DiscreteSchedule schedule, bool quantize) {
   };
 }
 
+Denoiser v_denoiser(EpsModel v, DiscreteSchedule schedule, bool quantize) {
+  return [v = std::move(v), schedule = std::move(schedule), quantize](const at::Tensor& x, const at::Tensor& sigma) {
+    const at::Tensor s = append_dims(sigma, x.dim());
+    const at::Tensor c_in = 1 / (s * s + 1).sqrt();
+    return v(x * c_in, schedule.sigma_to_t(sigma, quantize)) * (-s * c_in) + x / (s * s + 1);
+  };
+}
+
 Denoiser lcm_denoiser(EpsModel eps, DiscreteSchedule lcm_schedule) {
   constexpr double kSigmaDataSquared = 0.5 * 0.5;
   return [denoise = eps_denoiser(std::move(eps), lcm_schedule, true), lcm_schedule](const at::Tensor& x,

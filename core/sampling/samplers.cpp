@@ -298,15 +298,23 @@ std::vector<std::int64_t> ddim_timesteps(int steps, std::int64_t levels) {
 }
 
 at::Tensor sample_ddim(const EpsModel& model, at::Tensor x, const DiscreteSchedule& schedule,
-                       const std::vector<std::int64_t>& timesteps, const StepCallback& callback) {
+                       const std::vector<std::int64_t>& timesteps, const StepCallback& callback,
+                       bool v_prediction) {
   const auto alpha = [&](std::int64_t t) { return schedule.alphas_cumprod()[t].item<double>(); };
   const int total = static_cast<int>(timesteps.size());
   for (int step = 0; step < total; ++step) {
     const int index = total - 1 - step;
     const double a_t = alpha(timesteps[index]);
     const double a_prev = alpha(index > 0 ? timesteps[index - 1] : 0);
-    const at::Tensor eps = model(x, at::full({x.size(0)}, timesteps[index], x.options().dtype(at::kLong)));
-    const at::Tensor x0 = (x - std::sqrt(1 - a_t) * eps) / std::sqrt(a_t);
+    const at::Tensor output = model(x, at::full({x.size(0)}, timesteps[index], x.options().dtype(at::kLong)));
+    at::Tensor eps, x0;
+    if (v_prediction) {
+      eps = std::sqrt(a_t) * output + std::sqrt(1 - a_t) * x;
+      x0 = std::sqrt(a_t) * x - std::sqrt(1 - a_t) * output;
+    } else {
+      eps = output;
+      x0 = (x - std::sqrt(1 - a_t) * eps) / std::sqrt(a_t);
+    }
     report(callback, step, total, x, x0);
     x = std::sqrt(a_prev) * x0 + std::sqrt(1 - a_prev) * eps;
   }

@@ -67,7 +67,10 @@ std::vector<std::int64_t> ddim_timesteps(int steps, std::int64_t levels = 1000);
 // (not scaled by a sigma) and is stepped from the last of `timesteps` (ascending) to the first,
 // each step from alpha_cumprod[t_i] to alpha_cumprod[t_(i-1)], the last to alpha_cumprod[0].
 // `model` is called directly on x with the integer timestep; the callback's "denoised" is x0.
+// With `v_prediction` the model gives v: ε = sqrt(a) v + sqrt(1 - a) x and x0 = sqrt(a) x -
+// sqrt(1 - a) v (LDM's predict_eps_from_z_and_v, predict_start_from_z_and_v).
 at::Tensor sample_ddim(const EpsModel& model, at::Tensor x, const DiscreteSchedule& schedule,
-                       const std::vector<std::int64_t>& timesteps, const StepCallback& callback);
+                       const std::vector<std::int64_t>& timesteps, const StepCallback& callback,
+                       bool v_prediction = false);
 
 }  // namespace atelier

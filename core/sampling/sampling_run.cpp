@@ -9,9 +9,39 @@
 namespace atelier {
 namespace {
 
+Denoiser model_denoiser(const SamplingRun& run, const EpsModel& model, bool v_prediction) {
+  if (run.sampler.sampler->kind == SamplerKind::Lcm) return lcm_denoiser(model, run.schedule.lcm());
+  if (v_prediction) return v_denoiser(model, run.schedule, run.quantize);
+  return eps_denoiser(model, run.schedule, run.quantize);
+}
+
+// Whether the hand-over happens at this call: `level` is the index of the current noise level
+// in the 1000-entry table.
+bool hand_over_now(const Handover& handover, std::int64_t level) {
+  if (!*handover.switched && (999 - level) / 1000.0 >= handover.switch_at) *handover.switched = true;
+  return *handover.switched;
+}
+
 Denoiser denoiser_for(const SamplingRun& run) {
-  if (run.sampler.sampler->kind == SamplerKind::Lcm) return lcm_denoiser(run.eps, run.schedule.lcm());
-  return eps_denoiser(run.eps, run.schedule, run.quantize);
+  Denoiser base = model_denoiser(run, run.eps, run.v_prediction);
+  if (!run.handover) return base;
+  Denoiser second = model_denoiser(run, run.handover->model, run.handover->v_prediction);
+  const at::Tensor table = run.schedule.sigmas();
+  return [base, second, table, handover = *run.handover](const at::Tensor& x, const at::Tensor& sigma) {
+    const double highest = sigma.max().item<double>();
+    const auto level = (table - highest).abs().argmin().item<std::int64_t>();
+    return hand_over_now(handover, level) ? second(x, sigma) : base(x, sigma);
+  };
+}
+
+// DDIM calls the model with timesteps: A1111 reads the timestep as the table index there.
+EpsModel ddim_model_for(const SamplingRun& run) {
+  if (!run.handover) return run.eps;
+  if (run.handover->v_prediction != run.v_prediction)
+    throw InvalidArgument("DDIM cannot hand over between an epsilon and a v-prediction model");
+  return [base = run.eps, handover = *run.handover](const at::Tensor& x, const at::Tensor& t) {
+    return hand_over_now(handover, t.max().item<std::int64_t>()) ? handover.model(x, t) : base(x, t);
+  };
 }
 
 bool is_ddim(const SamplingRun& run) { return run.sampler.sampler->kind == SamplerKind::Ddim; }
@@ -22,8 +52,8 @@ at::Tensor run_txt2img(const SamplingRun& run, const at::Tensor& noise, NoiseSou
                        const StepCallback& callback) {
   at::NoGradGuard no_grad;
   if (is_ddim(run)) {
-    return sample_ddim(run.eps, noise, run.schedule, ddim_timesteps(run.steps, run.schedule.levels()),
-                       callback);
+    return sample_ddim(ddim_model_for(run), noise, run.schedule, ddim_timesteps(run.steps, run.schedule.levels()),
+                       callback, run.v_prediction);
   }
   const at::Tensor sigmas = sampler_sigmas(run.sampler, run.steps, run.schedule);
   return run.sampler.sampler->function(denoiser_for(run), noise * sigmas[0].item<double>(), sigmas, fresh,
@@ -42,7 +72,7 @@ at::Tensor run_img2img(const SamplingRun& run, const at::Tensor& init_latent, do
     const double alpha = run.schedule.alphas_cumprod()[timesteps[t_enc]].item<double>();
     timesteps.resize(t_enc);
     const at::Tensor x = std::sqrt(alpha) * init_latent + std::sqrt(1 - alpha) * noise;
-    return sample_ddim(run.eps, x, run.schedule, timesteps, callback);
+    return sample_ddim(ddim_model_for(run), x, run.schedule, timesteps, callback, run.v_prediction);
   }
   const at::Tensor sigmas =
       sampler_sigmas(run.sampler, run.steps, run.schedule).slice(0, run.steps - t_enc - 1);

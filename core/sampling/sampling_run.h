@@ -3,6 +3,9 @@
 // for any sampler of the registry.
 #include <ATen/ATen.h>
 
+#include <memory>
+#include <optional>
+
 #include "core/sampling/denoiser.h"
 #include "core/sampling/noise.h"
 #include "core/sampling/sampler_registry.h"
@@ -11,6 +14,17 @@
 
 namespace atelier {
 
+// A second model taking over part-way (SDXL's refiner), as A1111's apply_refiner decides it by
+// default: before each model call, the noise level's index i in the model's sigma table (the
+// timestep for DDIM) gives completed = (999 - i) / 1000; from the first call where
+// completed >= switch_at on, `model` runs instead. The latent and the sigmas carry on unchanged.
+struct Handover {
+  EpsModel model;
+  bool v_prediction = false;
+  double switch_at = 0.8;
+  std::shared_ptr<bool> switched = std::make_shared<bool>(false);  // set once the second model has run
+};
+
 struct SamplingRun {
   SamplerChoice sampler;
   int steps;
@@ -18,6 +32,8 @@ struct SamplingRun {
   bool quantize;
   EpsModel eps;               // the UNet with guidance applied
   DiscreteSchedule schedule;  // the model's
+  bool v_prediction = false;  // the model gives v (SD2.x 768-v) rather than ε
+  std::optional<Handover> handover;
 };
 
 // txt2img from `noise` (unit variance, on the model's device: the first draw of each image's

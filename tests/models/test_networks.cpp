@@ -23,7 +23,7 @@ StableDiffusionModel& tiny_model() {
 
 TEST_CASE("text encoder matches the reference hidden states", "[models][clip]") {
   at::InferenceMode inference;
-  auto& encoder = tiny_model().text_encoder;
+  auto& encoder = tiny_model().text_encoders.at(0).network;
   for (const auto& c : reference_json()["text_encoder"]["cases"]) {
     INFO("case " << c["name"].get<std::string>());
     auto ids = reference_tensors().tensor(c["ids"].get<std::string>(), at::kLong);
@@ -42,8 +42,8 @@ TEST_CASE("text encoder matches the reference hidden states", "[models][clip]") 
 TEST_CASE("clip skip beyond the layer count is refused", "[models][clip]") {
   at::InferenceMode inference;
   auto ids = at::full({1, 77}, 49407, at::kLong);
-  CHECK_THROWS_AS(tiny_model().text_encoder->forward(ids, 3), InvalidArgument);
-  CHECK_THROWS_AS(tiny_model().text_encoder->forward(ids, 0), InvalidArgument);
+  CHECK_THROWS_AS(tiny_model().text_encoders.at(0).network->forward(ids, 3), InvalidArgument);
+  CHECK_THROWS_AS(tiny_model().text_encoders.at(0).network->forward(ids, 0), InvalidArgument);
 }
 
 TEST_CASE("UNet matches the reference eps and block outputs", "[models][unet]") {
@@ -52,7 +52,7 @@ TEST_CASE("UNet matches the reference eps and block outputs", "[models][unet]") 
   for (const auto& c : reference_json()["unet"]["cases"]) {
     INFO("case " << c["name"].get<std::string>());
     std::map<std::string, at::Tensor> features;
-    auto eps = unet->forward(reference(c["x"]), reference(c["timesteps"]), reference(c["context"]),
+    auto eps = unet->forward(reference(c["x"]), reference(c["timesteps"]), reference(c["context"]), {},
                              [&](const std::string& name, const at::Tensor& value) { features[name] = value; });
     CHECK(relative_error(eps, reference(c["eps"])) < kNetworkTolerance);
     CHECK(relative_error(features["t_emb"], reference(c["t_emb"])) < kNetworkTolerance);

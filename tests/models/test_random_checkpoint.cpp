@@ -15,7 +15,7 @@ Sd1Architecture tiny_architecture() {
   Sd1Architecture tiny;
   tiny.unet.model_channels = 32;
   tiny.unet.channel_mult = {1, 2};
-  tiny.unet.attention_levels = {true, false};
+  tiny.unet.transformer_depth = {1, 0};
   tiny.unet.num_res_blocks = 1;
   tiny.unet.context_dim = 64;
   tiny.vae.ch = 32;
@@ -45,18 +45,20 @@ TEST_CASE("a random checkpoint reads back with the sizes it was made with", "[mo
   CHECK(info.dtype_counts.count("F16") == 1);
   CHECK(info.unet.model_channels == architecture.unet.model_channels);
   CHECK(info.unet.channel_mult == architecture.unet.channel_mult);
-  CHECK(info.unet.attention_levels == architecture.unet.attention_levels);
+  CHECK(info.unet.transformer_depth == architecture.unet.transformer_depth);
   CHECK(info.unet.num_res_blocks == architecture.unet.num_res_blocks);
   CHECK(info.unet.context_dim == architecture.unet.context_dim);
   CHECK(info.vae.ch == architecture.vae.ch);
   CHECK(info.vae.ch_mult == architecture.vae.ch_mult);
   CHECK(info.vae.attention_levels == architecture.vae.attention_levels);
   CHECK(info.vae.num_res_blocks == architecture.vae.num_res_blocks);
-  CHECK(info.clip.vocab_size == architecture.clip.vocab_size);
-  CHECK(info.clip.hidden_size == architecture.clip.hidden_size);
-  CHECK(info.clip.num_layers == architecture.clip.num_layers);
-  CHECK(info.clip.intermediate_size == architecture.clip.intermediate_size);
-  CHECK(info.clip.max_positions == architecture.clip.max_positions);
+  REQUIRE(info.text_encoders.size() == 1);
+  const auto& clip = info.text_encoders[0].config;
+  CHECK(clip.vocab_size == architecture.clip.vocab_size);
+  CHECK(clip.hidden_size == architecture.clip.hidden_size);
+  CHECK(clip.num_layers == architecture.clip.num_layers);
+  CHECK(clip.intermediate_size == architecture.clip.intermediate_size);
+  CHECK(clip.max_positions == architecture.clip.max_positions);
 }
 
 TEST_CASE("a random checkpoint loads and runs to finite outputs", "[models][random]") {
@@ -66,7 +68,7 @@ TEST_CASE("a random checkpoint loads and runs to finite outputs", "[models][rand
   auto model = load_stable_diffusion(path);
 
   at::InferenceMode inference;
-  auto context = model.text_encoder->forward(at::arange(77, at::kLong).unsqueeze(0));
+  auto context = model.text_encoders.at(0).network->forward(at::arange(77, at::kLong).unsqueeze(0));
   auto eps = model.unet->forward(at::randn({1, 4, 16, 16}), at::tensor({500}), context);
   auto image = model.vae->decode(eps);
   CHECK(eps.isfinite().all().item<bool>());

@@ -158,7 +158,8 @@ TEST_CASE("low memory gives the standard image and holds no weights between uses
   }
   const auto& model = tiny_low_memory_pipeline().model();
   for (const torch::nn::Module* network :
-       std::initializer_list<const torch::nn::Module*>{model.text_encoder.get(), model.unet.get(), model.vae.get()}) {
+       std::initializer_list<const torch::nn::Module*>{model.text_encoders.at(0).network.get(), model.unet.get(),
+                                                       model.vae.get()}) {
     for (const auto& weights : network->named_parameters()) {
       INFO(weights.key());
       CHECK(weights.value().numel() == 0);

@@ -6,49 +6,15 @@
 #include "core/pipeline/prompt_conditioning.h"
 #include "pipeline/tiny_pipeline.h"
 #include "support/fixtures.h"
+#include "support/parity.h"
+#include "support/temp_dir.h"
 
 using namespace atelier;
 using namespace atelier::test;
 
 namespace {
 
-// The fixture's sampler names as A1111 spells them, with their schedule type.
-std::pair<std::string, std::string> a1111_sampler(const std::string& name) {
-  static const std::map<std::string, std::pair<std::string, std::string>> names{
-      {"euler", {"Euler", "Uniform"}},
-      {"euler_noquant", {"Euler", "Uniform"}},
-      {"euler_a", {"Euler a", "Uniform"}},
-      {"heun", {"Heun", "Uniform"}},
-      {"lms", {"LMS", "Uniform"}},
-      {"dpmpp_2m_karras", {"DPM++ 2M", "Karras"}},
-      {"dpmpp_2m_sde_karras", {"DPM++ 2M SDE", "Karras"}},
-      {"ddim", {"DDIM", "Automatic"}},
-  };
-  return names.at(name);
-}
-
-GenerationParams params_for(const nlohmann::json& c) {
-  GenerationParams params;
-  params.model = tiny_model_path();
-  params.prompt = c["prompt"];
-  params.negative_prompt = c["negative_prompt"];
-  std::tie(params.sampler, params.schedule) = a1111_sampler(c["sampler"]);
-  params.steps = c["steps"];
-  params.cfg_scale = c["cfg_scale"];
-  params.seed = c["seed"];
-  params.width = c["width"];
-  params.height = c["height"];
-  params.quantize_timesteps = c["quantize"].is_null() || c["quantize"].get<bool>();
-  params.device = DeviceChoice::Cpu;
-  return params;
-}
-
-// The fraction of 8-bit channel values within ±1 of the reference.
-double fraction_within_one_level(const Image8& image, const at::Tensor& reference_hwc) {
-  auto ours = at::from_blob(const_cast<uint8_t*>(image.rgb.data()), {image.height, image.width, 3}, at::kByte);
-  auto diff = (ours.to(at::kInt) - reference_hwc.to(at::kInt)).abs();
-  return (diff <= 1).to(at::kDouble).mean().item<double>();
-}
+GenerationParams params_for(const nlohmann::json& c) { return case_params(c, tiny_model_path()); }
 
 void check_result(const GeneratedImage& result, const std::string& latent_key, const std::string& image_key) {
   CHECK(relative_error(result.latent, reference(latent_key)) < 1e-3);
@@ -61,7 +27,7 @@ void check_result(const GeneratedImage& result, const std::string& latent_key, c
 
 TEST_CASE("prompt conditioning matches the reference cond and uncond", "[pipeline]") {
   at::InferenceMode inference;
-  PromptEncoder prompts(tiny_pipeline().model().text_encoder, ClipTokenizer::bundled(), 1);
+  PromptEncoder prompts(tiny_pipeline().model().text_encoders.at(0), ClipTokenizer::bundled(), 1);
   const auto& c = reference_json()["sampling"]["cases"][0];
   CHECK(relative_error(prompts.encode(c["prompt"]), reference(c["cond"])) < 1e-4);
   CHECK(relative_error(prompts.encode(c["negative_prompt"]), reference(c["uncond"])) < 1e-4);
@@ -70,16 +36,21 @@ TEST_CASE("prompt conditioning matches the reference cond and uncond", "[pipelin
   CHECK(relative_error(prompts.encode(emphasis["prompt"]), reference("emphasis.z_weighted")) < 1e-4);
 }
 
-TEST_CASE("long prompts become chunks of 77 and cond/uncond are padded alike", "[pipeline]") {
+TEST_CASE("long prompts become chunks of 77; a cond and uncond of other lengths run apart", "[pipeline]") {
   at::InferenceMode inference;
-  PromptEncoder prompts(tiny_pipeline().model().text_encoder, ClipTokenizer::bundled(), 1);
-  const std::string long_prompt = reference_json()["text_encoder"]["cases"][2]["prompt"];
-  auto cond = prompts.encode(long_prompt);
-  auto uncond = prompts.encode("");
-  CHECK(cond.size(1) == 154);
-  prompts.match_lengths(cond, uncond);
-  CHECK(uncond.size(1) == 154);
-  CHECK(at::equal(uncond.narrow(1, 77, 77), prompts.encode("")));
+  auto& pipeline = tiny_pipeline();
+  GenerationParams params;
+  params.prompt = reference_json()["text_encoder"]["cases"][2]["prompt"];
+  const auto prompts = pipeline.encode_prompts(params);
+  CHECK(prompts.cond.context.size(1) == 154);
+  CHECK(prompts.uncond.context.size(1) == 77);
+  // A1111 (pad_cond_uncond off) runs the UNet on each alone rather than padding the shorter one.
+  const auto x = at::randn({1, 4, 8, 8});
+  const auto t = at::full({1}, 500, at::kLong);
+  auto& unet = *pipeline.model().unet.ptr();
+  const auto uncond = unet.forward(x, t, prompts.uncond.context);
+  const auto cond = unet.forward(x, t, prompts.cond.context);
+  CHECK(relative_error(pipeline.guided_eps(prompts, 7.0)(x, t), uncond + (cond - uncond) * 7.0) < 1e-6);
 }
 
 TEST_CASE("every sampling case matches the reference latent and image", "[pipeline][parity]") {
@@ -98,25 +69,9 @@ TEST_CASE("every sampling case matches the reference latent and image", "[pipeli
 
 TEST_CASE("img2img matches the reference", "[pipeline][parity]") {
   const auto& c = reference_json()["img2img"];
-  auto init = reference_tensors().tensor(c["init_image_u8_hwc"].get<std::string>()).contiguous();
-  Image8 image{static_cast<int>(init.size(1)), static_cast<int>(init.size(0)),
-               std::vector<uint8_t>(init.data_ptr<uint8_t>(), init.data_ptr<uint8_t>() + init.numel())};
-  auto init_path = std::filesystem::temp_directory_path() / "atelier-img2img-init.png";
-  write_png(init_path, image, {});
-
-  GenerationParams params;
-  params.model = tiny_model_path();
-  params.prompt = c["prompt"];
-  params.negative_prompt = c["negative_prompt"];
-  params.sampler = "Euler";
-  params.schedule = "Uniform";
-  params.steps = c["steps"];
-  params.cfg_scale = c["cfg"];
-  params.seed = c["seed"];
-  params.width = params.height = 64;
-  params.quantize_timesteps = true;
-  params.init_image = init_path;
-  params.denoising_strength = c["strength"];
+  TempDir dir;
+  const auto params = img2img_params(c, tiny_model_path(),
+                                     reference_tensors().tensor(c["init_image_u8_hwc"].get<std::string>()), dir / "init.png");
   for (Pipeline* pipeline : {&tiny_pipeline(), &tiny_low_memory_pipeline()}) {
     INFO((pipeline->memory_mode() == MemoryMode::Low ? "low memory" : "standard"));
     auto results = pipeline->generate(params);

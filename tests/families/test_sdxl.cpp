@@ -1,0 +1,211 @@
+// SDXL base and refiner (CLIP-L + OpenCLIP bigG, pooled vector, size and aesthetic
+// conditioning, A1111's hand-over) against Stability-AI's generative-models outputs in sdxl-tiny.
+#include <catch2/catch.hpp>
+
+#include "core/models/checkpoint.h"
+#include "core/pipeline/prompt_conditioning.h"
+#include "families/family_pipelines.h"
+#include "support/temp_dir.h"
+
+using namespace atelier;
+using namespace atelier::test;
+
+namespace {
+
+constexpr double kNetworkTolerance = 1e-4;
+
+const ReferenceFixture& fixture() { return sdxl_fixture(); }
+Pipeline& base() { return fixture_pipeline(fixture(), "base.safetensors"); }
+Pipeline& refiner() { return fixture_pipeline(fixture(), "refiner.safetensors"); }
+Pipeline& pipeline_for(const std::string& model) { return model == "refiner" ? refiner() : base(); }
+
+// The fixture's [h, w] pairs as our conditioning numbers.
+ImageConditioning image_conditioning(const nlohmann::json& c, double aesthetic_score = 6.0) {
+  ImageConditioning image;
+  image.original_height = c["original_size"][0];
+  image.original_width = c["original_size"][1];
+  image.crop_top = c["crop"][0];
+  image.crop_left = c["crop"][1];
+  const auto& target = c.contains("target_size") ? c["target_size"] : c["original_size"];
+  image.target_height = target[0];
+  image.target_width = target[1];
+  image.aesthetic_score = aesthetic_score;
+  return image;
+}
+
+GenerationParams run_params(const nlohmann::json& c, const std::string& model) {
+  return case_params(c, fixture().path(model));
+}
+
+}  // namespace
+
+TEST_CASE("SDXL base and refiner are told apart, with their sizes", "[sdxl][checkpoint]") {
+  const auto info = inspect_checkpoint(SafetensorsFile(fixture().path("base.safetensors")));
+  CHECK(info.family == ModelFamily::SDXLBase);
+  CHECK(info.supported());
+  CHECK(info.description() == "SDXL base (epsilon)");
+  CHECK(info.unet.transformer_depth == std::vector<int>{0, 1, 2});
+  CHECK(info.unet.middle_transformer_depth == 2);
+  CHECK(info.unet.adm_in_channels == 1560);
+  CHECK(info.unet.context_dim == 64);
+  CHECK(info.unet.num_head_channels == 16);  // from the sgm yaml
+  CHECK(info.vae.scale_factor == 0.13025);
+  REQUIRE(info.text_encoders.size() == 2);
+  CHECK(info.text_encoders[0].layout == TextEncoderInfo::Layout::HuggingFaceClip);
+  CHECK(info.text_encoders[0].config.num_heads == 2);
+  CHECK(info.text_encoders[0].hidden_layer == 1);
+  CHECK(info.text_encoders[1].layout == TextEncoderInfo::Layout::OpenClip);
+  CHECK(info.text_encoders[1].config.projection_dim == 24);
+  CHECK(info.text_encoders[1].pooled);
+  const auto refiner_info = inspect_checkpoint(SafetensorsFile(fixture().path("refiner.safetensors")));
+  CHECK(refiner_info.family == ModelFamily::SDXLRefiner);
+  CHECK(refiner_info.unet.adm_in_channels == 1304);
+  CHECK(refiner_info.unet.transformer_depth == std::vector<int>{0, 1, 1, 0});  // attention at ds 2 and 4
+  REQUIRE(refiner_info.text_encoders.size() == 1);
+  CHECK(refiner_info.text_encoders[0].layout == TextEncoderInfo::Layout::OpenClip);
+}
+
+TEST_CASE("SDXL's two text encoders match every reference state and the pooled vector", "[sdxl][text]") {
+  at::InferenceMode inference;
+  auto& clip = *base().model().text_encoders.at(0).network;
+  auto& open_clip = *base().model().text_encoders.at(1).network;
+  for (const auto& c : fixture().json()["text"]["cases"]) {
+    INFO("case " << c["name"].get<std::string>());
+    const auto clip_ids = fixture().raw(c["clip_l"]["ids"]).to(at::kLong);
+    const auto clip_states = clip.hidden_states(clip_ids);
+    for (std::size_t i = 0; i < clip_states.size(); ++i)
+      CHECK(relative_error(clip_states[i], fixture()(c["clip_l"]["hidden_states"][i])) < kNetworkTolerance);
+    CHECK(relative_error(clip_states[1], fixture()(c["clip_l"]["output"])) < kNetworkTolerance);
+    const auto open_ids = fixture().raw(c["open_clip"]["ids"]).to(at::kLong);
+    const auto open_states = open_clip.hidden_states(open_ids);
+    CHECK(relative_error(open_states[2], fixture()(c["open_clip"]["penultimate"])) < kNetworkTolerance);
+    CHECK(relative_error(open_states[3], fixture()(c["open_clip"]["last"])) < kNetworkTolerance);
+    CHECK(relative_error(open_clip.final_norm(open_states[3]), fixture()(c["open_clip"]["last_ln_final"])) <
+          kNetworkTolerance);
+    CHECK(relative_error(open_clip.pooled(open_states[3], open_ids), fixture()(c["open_clip"]["pooled"])) <
+          kNetworkTolerance);
+  }
+}
+
+TEST_CASE("SDXL conditioning from the prompt: crossattn and vector, base and refiner", "[sdxl][text]") {
+  at::InferenceMode inference;
+  Conditioner conditioner(base().model(), ClipTokenizer::bundled(), /*clip_skip=*/1);
+  for (const auto& c : fixture().json()["text"]["cases"]) {
+    if (c["truncated"].get<bool>()) continue;  // sgm truncates, A1111 chunks: the a1111_long case
+    INFO("case " << c["name"].get<std::string>());
+    const auto conditioning = conditioner.encode(c["prompt"], image_conditioning(c["size_cond"]));
+    CHECK(relative_error(conditioning.context, fixture()(c["crossattn"])) < kNetworkTolerance);
+    CHECK(relative_error(conditioning.vector, fixture()(c["vector"])) < kNetworkTolerance);
+  }
+  const auto& text = fixture().json()["text"];
+  const auto& zero = text["zeroed_empty_negative"];
+  const auto negative = conditioner.encode("", image_conditioning(zero["base"]), /*negative=*/true);
+  CHECK(negative.context.abs().max().item<double>() == 0);
+  CHECK(relative_error(negative.vector, fixture()(zero["base"]["vector"])) < kNetworkTolerance);
+
+  Conditioner refined(refiner().model(), ClipTokenizer::bundled(), 1);
+  const auto& r = text["refiner_case"];
+  const auto conditioning = refined.encode(r["prompt"], image_conditioning(r, r["aesthetic_score"]));
+  CHECK(relative_error(conditioning.context, fixture()(r["crossattn"])) < kNetworkTolerance);
+  CHECK(relative_error(conditioning.vector, fixture()(r["vector"])) < kNetworkTolerance);
+  const auto refiner_negative =
+      refined.encode("", image_conditioning(zero["refiner"], zero["refiner"]["aesthetic_score"]), true);
+  CHECK(relative_error(refiner_negative.vector, fixture()(zero["refiner"]["vector"])) < kNetworkTolerance);
+}
+
+TEST_CASE("SDXL UNets match the reference eps, embeddings and blocks", "[sdxl][unet]") {
+  at::InferenceMode inference;
+  for (const auto& c : fixture().json()["unet"]["cases"]) {
+    INFO("case " << c["name"].get<std::string>());
+    check_unet_case(*pipeline_for(c["model"]).model().unet.ptr(), fixture(), c, "eps", fixture()(c["y"]));
+  }
+}
+
+TEST_CASE("every SDXL conditioning number reaches the UNet in its place", "[sdxl][unet]") {
+  at::InferenceMode inference;
+  Conditioner conditioner(base().model(), ClipTokenizer::bundled(), 1);
+  const auto& sensitivity = fixture().json()["sensitivity"];
+  const auto x = fixture()(sensitivity["x"]);
+  const auto t = at::full({1}, sensitivity["timestep"].get<double>());
+  CHECK(relative_error(conditioner.encode(sensitivity["cases"][0]["prompt"], {}).context,
+                       fixture()(sensitivity["context_of_reference"])) < kNetworkTolerance);
+  for (const auto& c : sensitivity["cases"]) {
+    INFO("case " << c["name"].get<std::string>());
+    const auto image = image_conditioning(c);
+    const auto conditioning = conditioner.encode(c["prompt"], image);
+    auto vector = conditioning.vector;
+    if (c.value("pooled_zeroed", false)) vector = sdxl_vector(ModelFamily::SDXLBase, at::zeros({1, 24}), image);
+    if (c.contains("pooled_from_prompt")) {
+      const auto other = conditioner.encode(c["pooled_from_prompt"], image).vector.narrow(1, 0, 24);
+      vector = sdxl_vector(ModelFamily::SDXLBase, other, image);
+    }
+    CHECK(relative_error(vector, fixture()(c["vector"])) < kNetworkTolerance);
+    CHECK(relative_error(base().model().unet.ptr()->forward(x, t, conditioning.context, fixture()(c["vector"])),
+                         fixture()(c["eps"])) < kNetworkTolerance);
+  }
+}
+
+TEST_CASE("SDXL VAE: scale 0.13025, decode and encode as the reference", "[sdxl][vae]") {
+  at::InferenceMode inference;
+  const auto& vae = fixture().json()["vae"];
+  CHECK(relative_error(base().decode(fixture()(vae["decode"]["latent_scaled"]), GenerationParams::VaeTiling::Off),
+                       fixture()(vae["decode"]["image"])) < kNetworkTolerance);
+  const auto mean = base().model().vae.ptr()->encode(fixture()(vae["encode"]["image"])).mean;
+  CHECK(relative_error(mean * 0.13025, fixture()(vae["encode"]["latent_scaled_mean"])) < kNetworkTolerance);
+}
+
+TEST_CASE("every SDXL txt2img case from the prompt text, empty negatives zeroed", "[sdxl][parity]") {
+  for (const auto& c : fixture().json()["txt2img"]["cases"]) {
+    INFO("case " << c["name"].get<std::string>());
+    const auto params = run_params(c, "base.safetensors");
+    const auto results = base().generate(params);
+    REQUIRE(results.size() == 1);
+    check_generation(results[0], fixture(), c["latent"], c["image_u8_hwc"]);
+  }
+}
+
+TEST_CASE("SDXL img2img matches the reference", "[sdxl][parity]") {
+  const auto& c = fixture().json()["img2img"];
+  TempDir dir;
+  const auto params =
+      img2img_params(c, fixture().path("base.safetensors"), fixture().raw(c["init_image_u8_hwc"]), dir / "init.png");
+  const auto results = base().generate(params);
+  REQUIRE(results.size() == 1);
+  check_generation(results[0], fixture(), c["latent"], c["image_u8_hwc"]);
+}
+
+TEST_CASE("an SDXL prompt over 75 tokens is chunked as A1111 does, cond and uncond run apart", "[sdxl][parity]") {
+  const auto& c = fixture().json()["a1111_long"];
+  {
+    at::InferenceMode inference;
+    const auto prompts = base().encode_prompts(run_params(c, "base.safetensors"));
+    CHECK(relative_error(prompts.cond.context, fixture()(c["cond_crossattn"])) < kNetworkTolerance);
+    CHECK(relative_error(prompts.cond.vector, fixture()(c["cond_vector"])) < kNetworkTolerance);
+    CHECK(relative_error(prompts.uncond.context, fixture()(c["uncond_crossattn"])) < kNetworkTolerance);
+    CHECK(relative_error(prompts.uncond.vector, fixture()(c["uncond_vector"])) < kNetworkTolerance);
+  }
+  const auto results = base().generate(run_params(c, "base.safetensors"));
+  REQUIRE(results.size() == 1);
+  check_generation(results[0], fixture(), c["latent"], c["image_u8_hwc"]);
+}
+
+TEST_CASE("the SDXL refiner as its own txt2img model", "[sdxl][parity]") {
+  const auto& c = fixture().json()["refiner_alone"];
+  const auto results = refiner().generate(run_params(c, "refiner.safetensors"));
+  REQUIRE(results.size() == 1);
+  check_generation(results[0], fixture(), c["latent"], c["image_u8_hwc"]);
+}
+
+TEST_CASE("base to refiner hand-over at A1111's sigma-table switch", "[sdxl][parity]") {
+  const auto& c = fixture().json()["refiner_run"];
+  auto params = run_params(c, "base.safetensors");
+  params.refiner = fixture().path("refiner.safetensors");
+  params.refiner_switch_at = c["switch_at"];
+  const auto results = base().generate(params);
+  REQUIRE(results.size() == 1);
+  check_generation(results[0], fixture(), c["latent"], c["image_u8_hwc"]);
+  // Without the refiner the run ends elsewhere: the hand-over really happened.
+  params.refiner.reset();
+  const auto base_only = base().generate(params);
+  CHECK(relative_error(base_only[0].latent, fixture()(c["latent_base_only"])) < 1e-3);
+}
