@@ -399,7 +399,6 @@ CheckpointInfo inspect_checkpoint(const SafetensorsFile& file) {
     info.sidecar_yaml = yaml;
     apply_sidecar(info, *yaml);
   }
-  if (info.inpainting) info.unsupported_reason = "inpainting models are not supported yet";
   return info;
 }
 

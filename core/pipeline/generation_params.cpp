@@ -39,6 +39,8 @@ void validate(const GenerationParams& p) {
   require(p.seed >= -1, "seed must be -1 (random) or a non-negative number");
   require(p.denoising_strength >= 0 && p.denoising_strength <= 1, "denoising strength must be between 0 and 1");
   require(!p.model.empty(), "no model given");
+  require(!p.mask || p.init_image, "a mask needs an init image");
+  require(p.mask_blur >= 0 && p.mask_blur <= 64, "mask blur must be between 0 and 64 pixels");
   require(p.refiner_switch_at > 0 && p.refiner_switch_at <= 1, "refiner switch must be in (0, 1]");
 }
 

@@ -33,6 +33,10 @@ struct GenerationParams {
   std::optional<std::filesystem::path> init_image;
   double denoising_strength = 0.75;
   ResizeMode resize_mode = ResizeMode::JustResize;
+  // Inpainting (img2img with a mask, A1111's "inpaint masked", masked content "original",
+  // inpaint area "whole picture"): white repaints, black keeps; the init image's size.
+  std::optional<std::filesystem::path> mask;
+  int mask_blur = 4;  // A1111's default, pixels
 
   std::filesystem::path model;
   std::string model_hash;  // AutoV2: first 10 hex digits of the file's SHA-256

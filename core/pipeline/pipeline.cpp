@@ -86,32 +86,40 @@ EpsModel Pipeline::guided_eps(const StableDiffusionModel& model, const PromptCon
       return c.expand(shape);
     };
     auto both = [](const at::Tensor& u, const at::Tensor& c) { return u.defined() ? at::cat({u, c}) : u; };
-    const Conditioning uncond{per_image(prompts.uncond.context), per_image(prompts.uncond.vector)};
-    const Conditioning cond{per_image(prompts.cond.context), per_image(prompts.cond.vector)};
+    const Conditioning uncond{per_image(prompts.uncond.context), per_image(prompts.uncond.vector), {}};
+    const Conditioning cond{per_image(prompts.cond.context), per_image(prompts.cond.vector), {}};
+    // The image channels are the same for both halves.
+    const at::Tensor input = prompts.cond.concat.defined() ? at::cat({x, per_image(prompts.cond.concat)}, 1) : x;
     at::Tensor out_uncond, out_cond;
     if (uncond.context.size(1) == cond.context.size(1)) {
-      const auto out = unet->forward(at::cat({x, x}), at::cat({timesteps, timesteps}),
+      const auto out = unet->forward(at::cat({input, input}), at::cat({timesteps, timesteps}),
                                             both(uncond.context, cond.context), both(uncond.vector, cond.vector))
                            .chunk(2);
       out_uncond = out[0], out_cond = out[1];
     } else {
-      out_uncond = unet->forward(x, timesteps, uncond.context, uncond.vector);
-      out_cond = unet->forward(x, timesteps, cond.context, cond.vector);
+      out_uncond = unet->forward(input, timesteps, uncond.context, uncond.vector);
+      out_cond = unet->forward(input, timesteps, cond.context, cond.vector);
     }
     return out_uncond + (out_cond - out_uncond) * cfg_scale;
   };
 }
 
-at::Tensor Pipeline::encode_init_image(const GenerationParams& params) {
-  auto image = resize_for_generation(load_image(*params.init_image), params.width, params.height, params.resize_mode);
-  auto pixels = image_to_tensor(image).to(target_.device, target_.vae_dtype);
+at::Tensor Pipeline::encode_latent(const at::Tensor& pixels, GenerationParams::VaeTiling tiling) {
   const auto& vae_config = model_.vae->config();
   const int factor = vae_config.downsample_factor();
-  const bool tiled = use_tiling(params.vae_tiling, params.height / factor, params.width / factor);
+  const bool tiled = use_tiling(tiling, pixels.size(2) / factor, pixels.size(3) / factor);
+  const auto on_target = pixels.to(target_.device, target_.vae_dtype);
   const WeightsInUse vae_weights(model_.vae_weights.get(), *model_.vae);
   const AttentionSliceLimit limit(attention_slice_bytes());
-  auto mean = tiled ? encode_mean_tiled(model_.vae, pixels) : model_.vae->encode(pixels).mean;
+  auto mean = tiled ? encode_mean_tiled(model_.vae, on_target) : model_.vae->encode(on_target).mean;
   return (mean * vae_config.scale_factor).to(target_.dtype);
+}
+
+at::Tensor Pipeline::inpainting_concat(const at::Tensor& source, const at::Tensor& mask,
+                                       GenerationParams::VaeTiling tiling) {
+  const auto masked_latent = encode_latent(source * (1 - mask), tiling);
+  const auto latent_mask = at::upsample_nearest2d(mask, {masked_latent.size(2), masked_latent.size(3)});
+  return at::cat({latent_mask.to(masked_latent.options()), masked_latent}, 1);
 }
 
 at::Tensor Pipeline::decode(const at::Tensor& latent, GenerationParams::VaeTiling tiling,
@@ -133,16 +141,37 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   at::InferenceMode inference;
   const auto started = Clock::now();
 
-  const auto prompts = encode_prompts(params);
+  auto prompts = encode_prompts(params);
   StableDiffusionModel* refiner_model = params.refiner ? &refiner(*params.refiner) : nullptr;
   const auto refiner_prompts = refiner_model ? std::optional(encode_prompts(*refiner_model, params)) : std::nullopt;
-  const auto init_latent = params.init_image ? std::optional(encode_init_image(params)) : std::nullopt;
+  const int factor = model_.vae->config().downsample_factor();
+  const int latent_height = params.height / factor, latent_width = params.width / factor;
+
+  // The init image and mask at the generation size, as A1111 fits them.
+  std::optional<Image8> init_image;
+  std::optional<at::Tensor> init_latent;
+  if (params.init_image) {
+    init_image = resize_for_generation(load_image(*params.init_image), params.width, params.height, params.resize_mode);
+    init_latent = encode_latent(image_to_tensor(*init_image), params.vae_tiling);
+  }
+  const auto mask = params.mask ? std::optional(load_inpaint_mask(*params.mask, params.width, params.height,
+                                                                  params.resize_mode, params.mask_blur))
+                                : std::nullopt;
+  if (model_.info.inpainting) {
+    // No mask repaints everything; txt2img starts from a grey image (A1111's txt2img_image_conditioning).
+    const auto source = init_image ? image_to_tensor(*init_image) : at::zeros({1, 3, params.height, params.width});
+    const auto repaint = mask ? conditioning_mask(*mask) : at::ones({1, 1, params.height, params.width});
+    prompts.cond.concat = prompts.uncond.concat = inpainting_concat(source, repaint, params.vae_tiling);
+  }
+  std::optional<LatentMask> latent_mask;
+  if (mask && init_latent)
+    latent_mask = LatentMask{*init_latent,
+                             latent_repaint_mask(*mask, latent_height, latent_width).to(init_latent->options())};
 
   const auto schedule = DiscreteSchedule::scaled_linear(model_.info.schedule.linear_start,
                                                         model_.info.schedule.linear_end, model_.info.schedule.timesteps);
-  const int factor = model_.vae->config().downsample_factor();
-  const std::vector<int64_t> latent_shape{params.batch_size, model_.info.unet.in_channels, params.height / factor,
-                                          params.width / factor};
+  const std::vector<int64_t> latent_shape{params.batch_size, model_.info.unet.out_channels, latent_height,
+                                          latent_width};
   const int image_count = params.batch_count * params.batch_size;
 
   std::vector<GeneratedImage> results;
@@ -154,7 +183,7 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
 
     SamplingRun run{choice, params.steps, params.quantize_timesteps,
                     guided_eps(prompts, params.cfg_scale, cancel), schedule,
-                    model_.info.prediction == Prediction::V, std::nullopt};
+                    model_.info.prediction == Prediction::V, std::nullopt, latent_mask};
     if (refiner_model)
       run.handover = Handover{guided_eps(*refiner_model, *refiner_prompts, params.cfg_scale, cancel),
                               refiner_model->info.prediction == Prediction::V, params.refiner_switch_at};
@@ -172,7 +201,9 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     const bool refined = run.handover && *run.handover->switched;
     auto images = decode(latent, params.vae_tiling, refined ? refiner_model : nullptr).to(at::kCPU, at::kFloat);
     for (int i = 0; i < params.batch_size; ++i) {
-      GeneratedImage result{tensor_to_image(images.narrow(0, i, 1)), params, latent.narrow(0, i, 1).to(at::kCPU, at::kFloat)};
+      auto image = tensor_to_image(images.narrow(0, i, 1));
+      if (mask) image = overlay_original(image, *init_image, *mask);
+      GeneratedImage result{std::move(image), params, latent.narrow(0, i, 1).to(at::kCPU, at::kFloat)};
       result.params.seed = params.seed + first + i;
       results.push_back(std::move(result));
     }

@@ -9,6 +9,7 @@
 #include "core/models/stable_diffusion.h"
 #include "core/pipeline/device_policy.h"
 #include "core/pipeline/generation_params.h"
+#include "core/pipeline/inpainting.h"
 #include "core/pipeline/prompt_conditioning.h"
 #include "core/sampling/denoiser.h"
 
@@ -69,6 +70,12 @@ class Pipeline {
   at::Tensor decode(const at::Tensor& latent, GenerationParams::VaeTiling tiling,
                     StableDiffusionModel* model = nullptr);
 
+  // The scaled posterior mean of pixels [1, 3, H, W] in [-1, 1].
+  at::Tensor encode_latent(const at::Tensor& pixels, GenerationParams::VaeTiling tiling);
+  // An inpainting model's c_concat: the mask's latent-size 'nearest' sample and the latent of
+  // `source` with the masked area set to 0 (grey), as A1111's inpainting_image_conditioning.
+  at::Tensor inpainting_concat(const at::Tensor& source, const at::Tensor& mask, GenerationParams::VaeTiling tiling);
+
   // The refiner at `path`, loaded on first use and kept until another is asked for.
   StableDiffusionModel& refiner(const std::filesystem::path& path);
 
@@ -77,7 +84,6 @@ class Pipeline {
   MemoryMode memory_mode() const { return memory_; }
 
  private:
-  at::Tensor encode_init_image(const GenerationParams& params);
   int64_t attention_slice_bytes() const;  // for AttentionSliceLimit: 0 when unlimited
 
   StableDiffusionModel load(const std::filesystem::path& path) const;

@@ -84,7 +84,7 @@ Conditioning Conditioner::encode(const std::string& prompt, const ImageCondition
     contexts.push_back(encoded.hidden);
     if (encoded.pooled.defined()) pooled = encoded.pooled;
   }
-  Conditioning conditioning{at::cat(contexts, -1), {}};
+  Conditioning conditioning{at::cat(contexts, -1), {}, {}};
   const bool sdxl = family_ == ModelFamily::SDXLBase || family_ == ModelFamily::SDXLRefiner;
   if (!sdxl) return conditioning;
   if (negative && prompt.empty()) {

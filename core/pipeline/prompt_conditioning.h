@@ -15,11 +15,13 @@
 
 namespace atelier {
 
-// What one prompt conditions the UNet with: the cross-attention context and, for SDXL, the
-// `vector` (label_emb input). Every family fills it; the one sampling loop consumes it.
+// What one prompt conditions the UNet with: the cross-attention context, for SDXL the `vector`
+// (label_emb input), for inpainting models the image channels beside the latent (c_concat).
+// Every family fills it; the one sampling loop consumes it.
 struct Conditioning {
   at::Tensor context;  // [1, 77·chunks, context_dim]
   at::Tensor vector;   // [1, adm_in_channels], or undefined
+  at::Tensor concat;   // [1, 5, h, w]: mask and masked-image latent, or undefined
 };
 
 // SDXL's extra conditioning numbers. A1111 uses original = target = the image size and crop

@@ -22,7 +22,7 @@ bool hand_over_now(const Handover& handover, std::int64_t level) {
   return *handover.switched;
 }
 
-Denoiser denoiser_for(const SamplingRun& run) {
+Denoiser handed_over(const SamplingRun& run) {
   Denoiser base = model_denoiser(run, run.eps, run.v_prediction);
   if (!run.handover) return base;
   Denoiser second = model_denoiser(run, run.handover->model, run.handover->v_prediction);
@@ -34,8 +34,17 @@ Denoiser denoiser_for(const SamplingRun& run) {
   };
 }
 
+Denoiser denoiser_for(const SamplingRun& run) {
+  Denoiser denoiser = handed_over(run);
+  if (!run.latent_mask) return denoiser;
+  return [denoiser, mask = *run.latent_mask](const at::Tensor& x, const at::Tensor& sigma) {
+    return mask.blend(denoiser(x, sigma));
+  };
+}
+
 // DDIM calls the model with timesteps: A1111 reads the timestep as the table index there.
 EpsModel ddim_model_for(const SamplingRun& run) {
+  if (run.latent_mask) throw InvalidArgument("DDIM does not inpaint yet; choose a k-diffusion sampler such as Euler");
   if (!run.handover) return run.eps;
   if (run.handover->v_prediction != run.v_prediction)
     throw InvalidArgument("DDIM cannot hand over between an epsilon and a v-prediction model");
@@ -56,8 +65,9 @@ at::Tensor run_txt2img(const SamplingRun& run, const at::Tensor& noise, NoiseSou
                        callback, run.v_prediction);
   }
   const at::Tensor sigmas = sampler_sigmas(run.sampler, run.steps, run.schedule);
-  return run.sampler.sampler->function(denoiser_for(run), noise * sigmas[0].item<double>(), sigmas, fresh,
-                                       callback);
+  const at::Tensor x = run.sampler.sampler->function(denoiser_for(run), noise * sigmas[0].item<double>(), sigmas,
+                                                     fresh, callback);
+  return run.latent_mask ? run.latent_mask->blend(x) : x;
 }
 
 at::Tensor run_img2img(const SamplingRun& run, const at::Tensor& init_latent, double strength,
@@ -76,8 +86,9 @@ at::Tensor run_img2img(const SamplingRun& run, const at::Tensor& init_latent, do
   }
   const at::Tensor sigmas =
       sampler_sigmas(run.sampler, run.steps, run.schedule).slice(0, run.steps - t_enc - 1);
-  return run.sampler.sampler->function(denoiser_for(run), init_latent + noise * sigmas[0].item<double>(),
-                                       sigmas, fresh, callback);
+  const at::Tensor x = run.sampler.sampler->function(
+      denoiser_for(run), init_latent + noise * sigmas[0].item<double>(), sigmas, fresh, callback);
+  return run.latent_mask ? run.latent_mask->blend(x) : x;
 }
 
 }  // namespace atelier

@@ -25,6 +25,14 @@ struct Handover {
   std::shared_ptr<bool> switched = std::make_shared<bool>(false);  // set once the second model has run
 };
 
+// Inpainting on any model, as A1111's CFGDenoiser blends: every denoised estimate, and the
+// result, keep `init_latent` where `repaint` is 0 (repaint [1, 1, h, w], 1 = repaint).
+struct LatentMask {
+  at::Tensor init_latent;
+  at::Tensor repaint;
+  at::Tensor blend(const at::Tensor& latent) const { return latent * repaint + init_latent * (1 - repaint); }
+};
+
 struct SamplingRun {
   SamplerChoice sampler;
   int steps;
@@ -34,6 +42,7 @@ struct SamplingRun {
   DiscreteSchedule schedule;  // the model's
   bool v_prediction = false;  // the model gives v (SD2.x 768-v) rather than ε
   std::optional<Handover> handover;
+  std::optional<LatentMask> latent_mask;
 };
 
 // txt2img from `noise` (unit variance, on the model's device: the first draw of each image's

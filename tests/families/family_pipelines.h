@@ -12,6 +12,11 @@ inline const ReferenceFixture& sd2_fixture() {
   return fixture;
 }
 
+inline const ReferenceFixture& inpaint_fixture() {
+  static const ReferenceFixture fixture("inpaint-tiny");
+  return fixture;
+}
+
 inline const ReferenceFixture& sdxl_fixture() {
   static const ReferenceFixture fixture("sdxl-tiny");
   return fixture;

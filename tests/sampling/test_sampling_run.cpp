@@ -28,7 +28,7 @@ EpsModel replayed_unet(test::Trajectory& trajectory, at::Tensor sigmas, bool qua
 
 SamplingRun run_for(const nlohmann::json& run, EpsModel eps) {
   return {choose_sampler(test::a1111_name(run["sampler"].get<std::string>())), run["steps"].get<int>(),
-          run["quantize"].is_boolean() && run["quantize"].get<bool>(), std::move(eps), test::sd_schedule(), false, std::nullopt};
+          run["quantize"].is_boolean() && run["quantize"].get<bool>(), std::move(eps), test::sd_schedule(), false, std::nullopt, std::nullopt};
 }
 
 }  // namespace
@@ -72,7 +72,7 @@ TEST_CASE("run_img2img replays the reference img2img run", "[sampling_run][repla
   test::Trajectory trajectory(run);
   const at::Tensor sigmas = ref(run["sigmas"]);
   const SamplingRun sampling{choose_sampler("Euler"), run["steps"].get<int>(), true,
-                             replayed_unet(trajectory, sigmas, true), test::sd_schedule(), false, std::nullopt};
+                             replayed_unet(trajectory, sigmas, true), test::sd_schedule(), false, std::nullopt, std::nullopt};
   CpuNoise generator(run["seed"].get<std::uint64_t>());
   const at::Tensor init_latent = ref(run["init_latent"]);
   const at::Tensor noise = generator.randn(init_latent.sizes());
@@ -94,7 +94,7 @@ TEST_CASE("DDIM img2img starts from the noised image at timestep t_enc", "[sampl
     seen.push_back(t.item<std::int64_t>());
     return at::zeros_like(x);
   };
-  const SamplingRun sampling{choose_sampler("DDIM"), 10, false, eps, schedule, false, std::nullopt};
+  const SamplingRun sampling{choose_sampler("DDIM"), 10, false, eps, schedule, false, std::nullopt, std::nullopt};
   const at::Tensor init = at::full({1, 4, 2, 2}, 0.5), noise = at::full({1, 4, 2, 2}, 2.0);
   CpuNoise fresh(0);
   const at::Tensor latent = run_img2img(sampling, init, 0.5, noise, fresh, {});
@@ -118,7 +118,7 @@ TEST_CASE("A throwing callback stops a run", "[sampling_run]") {
   for (const SamplerSpec& spec : samplers()) {
     INFO(spec.name);
     model_calls = 0;
-    const SamplingRun sampling{{&spec, ScheduleType::Automatic}, 10, false, eps, test::sd_schedule(), false, std::nullopt};
+    const SamplingRun sampling{{&spec, ScheduleType::Automatic}, 10, false, eps, test::sd_schedule(), false, std::nullopt, std::nullopt};
     CpuNoise noise(1);
     const auto cancel_at_third = [](int step, int, const at::Tensor&, const at::Tensor&) {
       if (step == 2) throw Cancelled();

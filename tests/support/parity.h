@@ -61,7 +61,7 @@ inline GenerationParams case_params(const nlohmann::json& c, const std::filesyst
   if (c.contains("image_hw")) {
     params.height = c["image_hw"][0];
     params.width = c["image_hw"][1];
-  } else {
+  } else if (c.contains("height")) {
     params.height = c["height"];
     params.width = c["width"];
   }
