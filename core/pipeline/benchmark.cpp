@@ -106,7 +106,7 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& options, const std::functi
   for (const auto& encoder : info.text_encoders) result.text_encode.flops += text_encoder_flops(encoder.config, 2);
   result.text_encode.seconds = time_runs(options.repeats, [&] {
     prompts = pipeline.encode_prompts(request);
-    return prompts.cond.context;
+    return prompts.cond.at(0).context;
   });
 
   note("UNet steps (CFG, latent " + std::to_string(latent_w) + "×" + std::to_string(latent_h) + ")");
@@ -114,7 +114,7 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& options, const std::functi
   const auto latents = at::randn({1, info.unet.in_channels, latent_h, latent_w}, options_on_target);
   const auto timesteps = at::full({1}, 500.0, options_on_target);
   const auto eps = pipeline.guided_eps(prompts, /*cfg_scale=*/7.0);
-  result.unet_step.flops = unet_flops(info.unet, 2, latent_h, latent_w, static_cast<int>(prompts.cond.context.size(1)));
+  result.unet_step.flops = unet_flops(info.unet, 2, latent_h, latent_w, static_cast<int>(prompts.cond.at(0).context.size(1)));
   result.unet_step.seconds = time_runs(options.steps, [&] { return eps(latents, timesteps); });
 
   note("VAE decode (" + std::to_string(options.width) + "×" + std::to_string(options.height) + ")");

@@ -64,17 +64,22 @@ PromptConditioning Pipeline::encode_prompts(const StableDiffusionModel& model, c
   const AttentionSliceLimit limit(attention_slice_bytes());
   Conditioner conditioner(model, ClipTokenizer::bundled(), params.clip_skip);
   PromptConditioning prompts;
-  prompts.cond = conditioner.encode(params.prompt, ImageConditioning::of_size(params.width, params.height));
-  prompts.uncond = conditioner.encode(
-      params.negative_prompt, ImageConditioning::of_size(params.width, params.height, kNegativeAestheticScore),
-      /*negative=*/true);
+  prompts.cond = conditioner.encode_schedule(params.prompt, params.steps,
+                                             ImageConditioning::of_size(params.width, params.height));
+  prompts.uncond = conditioner.encode_schedule(
+      params.negative_prompt, params.steps,
+      ImageConditioning::of_size(params.width, params.height, kNegativeAestheticScore), /*negative=*/true);
   return prompts;
 }
 
 EpsModel Pipeline::guided_eps(const StableDiffusionModel& model, const PromptConditioning& prompts, double cfg_scale,
-                               const std::atomic<bool>* cancel) {
-  return [this, unet = model.unet.ptr(), prompts, cfg_scale, cancel](const at::Tensor& x, const at::Tensor& t) {
+                               const std::atomic<bool>* cancel, std::shared_ptr<int> step) {
+  if (!step) step = std::make_shared<int>(0);
+  return [this, unet = model.unet.ptr(), prompts, cfg_scale, cancel, step](const at::Tensor& x, const at::Tensor& t) {
     if (cancel && cancel->load()) throw Cancelled();
+    const Conditioning& at_cond = prompts.cond.at(*step);
+    const Conditioning& at_uncond = prompts.uncond.at(*step);
+    ++*step;
     const AttentionSliceLimit limit(attention_slice_bytes());
     const int64_t batch = x.size(0);
     const auto timesteps = t.dim() == 0 ? t.expand({batch}) : t;
@@ -86,10 +91,10 @@ EpsModel Pipeline::guided_eps(const StableDiffusionModel& model, const PromptCon
       return c.expand(shape);
     };
     auto both = [](const at::Tensor& u, const at::Tensor& c) { return u.defined() ? at::cat({u, c}) : u; };
-    const Conditioning uncond{per_image(prompts.uncond.context), per_image(prompts.uncond.vector), {}};
-    const Conditioning cond{per_image(prompts.cond.context), per_image(prompts.cond.vector), {}};
+    const Conditioning uncond{per_image(at_uncond.context), per_image(at_uncond.vector), {}};
+    const Conditioning cond{per_image(at_cond.context), per_image(at_cond.vector), {}};
     // The image channels are the same for both halves.
-    const at::Tensor input = prompts.cond.concat.defined() ? at::cat({x, per_image(prompts.cond.concat)}, 1) : x;
+    const at::Tensor input = at_cond.concat.defined() ? at::cat({x, per_image(at_cond.concat)}, 1) : x;
     at::Tensor out_uncond, out_cond;
     if (uncond.context.size(1) == cond.context.size(1)) {
       const auto out = unet->forward(at::cat({input, input}), at::cat({timesteps, timesteps}),
@@ -161,7 +166,9 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     // No mask repaints everything; txt2img starts from a grey image (A1111's txt2img_image_conditioning).
     const auto source = init_image ? image_to_tensor(*init_image) : at::zeros({1, 3, params.height, params.width});
     const auto repaint = mask ? conditioning_mask(*mask) : at::ones({1, 1, params.height, params.width});
-    prompts.cond.concat = prompts.uncond.concat = inpainting_concat(source, repaint, params.vae_tiling);
+    const auto concat = inpainting_concat(source, repaint, params.vae_tiling);
+    for (auto* scheduled : {&prompts.cond, &prompts.uncond})
+      for (auto& conditioning : scheduled->conditionings) conditioning.concat = concat;
   }
   std::optional<LatentMask> latent_mask;
   if (mask && init_latent)
@@ -181,11 +188,12 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     for (int i = 0; i < params.batch_size; ++i) seeds.push_back(static_cast<std::uint64_t>(params.seed + first + i));
     BatchNoise noise(params.noise, seeds);
 
+    const auto step = std::make_shared<int>(0);  // A1111's denoiser step, shared with the refiner
     SamplingRun run{choice, params.steps, params.quantize_timesteps,
-                    guided_eps(prompts, params.cfg_scale, cancel), schedule,
+                    guided_eps(model_, prompts, params.cfg_scale, cancel, step), schedule,
                     model_.info.prediction == Prediction::V, std::nullopt, latent_mask};
     if (refiner_model)
-      run.handover = Handover{guided_eps(*refiner_model, *refiner_prompts, params.cfg_scale, cancel),
+      run.handover = Handover{guided_eps(*refiner_model, *refiner_prompts, params.cfg_scale, cancel, step),
                               refiner_model->info.prediction == Prediction::V, params.refiner_switch_at};
     StepCallback on_step = [&](int step, int total, const at::Tensor&, const at::Tensor& denoised) {
       if (cancel && cancel->load()) throw Cancelled();

@@ -25,9 +25,9 @@ struct GenerationProgress {
 };
 using ProgressCallback = std::function<void(const GenerationProgress&)>;
 
-// The prompt's and the negative prompt's conditioning.
+// The prompt's and the negative prompt's conditioning, over the steps.
 struct PromptConditioning {
-  Conditioning cond, uncond;
+  ScheduledConditioning cond, uncond;
 };
 
 struct GeneratedImage {
@@ -53,18 +53,19 @@ class Pipeline {
 
   // The stages generate() runs, also timed one by one by the benchmark. Each needs an
   // at::InferenceMode in scope.
-  // The prompt and negative prompt of `params`, at its size (SDXL's size conditioning), for the
-  // main model or the refiner.
+  // The prompt and negative prompt of `params` over its steps, at its size (SDXL's size
+  // conditioning), for the main model or the refiner.
   PromptConditioning encode_prompts(const GenerationParams& params) { return encode_prompts(model_, params); }
   PromptConditioning encode_prompts(const StableDiffusionModel& model, const GenerationParams& params);
   // The UNet's output (ε or v) with classifier-free guidance at `cfg_scale`: one batched call
   // on [uncond, cond], or two calls when their contexts differ in length (A1111's default,
-  // pad_cond_uncond off).
+  // pad_cond_uncond off). Each call takes the conditioning of the step it counts (prompt
+  // editing), continuing `step` when given (the refiner carries on the base's count).
   EpsModel guided_eps(const PromptConditioning& prompts, double cfg_scale, const std::atomic<bool>* cancel = nullptr) {
     return guided_eps(model_, prompts, cfg_scale, cancel);
   }
   EpsModel guided_eps(const StableDiffusionModel& model, const PromptConditioning& prompts, double cfg_scale,
-                      const std::atomic<bool>* cancel = nullptr);
+                      const std::atomic<bool>* cancel = nullptr, std::shared_ptr<int> step = nullptr);
   // A latent as the sampler leaves it (scaled) -> the image in about [-1, 1], [B, 3, H, W], by
   // `model`'s VAE (the main model's by default).
   at::Tensor decode(const at::Tensor& latent, GenerationParams::VaeTiling tiling,

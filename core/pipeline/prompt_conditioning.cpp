@@ -96,3 +96,14 @@ Conditioning Conditioner::encode(const std::string& prompt, const ImageCondition
 }
 
 }  // namespace atelier
+
+namespace atelier {
+
+ScheduledConditioning Conditioner::encode_schedule(const std::string& prompt, int steps, const ImageConditioning& image,
+                                                   bool negative) {
+  ScheduledConditioning scheduled{prompt_schedule(prompt, steps), {}};
+  for (const auto& entry : scheduled.schedule) scheduled.conditionings.push_back(encode(entry.text, image, negative));
+  return scheduled;
+}
+
+}  // namespace atelier

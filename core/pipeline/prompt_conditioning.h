@@ -12,6 +12,7 @@
 #include "core/models/stable_diffusion.h"
 #include "core/text/clip_tokenizer.h"
 #include "core/text/prompt_chunks.h"
+#include "core/text/prompt_schedule.h"
 
 namespace atelier {
 
@@ -22,6 +23,15 @@ struct Conditioning {
   at::Tensor context;  // [1, 77·chunks, context_dim]
   at::Tensor vector;   // [1, adm_in_channels], or undefined
   at::Tensor concat;   // [1, 5, h, w]: mask and masked-image latent, or undefined
+};
+
+// A prompt's conditioning over the sampling steps: with A1111's prompt editing ([from:to:when],
+// [a|b]) one per stretch of steps, else one.
+struct ScheduledConditioning {
+  std::vector<ScheduledPrompt> schedule;    // the texts and the steps they end at
+  std::vector<Conditioning> conditionings;  // one per schedule entry
+  // At A1111's denoiser step `step` (its model-call counter, from 0).
+  const Conditioning& at(int step) const { return conditionings[schedule_index_at(schedule, step)]; }
 };
 
 // SDXL's extra conditioning numbers. A1111 uses original = target = the image size and crop
@@ -70,6 +80,9 @@ class Conditioner {
   // A negative prompt that is empty gives SDXL zeros for everything the text encoders make
   // (A1111's sd_models_xl.get_learned_conditioning); the size numbers stay.
   Conditioning encode(const std::string& prompt, const ImageConditioning& image, bool negative = false);
+  // Each text of the prompt's editing schedule over `steps` steps, encoded once.
+  ScheduledConditioning encode_schedule(const std::string& prompt, int steps, const ImageConditioning& image,
+                                        bool negative = false);
 
  private:
   ModelFamily family_;

@@ -97,9 +97,9 @@ TEST_CASE("txt2img from noise with the inpainting conditioning (LDM's concat, no
   auto params = case_params(c, fixture().path("model.safetensors"));
   params.height = params.width = 64;
   auto prompts = pipeline().encode_prompts(params);
-  prompts.cond.concat = prompts.uncond.concat = pipeline().inpainting_concat(
-      fixture()(inputs()["source_image"]), fixture()(inputs()["conditioning_mask_full"]),
-      GenerationParams::VaeTiling::Off);
+  prompts.cond.conditionings.at(0).concat = prompts.uncond.conditionings.at(0).concat =
+      pipeline().inpainting_concat(fixture()(inputs()["source_image"]), fixture()(inputs()["conditioning_mask_full"]),
+                                   GenerationParams::VaeTiling::Off);
   const SamplingRun run{choose_sampler(params.sampler, params.schedule),
                         params.steps,
                         params.quantize_timesteps,

@@ -179,10 +179,10 @@ TEST_CASE("an SDXL prompt over 75 tokens is chunked as A1111 does, cond and unco
   {
     at::InferenceMode inference;
     const auto prompts = base().encode_prompts(run_params(c, "base.safetensors"));
-    CHECK(relative_error(prompts.cond.context, fixture()(c["cond_crossattn"])) < kNetworkTolerance);
-    CHECK(relative_error(prompts.cond.vector, fixture()(c["cond_vector"])) < kNetworkTolerance);
-    CHECK(relative_error(prompts.uncond.context, fixture()(c["uncond_crossattn"])) < kNetworkTolerance);
-    CHECK(relative_error(prompts.uncond.vector, fixture()(c["uncond_vector"])) < kNetworkTolerance);
+    CHECK(relative_error(prompts.cond.at(0).context, fixture()(c["cond_crossattn"])) < kNetworkTolerance);
+    CHECK(relative_error(prompts.cond.at(0).vector, fixture()(c["cond_vector"])) < kNetworkTolerance);
+    CHECK(relative_error(prompts.uncond.at(0).context, fixture()(c["uncond_crossattn"])) < kNetworkTolerance);
+    CHECK(relative_error(prompts.uncond.at(0).vector, fixture()(c["uncond_vector"])) < kNetworkTolerance);
   }
   const auto results = base().generate(run_params(c, "base.safetensors"));
   REQUIRE(results.size() == 1);

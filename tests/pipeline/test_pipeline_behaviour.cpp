@@ -206,3 +206,29 @@ TEST_CASE("a mask without an init image is refused", "[pipeline][inpaint]") {
   params.mask = "mask.png";
   CHECK_THROWS_WITH(tiny_pipeline().generate(params), Catch::Contains("init image"));
 }
+
+TEST_CASE("prompt editing switches the conditioning at A1111's step", "[pipeline][prompt-editing]") {
+  at::InferenceMode inference;
+  auto& pipeline = tiny_pipeline();
+  auto params = small_params();
+  params.steps = 4;
+  auto guided = [&](const std::string& prompt) {
+    params.prompt = prompt;
+    return pipeline.guided_eps(pipeline.encode_prompts(params), 7.0);
+  };
+  const auto x = at::randn({1, 4, 8, 8});
+  const auto t = at::full({1}, 500, at::kLong);
+  // [cat:dog:2] over 4 steps: "cat" up to A1111's step 2 (its counter starts at 0), then "dog".
+  auto edited = guided("a [cat:dog:2] on a sofa");
+  const auto cat = guided("a cat on a sofa")(x, t);
+  const auto dog = guided("a dog on a sofa")(x, t);
+  REQUIRE_FALSE(at::allclose(cat, dog));
+  for (int step = 0; step < 4; ++step) {
+    INFO("step " << step);
+    CHECK(at::allclose(edited(x, t), step <= 2 ? cat : dog, 1e-5, 1e-6));
+  }
+  // Alternation ends its stretches at steps 1, 2, 3, 4 counted from 1, which A1111's counter
+  // from 0 reads as cat, cat, dog, cat.
+  auto alternating = guided("a [cat|dog] on a sofa");
+  for (bool is_cat : {true, true, false, true}) CHECK(at::allclose(alternating(x, t), is_cat ? cat : dog, 1e-5, 1e-6));
+}

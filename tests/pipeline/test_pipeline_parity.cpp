@@ -42,14 +42,14 @@ TEST_CASE("long prompts become chunks of 77; a cond and uncond of other lengths 
   GenerationParams params;
   params.prompt = reference_json()["text_encoder"]["cases"][2]["prompt"];
   const auto prompts = pipeline.encode_prompts(params);
-  CHECK(prompts.cond.context.size(1) == 154);
-  CHECK(prompts.uncond.context.size(1) == 77);
+  CHECK(prompts.cond.at(0).context.size(1) == 154);
+  CHECK(prompts.uncond.at(0).context.size(1) == 77);
   // A1111 (pad_cond_uncond off) runs the UNet on each alone rather than padding the shorter one.
   const auto x = at::randn({1, 4, 8, 8});
   const auto t = at::full({1}, 500, at::kLong);
   auto& unet = *pipeline.model().unet.ptr();
-  const auto uncond = unet.forward(x, t, prompts.uncond.context);
-  const auto cond = unet.forward(x, t, prompts.cond.context);
+  const auto uncond = unet.forward(x, t, prompts.uncond.at(0).context);
+  const auto cond = unet.forward(x, t, prompts.cond.at(0).context);
   CHECK(relative_error(pipeline.guided_eps(prompts, 7.0)(x, t), uncond + (cond - uncond) * 7.0) < 1e-6);
 }
 
