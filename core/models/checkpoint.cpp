@@ -291,6 +291,27 @@ void apply_family_defaults(CheckpointInfo& info) {
   }
 }
 
+// What shapes and defaults cannot make consistent: attention widths that the head size does not
+// divide (a small or unusual model without its yaml). Empty when consistent.
+std::string head_size_problem(const CheckpointInfo& info) {
+  const auto& unet = info.unet;
+  for (std::size_t level = 0; level < unet.channel_mult.size(); ++level) {
+    const bool middle = level + 1 == unet.channel_mult.size();
+    if (!unet.has_attention(level) && !(middle && unet.middle_transformer_depth > 0)) continue;
+    const int channels = unet.channel_mult[level] * unet.model_channels;
+    const int heads = unet.heads_for(channels);
+    if (heads < 1 || channels % heads != 0 || (unet.num_head_channels > 0 && channels % unet.num_head_channels))
+      return "the UNet's " + std::to_string(channels) + " channels do not split into attention heads of " +
+             std::to_string(unet.num_head_channels > 0 ? unet.num_head_channels : channels / std::max(heads, 1)) +
+             "; put the model's yaml beside it";
+  }
+  for (const auto& encoder : info.text_encoders)
+    if (encoder.config.hidden_size % encoder.config.num_heads != 0)
+      return "the text encoder " + encoder.prefix + " width " + std::to_string(encoder.config.hidden_size) +
+             " does not split into " + std::to_string(encoder.config.num_heads) + " heads";
+  return {};
+}
+
 // `<checkpoint>.yaml` as A1111 reads it; failing that, the yaml of the same model in another
 // precision ("model-fp16.safetensors" beside "model.yaml"), which shares its architecture.
 std::optional<std::filesystem::path> find_sidecar_yaml(const std::filesystem::path& checkpoint) {
@@ -399,6 +420,7 @@ CheckpointInfo inspect_checkpoint(const SafetensorsFile& file) {
     info.sidecar_yaml = yaml;
     apply_sidecar(info, *yaml);
   }
+  info.unsupported_reason = head_size_problem(info);
   return info;
 }
 

@@ -43,6 +43,16 @@ TEST_CASE("SD2 checkpoints are told apart: family, ε or v, sizes", "[sd2][check
   CHECK(eps.description() == "SD2.x (epsilon)");
 }
 
+TEST_CASE("a small SD2 model without its yaml is refused with the reason, not run wrong", "[sd2][checkpoint]") {
+  TempDir dir;
+  std::filesystem::copy_file(fixture().path("model-v.safetensors"), dir / "model-v.safetensors");
+  const auto info = inspect_checkpoint(SafetensorsFile(dir / "model-v.safetensors"));
+  CHECK(info.family == ModelFamily::SD2);
+  CHECK_FALSE(info.sidecar_yaml.has_value());
+  CHECK(info.description() == "SD2.x (epsilon or v-prediction, told when loaded)");
+  CHECK_THAT(info.unsupported_reason, Catch::Contains("32 channels") && Catch::Contains("yaml"));
+}
+
 TEST_CASE("OpenCLIP text tower matches every layer of the reference", "[sd2][text]") {
   at::InferenceMode inference;
   auto& encoder = *pipeline_for("v").model().text_encoders.at(0).network;

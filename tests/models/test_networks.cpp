@@ -104,3 +104,14 @@ TEST_CASE("the fp16 checkpoint gives the same network outputs as the fp32 one", 
   CHECK(half.info.sidecar_yaml == data_path("sd1-tiny/model.yaml"));
   CHECK(at::equal(half.unet->forward(x, t, context), tiny_model().unet->forward(x, t, context)));
 }
+
+TEST_CASE("UNet at sizes the downsampling does not divide matches LDM with A1111's resize", "[models][unet]") {
+  at::InferenceMode inference;
+  const SafetensorsFile odd(data_path("odd-sizes/reference.safetensors"));
+  for (const std::string size : {"9x7", "25x24"}) {
+    INFO(size);
+    auto tensor = [&](const std::string& name) { return odd.tensor(size + "." + name, at::kFloat); };
+    const auto eps = tiny_model().unet->forward(tensor("x"), tensor("timesteps"), tensor("context"));
+    CHECK(relative_error(eps, tensor("eps")) < kNetworkTolerance);
+  }
+}

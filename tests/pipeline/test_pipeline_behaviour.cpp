@@ -232,3 +232,17 @@ TEST_CASE("prompt editing switches the conditioning at A1111's step", "[pipeline
   auto alternating = guided("a [cat|dog] on a sofa");
   for (bool is_cat : {true, true, false, true}) CHECK(at::allclose(alternating(x, t), is_cat ? cat : dog, 1e-5, 1e-6));
 }
+
+TEST_CASE("any multiple of 8 generates, as A1111 allows", "[pipeline]") {
+  auto params = small_params();
+  params.steps = 2;
+  for (auto [width, height] : {std::pair{200, 192}, std::pair{72, 120}}) {
+    INFO(width << "x" << height);
+    params.width = width;
+    params.height = height;
+    const auto results = tiny_pipeline().generate(params);
+    REQUIRE(results.size() == 1);
+    CHECK(results[0].image.width == width);
+    CHECK(results[0].image.height == height);
+  }
+}
