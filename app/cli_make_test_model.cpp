@@ -6,7 +6,8 @@
 
 namespace atelier::cli {
 
-// Writes a checkpoint with a real architecture and seeded random weights, for benchmarks.
+// Writes a checkpoint with a released family's architecture (--family sd15, sd21v, sdxl,
+// sdxl-refiner) and seeded random weights, for benchmarks.
 int run_make_test_model(CommandLine& args) {
   const auto family = args.value_or("family", "sd15");
   const auto out = args.value("out");
@@ -14,12 +15,11 @@ int run_make_test_model(CommandLine& args) {
   const int seed = args.int_value_or("seed", 0);
   args.reject_unknown();
   if (!args.positionals().empty()) throw InvalidArgument("unexpected argument '" + args.positionals()[0] + "'");
-  if (family != "sd15") throw InvalidArgument("--family: only sd15 is known, got '" + family + "'");
   if (!out) throw InvalidArgument("--out PATH is required");
   if (dtype_name != "f16" && dtype_name != "f32") throw InvalidArgument("--dtype must be f16 or f32");
   if (seed < 0) throw InvalidArgument("--seed must not be negative");
 
-  write_random_checkpoint(*out, sd15_architecture(), dtype_name == "f16" ? c10::kHalf : c10::kFloat,
+  write_random_checkpoint(*out, released_architecture(family), dtype_name == "f16" ? c10::kHalf : c10::kFloat,
                           static_cast<std::uint64_t>(seed));
   std::cout << *out << "\n";
   return 0;

@@ -1,6 +1,7 @@
 // Random checkpoints have exactly the layout the loader reads.
 #include <catch2/catch.hpp>
 
+#include "core/error.h"
 #include "core/models/random_checkpoint.h"
 #include "core/models/stable_diffusion.h"
 #include "support/temp_dir.h"
@@ -11,8 +12,8 @@ using namespace atelier::test;
 namespace {
 
 // The SD1.5 shape in miniature: two levels, attention at the first, one ResBlock per level.
-Sd1Architecture tiny_architecture() {
-  Sd1Architecture tiny;
+Architecture tiny_architecture() {
+  Architecture tiny;
   tiny.unet.model_channels = 32;
   tiny.unet.channel_mult = {1, 2};
   tiny.unet.transformer_depth = {1, 0};
@@ -22,11 +23,13 @@ Sd1Architecture tiny_architecture() {
   tiny.vae.ch_mult = {1, 2};
   tiny.vae.attention_levels = {false, false};
   tiny.vae.num_res_blocks = 1;
-  tiny.clip.vocab_size = 1000;
-  tiny.clip.hidden_size = 64;
-  tiny.clip.num_layers = 2;
-  tiny.clip.num_heads = 1;
-  tiny.clip.intermediate_size = 128;
+  ClipTextConfig clip;
+  clip.vocab_size = 1000;
+  clip.hidden_size = 64;
+  clip.num_layers = 2;
+  clip.num_heads = 1;
+  clip.intermediate_size = 128;
+  tiny.text_encoders = {sd1_text_encoder(clip)};
   return tiny;
 }
 
@@ -54,11 +57,12 @@ TEST_CASE("a random checkpoint reads back with the sizes it was made with", "[mo
   CHECK(info.vae.num_res_blocks == architecture.vae.num_res_blocks);
   REQUIRE(info.text_encoders.size() == 1);
   const auto& clip = info.text_encoders[0].config;
-  CHECK(clip.vocab_size == architecture.clip.vocab_size);
-  CHECK(clip.hidden_size == architecture.clip.hidden_size);
-  CHECK(clip.num_layers == architecture.clip.num_layers);
-  CHECK(clip.intermediate_size == architecture.clip.intermediate_size);
-  CHECK(clip.max_positions == architecture.clip.max_positions);
+  const auto& expected = architecture.text_encoders[0].config;
+  CHECK(clip.vocab_size == expected.vocab_size);
+  CHECK(clip.hidden_size == expected.hidden_size);
+  CHECK(clip.num_layers == expected.num_layers);
+  CHECK(clip.intermediate_size == expected.intermediate_size);
+  CHECK(clip.max_positions == expected.max_positions);
 }
 
 TEST_CASE("a random checkpoint loads and runs to finite outputs", "[models][random]") {
@@ -86,4 +90,68 @@ TEST_CASE("a seed always gives the same checkpoint", "[models][random]") {
   const std::string name = "model.diffusion_model.input_blocks.0.0.weight";
   CHECK(a.tensor(name).equal(b.tensor(name)));
   CHECK_FALSE(a.tensor(name).equal(c.tensor(name)));
+}
+
+namespace {
+
+// SD2 and SDXL in miniature with the released 64-wide heads, so no yaml is needed.
+Architecture small_family(const std::string& family) {
+  Architecture a = released_architecture(family);
+  a.unet.model_channels = 64;
+  a.unet.channel_mult = {1, 2};
+  a.unet.num_res_blocks = 1;
+  a.unet.transformer_depth = {1, 1};
+  a.unet.middle_transformer_depth = 1;
+  a.vae = tiny_architecture().vae;
+  for (auto& encoder : a.text_encoders) {
+    encoder.config.hidden_size = 64;
+    encoder.config.num_layers = 2;
+    encoder.config.num_heads = 1;
+    encoder.config.intermediate_size = 128;
+    encoder.config.vocab_size = 1000;
+    if (encoder.config.projection_dim > 0) encoder.config.projection_dim = 32;
+  }
+  a.unet.context_dim = 64 * static_cast<int>(a.text_encoders.size());
+  if (a.unet.adm_in_channels > 0) a.unet.adm_in_channels = 32 + 6 * 256;
+  a.yaml.clear();
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("SD2 and SDXL shaped random checkpoints are detected and load without a yaml", "[models][random]") {
+  at::InferenceMode inference;
+  TempDir dir;
+  const auto sd2 = dir / "sd2.safetensors";
+  write_random_checkpoint(sd2, small_family("sd21v"), c10::kFloat, 5);
+  auto sd2_info = inspect_checkpoint(SafetensorsFile(sd2));
+  REQUIRE(sd2_info.supported());
+  CHECK(sd2_info.family == ModelFamily::SD2);
+  CHECK_FALSE(sd2_info.prediction_from_config);
+  CHECK(sd2_info.unet.num_head_channels == 64);
+  // Without a yaml the loader applies A1111's test on the UNet, and the model then says which.
+  auto sd2_model = load_stable_diffusion(sd2);
+  CHECK(sd2_model.info.prediction_from_config);
+  CHECK(sd2_model.info.prediction ==
+        (is_v_prediction_sd2(*sd2_model.unet) ? Prediction::V : Prediction::Epsilon));
+
+  const auto sdxl = dir / "sdxl.safetensors";
+  write_random_checkpoint(sdxl, small_family("sdxl"), c10::kFloat, 6);
+  auto model = load_stable_diffusion(sdxl);
+  CHECK(model.info.family == ModelFamily::SDXLBase);
+  CHECK(model.info.vae.scale_factor == 0.13025);
+  REQUIRE(model.text_encoders.size() == 2);
+  const auto eps = model.unet->forward(at::randn({1, 4, 8, 8}), at::tensor({500}), at::randn({1, 77, 128}),
+                                       at::randn({1, 32 + 6 * 256}));
+  CHECK(eps.isfinite().all().item<bool>());
+  CHECK_THROWS_WITH(model.unet->forward(at::randn({1, 4, 8, 8}), at::tensor({500}), at::randn({1, 77, 128})),
+                    Catch::Contains("conditioning vector of width 1568"));
+}
+
+TEST_CASE("the released families' sizes are known by name", "[models][random]") {
+  CHECK(released_architecture("sdxl").unet.transformer_depth == std::vector<int>{0, 2, 10});
+  CHECK(released_architecture("sdxl").unet.adm_in_channels == 2816);
+  CHECK(released_architecture("sdxl-refiner").unet.adm_in_channels == 2560);
+  CHECK(released_architecture("sd21v").text_encoders.at(0).config.num_heads == 16);
+  CHECK_THROWS_AS(released_architecture("sd3"), InvalidArgument);
 }
