@@ -209,3 +209,16 @@ TEST_CASE("base to refiner hand-over at A1111's sigma-table switch", "[sdxl][par
   const auto base_only = base().generate(params);
   CHECK(relative_error(base_only[0].latent, fixture()(c["latent_base_only"])) < 1e-3);
 }
+
+TEST_CASE("SDXL in low-memory mode gives the reference image, both text encoders streamed", "[sdxl][parity][memory]") {
+  Pipeline low(fixture().path("base.safetensors"), DeviceChoice::Cpu, MemoryMode::Low);
+  const auto& c = fixture().json()["txt2img"]["cases"][0];
+  const auto results = low.generate(run_params(c, "base.safetensors"));
+  REQUIRE(results.size() == 1);
+  check_generation(results[0], fixture(), c["latent"], c["image_u8_hwc"]);
+  for (const auto& encoder : low.model().text_encoders)
+    for (const auto& weights : encoder.network->named_parameters()) {
+      INFO(weights.key());
+      CHECK(weights.value().numel() == 0);
+    }
+}
