@@ -222,3 +222,24 @@ TEST_CASE("SDXL in low-memory mode gives the reference image, both text encoders
       CHECK(weights.value().numel() == 0);
     }
 }
+
+TEST_CASE("a truncated or mismatched SDXL file is refused naming the file and the tensor", "[sdxl][checkpoint]") {
+  TempDir dir;
+  // Truncated: the header promises more bytes than the file has.
+  const auto truncated = dir / "truncated.safetensors";
+  std::filesystem::copy_file(fixture().path("base.safetensors"), truncated);
+  std::filesystem::resize_file(truncated, std::filesystem::file_size(truncated) / 2);
+  CHECK_THROWS_WITH(SafetensorsFile(truncated), Catch::Contains(truncated.string()));
+  // Mismatched: the OpenCLIP tower's MLP of another width than its first block says.
+  const SafetensorsFile source(fixture().path("base.safetensors"));
+  const std::string changed = "conditioner.embedders.1.model.transformer.resblocks.2.mlp.c_fc.weight";
+  std::vector<std::pair<std::string, at::Tensor>> tensors;
+  for (const auto& entry : source.entries()) {
+    auto tensor = source.tensor(entry.name);
+    tensors.emplace_back(entry.name, entry.name == changed ? tensor.narrow(0, 0, 64).contiguous() : tensor);
+  }
+  const auto mismatched = dir / "base.safetensors";
+  write_safetensors(mismatched, tensors);
+  std::filesystem::copy_file(fixture().path("base.yaml"), dir / "base.yaml");
+  CHECK_THROWS_WITH(load_stable_diffusion(mismatched), Catch::Contains(changed) && Catch::Contains("shape"));
+}
