@@ -11,6 +11,9 @@
 #include "core/gallery/image_metadata.h"
 #include "core/gallery/image_output.h"
 #include "core/gallery/model_hash_cache.h"
+#include "core/io/safetensors.h"
+#include "core/library/family_sizes.h"
+#include "core/models/checkpoint.h"
 #include "core/pipeline/pipeline.h"
 
 namespace atelier::cli {
@@ -20,17 +23,33 @@ std::atomic<bool> interrupted{false};
 
 extern "C" void on_interrupt(int) { interrupted = true; }
 
+// A file a run needs. A re-run names its model and refiner by file name and hash only when the
+// image came from elsewhere; `option` is how to give it instead.
+void require_file(const std::string& what, const std::filesystem::path& path, const std::string& hash,
+                  const std::string& option) {
+  if (std::filesystem::is_regular_file(path)) return;
+  throw InvalidArgument(what + " '" + path.string() + "' not found" + (hash.empty() ? "" : " (hash " + hash + ")") +
+                        "; give " + option + " PATH");
+}
+
 // The parameters of the image given by --from (that one image again: batch of one), or the
-// defaults; a re-run says on stderr what it could not take from the image.
+// defaults at the size of --model's family; a re-run says on stderr what it could not take
+// from the image.
 GenerationParams base_params(CommandLine& args) {
-  const auto from = args.value("from");
-  if (!from) return {};
-  const ImageMetadata metadata = read_image_metadata(*from);
-  if (metadata.source == "none") throw InvalidArgument(*from + " carries no generation parameters Atelier can read");
-  for (const auto& note : metadata.unmapped) std::cerr << "atelier-cli generate: not re-run: " << note << "\n";
-  GenerationParams p = metadata.params;
-  p.batch_count = 1;
-  p.batch_size = 1;
+  GenerationParams p;
+  if (const auto from = args.value("from")) {
+    const ImageMetadata metadata = read_image_metadata(*from);
+    if (metadata.source == "none") throw InvalidArgument(*from + " carries no generation parameters Atelier can read");
+    for (const auto& note : metadata.unmapped) std::cerr << "atelier-cli generate: not re-run: " << note << "\n";
+    p = metadata.params;
+    p.batch_count = 1;
+    p.batch_size = 1;
+  } else if (const auto model = args.value("model")) {
+    require_file("model", *model, "", "--model");
+    const ImageSize size = default_size(inspect_checkpoint(SafetensorsFile(*model)));
+    p.width = size.width;
+    p.height = size.height;
+  }
   return p;
 }
 
@@ -56,17 +75,26 @@ GenerationParams read_params(CommandLine& args, GenerationParams p) {
   if (auto init = args.value("init-image")) p.init_image = *init;
   p.denoising_strength = args.double_value_or("strength", p.denoising_strength);
   if (auto mode = args.value("resize-mode")) p.resize_mode = parse_resize_mode(*mode);
+  if (auto mask = args.value("mask")) p.mask = *mask;
+  p.mask_blur = args.int_value_or("mask-blur", p.mask_blur);
+  if (auto refiner = args.value("refiner")) p.refiner = *refiner;
+  p.refiner_switch_at = args.double_value_or("refiner-switch", p.refiner_switch_at);
   if (auto device = args.value("device")) p.device = parse_device_choice(*device);
   p.threads = args.int_value_or("threads", p.threads);
   if (auto tiling = args.value("vae-tiling")) p.vae_tiling = parse_vae_tiling(*tiling);
   return p;
 }
 
-// A re-run names its model by file name and hash only when the image came from elsewhere.
-void require_model_file(const GenerationParams& p) {
-  if (std::filesystem::is_regular_file(p.model)) return;
-  throw InvalidArgument("model '" + p.model.string() + "' not found" +
-                        (p.model_hash.empty() ? "" : " (hash " + p.model_hash + ")") + "; give --model PATH");
+// The AutoV2 hash of `path`, warning when the image being re-run recorded another.
+std::string checked_hash(ModelHashCache& hashes, const std::string& what, const std::filesystem::path& path,
+                         const std::string& recorded) {
+  std::string hash = hashes.autov2(path);
+  // Only AutoV2 hashes compare; A1111's older 8-digit hash covers part of the file.
+  if (recorded.size() == hash.size() && recorded != hash) {
+    std::cerr << "atelier-cli generate: warning: the image was made with " << what << " hash " << recorded << ", "
+              << path.string() << " has " << hash << "\n";
+  }
+  return hash;
 }
 
 // "step 3/20 · 1.52 it/s · ETA 0:12" rewritten in place on a terminal.
@@ -82,7 +110,6 @@ void show_progress(const GenerationProgress& p) {
 
 int run_generate(CommandLine& args) {
   auto params = read_params(args, base_params(args));
-  const std::string recorded_hash = params.model_hash;
   const auto output = args.value("output");
   const auto output_dir = args.value("output-dir");
   const auto memory = args.flag("low-memory") ? MemoryMode::Low : MemoryMode::Standard;
@@ -90,16 +117,19 @@ int run_generate(CommandLine& args) {
   if (output.has_value() == output_dir.has_value()) throw InvalidArgument("give exactly one of --output FILE and --output-dir DIR");
   if (!args.positionals().empty()) throw InvalidArgument("unexpected argument '" + args.positionals()[0] + "'");
   validate(params);
-  if (params.init_image) load_image(*params.init_image);  // refuse a bad init image before loading the model
-
-  require_model_file(params);
-  Pipeline pipeline(params.model, params.device, memory);
-  params.model_hash = ModelHashCache().autov2(params.model);
-  // Only AutoV2 hashes compare; A1111's older 8-digit hash covers part of the file.
-  if (recorded_hash.size() == params.model_hash.size() && recorded_hash != params.model_hash) {
-    std::cerr << "atelier-cli generate: warning: the image was made with model hash " << recorded_hash << ", "
-              << params.model.string() << " has " << params.model_hash << "\n";
+  // Refuse a bad input file before the model loads.
+  if (params.init_image) load_image(*params.init_image);
+  if (params.mask) load_image(*params.mask);
+  require_file("model", params.model, params.model_hash, "--model");
+  if (params.refiner) {
+    require_file("refiner", *params.refiner, params.refiner_hash, "--refiner");
+    require_supported(inspect_checkpoint(SafetensorsFile(*params.refiner)));
   }
+
+  Pipeline pipeline(params.model, params.device, memory);
+  ModelHashCache hashes;
+  params.model_hash = checked_hash(hashes, "model", params.model, params.model_hash);
+  if (params.refiner) params.refiner_hash = checked_hash(hashes, "refiner", *params.refiner, params.refiner_hash);
   std::signal(SIGINT, on_interrupt);
   ProgressCallback progress;
   if (isatty(STDERR_FILENO)) progress = show_progress;

@@ -59,6 +59,15 @@ nlohmann::json to_json(const ImageMetadata& metadata) {
       {"unmapped", metadata.unmapped},
   };
   if (p.init_image) out["init_image"] = p.init_image->string();
+  if (p.mask) {
+    out["mask"] = p.mask->string();
+    out["mask_blur"] = p.mask_blur;
+  }
+  if (p.refiner) {
+    out["refiner"] = p.refiner->string();
+    out["refiner_hash"] = p.refiner_hash;
+    out["refiner_switch_at"] = p.refiner_switch_at;
+  }
   for (const auto& [key, value] : metadata.extra) out["extra"][key] = value;
   if (metadata.run) {
     out["run"] = {{"device", metadata.run->device},

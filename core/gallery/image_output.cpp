@@ -51,6 +51,14 @@ A1111Parameters a1111_parameters(const GenerationParams& p) {
   if (p.clip_skip > 1) add("Clip skip", std::to_string(p.clip_skip));
   add("RNG", p.noise == NoiseKind::Nv ? "NV" : "CPU");
   if (p.quantize_timesteps) add("Quantized timesteps", "True");
+  // A1111's extra_generation_params, in the order it adds them: the mask blur when it blurs
+  // (img2img setup), the refiner as its CheckpointInfo.short_title once it has taken over.
+  if (p.mask && p.mask_blur > 0) add("Mask blur", std::to_string(p.mask_blur));
+  if (p.refiner) {
+    const std::string name = p.refiner->stem().string();
+    add("Refiner", p.refiner_hash.empty() ? name : name + " [" + p.refiner_hash + "]");
+    add("Refiner switch at", number_text(p.refiner_switch_at));
+  }
   add("Version", "Atelier " ATELIER_VERSION);
   return out;
 }

@@ -10,7 +10,8 @@
 namespace atelier {
 
 // A1111's infotext fields for `params` ("Steps", "Sampler", "Schedule type", "CFG scale", ...).
-// "Init image hash" is the AutoV2-style hash of the init image file, when it can be read.
+// "Init image hash" is the AutoV2-style hash of the init image file, when it can be read;
+// "Mask blur" comes with a mask, "Refiner" ("name [hash]") and "Refiner switch at" with a refiner.
 A1111Parameters a1111_parameters(const GenerationParams& params);
 
 // `file` for one image; `name-1.png`, `name-2.png`, ... for several.

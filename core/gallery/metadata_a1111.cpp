@@ -14,6 +14,12 @@ namespace {
 
 bool is_hires_key(std::string_view key) { return key.starts_with("Hires ") || key == "First pass size"; }
 
+// Hashes compare in lowercase; A1111 has written both.
+std::string lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), ::tolower);
+  return text;
+}
+
 // Applies one A1111 field to `metadata`; false when it is not one GenerationParams holds.
 bool apply_field(ImageMetadata& metadata, const std::string& key, const std::string& value, bool hires) {
   GenerationParams& p = metadata.params;
@@ -34,8 +40,7 @@ bool apply_field(ImageMetadata& metadata, const std::string& key, const std::str
   // With hires fix, it is the second pass's strength, which Atelier does not run.
   if (key == "Denoising strength") return !hires && set_number(p.denoising_strength);
   if (key == "Model hash") {
-    p.model_hash = value;
-    std::transform(p.model_hash.begin(), p.model_hash.end(), p.model_hash.begin(), ::tolower);
+    p.model_hash = lowercase(value);
     return true;
   }
   if (key == "Model") {
@@ -67,6 +72,16 @@ bool apply_field(ImageMetadata& metadata, const std::string& key, const std::str
     p.quantize_timesteps = value == "True";
     return true;
   }
+  if (key == "Mask blur") return set_integer(p.mask_blur);
+  if (key == "Refiner") {
+    // A1111's short_title: "name [hash]", or the name alone when the hash was never computed.
+    const auto open = value.rfind(" [");
+    const bool hashed = open != std::string::npos && value.ends_with(']');
+    p.refiner = hashed ? value.substr(0, open) : value;
+    p.refiner_hash = hashed ? lowercase(value.substr(open + 2, value.size() - open - 3)) : "";
+    return true;
+  }
+  if (key == "Refiner switch at") return set_number(p.refiner_switch_at);
   return false;
 }
 

@@ -36,6 +36,17 @@ void read_label(const json& object, const char* key, T& field, Parse parse) {
   }
 }
 
+// An optional path: null when absent.
+json path_value(const std::optional<std::filesystem::path>& path) { return path ? json(path->string()) : json(); }
+
+void read_path(const json& object, const char* key, std::optional<std::filesystem::path>& field) {
+  const auto value = object.find(key);
+  if (value == object.end() || value->is_null()) return;
+  std::string path;
+  read(object, key, path);
+  field = path;
+}
+
 }  // namespace
 
 RunInfo make_run_info(const ExecutionTarget& target, double elapsed_seconds) {
@@ -60,11 +71,16 @@ std::string format_params_json(const GenerationParams& p, const std::optional<Ru
       {"clip_skip", p.clip_skip},
       {"rng", to_string(p.noise)},
       {"quantize_timesteps", p.quantize_timesteps},
-      {"init_image", p.init_image ? json(p.init_image->string()) : json()},
+      {"init_image", path_value(p.init_image)},
       {"denoising_strength", p.denoising_strength},
       {"resize_mode", to_string(p.resize_mode)},
+      {"mask", path_value(p.mask)},
+      {"mask_blur", p.mask_blur},
       {"model", p.model.string()},
       {"model_hash", p.model_hash},
+      {"refiner", path_value(p.refiner)},
+      {"refiner_hash", p.refiner_hash},
+      {"refiner_switch_at", p.refiner_switch_at},
       {"device", to_string(p.device)},
       {"threads", p.threads},
       {"vae_tiling", to_string(p.vae_tiling)},
@@ -100,17 +116,18 @@ AtelierRecord parse_params_json(std::string_view text) {
   read(in, "clip_skip", p.clip_skip);
   read_label(in, "rng", p.noise, parse_noise_kind);
   read(in, "quantize_timesteps", p.quantize_timesteps);
-  if (const auto init = in.find("init_image"); init != in.end() && !init->is_null()) {
-    std::string path;
-    read(in, "init_image", path);
-    p.init_image = path;
-  }
+  read_path(in, "init_image", p.init_image);
   read(in, "denoising_strength", p.denoising_strength);
   read_label(in, "resize_mode", p.resize_mode, parse_resize_mode);
+  read_path(in, "mask", p.mask);
+  read(in, "mask_blur", p.mask_blur);
   std::string model;
   read(in, "model", model);
   p.model = model;
   read(in, "model_hash", p.model_hash);
+  read_path(in, "refiner", p.refiner);
+  read(in, "refiner_hash", p.refiner_hash);
+  read(in, "refiner_switch_at", p.refiner_switch_at);
   read_label(in, "device", p.device, parse_device_choice);
   read(in, "threads", p.threads);
   read_label(in, "vae_tiling", p.vae_tiling, parse_vae_tiling);

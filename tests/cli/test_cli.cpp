@@ -83,6 +83,30 @@ TEST_CASE("generate --low-memory writes the same image", "[cli]") {
   CHECK(largest <= 1);
 }
 
+TEST_CASE("generate --mask repaints the white area only and records the mask blur", "[cli]") {
+  TempDir dir;
+  Image8 init{64, 64, std::vector<std::uint8_t>(64 * 64 * 3, 40)};
+  Image8 mask{64, 64, std::vector<std::uint8_t>(64 * 64 * 3, 0)};
+  for (int y = 0; y < 64; ++y)
+    for (int x = 32; x < 64; ++x)
+      for (int c = 0; c < 3; ++c) mask.rgb[(y * 64 + x) * 3 + c] = 255;
+  write_png(dir / "init.png", init, {});
+  write_png(dir / "mask.png", mask, {});
+  auto args = generate_args(dir / "out.png");
+  args.insert(args.end(), {"--init-image", (dir / "init.png").string(), "--mask", (dir / "mask.png").string(),
+                           "--mask-blur", "2"});
+  auto result = run_cli(args);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  const auto texts = read_png_texts(dir / "out.png");
+  REQUIRE(texts.size() == 2);
+  CHECK_THAT(texts[0].text, Catch::Contains("Denoising strength: 0.75") && Catch::Contains(", Mask blur: 2, "));
+  CHECK_THAT(texts[1].text, Catch::Contains("mask.png") && Catch::Contains("\"mask_blur\":2"));
+  const Image8 out = load_image(dir / "out.png");
+  CHECK(std::vector<std::uint8_t>(out.rgb.begin(), out.rgb.begin() + 3) == std::vector<std::uint8_t>{40, 40, 40});
+  CHECK(out.rgb != init.rgb);
+}
+
 TEST_CASE("bad input gives one line, exit code 2 and no file", "[cli]") {
   TempDir dir;
   auto output = dir / "bad.png";
@@ -91,6 +115,8 @@ TEST_CASE("bad input gives one line, exit code 2 and no file", "[cli]") {
     auto bytes = read_all(data_path("sd1-tiny/README.md"));
     std::ofstream(truncated) << "\x89PNG\r\n\x1a\n" << bytes.substr(0, 40);
   }
+  auto tiny_png = dir / "tiny.png";
+  write_png(tiny_png, Image8{64, 64, std::vector<std::uint8_t>(64 * 64 * 3, 255)}, {});
   struct Case {
     std::string what;
     std::vector<std::string> extra;
@@ -104,6 +130,12 @@ TEST_CASE("bad input gives one line, exit code 2 and no file", "[cli]") {
       {"corrupt init image", {"--init-image", truncated.string()}, truncated.string()},
       {"init image that is not an image", {"--init-image", data_path("sd1-tiny/README.md").string()}, "README.md"},
       {"unknown option", {"--colour", "red"}, "--colour"},
+      {"mask without an init image", {"--mask", tiny_png.string()}, "init image"},
+      {"corrupt mask", {"--init-image", tiny_png.string(), "--mask", truncated.string()}, truncated.string()},
+      {"refiner switch out of range", {"--refiner-switch", "1.5"}, "refiner switch"},
+      {"missing refiner", {"--refiner", "/nonexistent/refiner.safetensors"}, "/nonexistent/refiner.safetensors"},
+      {"refiner that is no model", {"--refiner", data_path("sd1-tiny/reference.safetensors").string()},
+       "reference.safetensors"},
   };
   for (const auto& c : cases) {
     INFO(c.what);

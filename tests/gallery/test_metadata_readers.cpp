@@ -72,6 +72,28 @@ TEST_CASE("A1111 1.9+: separate schedule type, 8-hex model hash, RNG CPU", "[met
   CHECK(metadata.params.negative_prompt.empty());
 }
 
+TEST_CASE("A1111: SDXL with a refiner, inpainting with a mask blur", "[metadata][a1111]") {
+  const auto sdxl = read_texts({{"parameters",
+                                 "a cat\n"
+                                 "Steps: 30, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 1, "
+                                 "Size: 1024x1024, Model hash: 31e35c80fc, Model: sd_xl_base_1.0, RNG: CPU, "
+                                 "Refiner: sd_xl_refiner_1.0 [7440042BBD], Refiner switch at: 0.75, Version: v1.10.1"}});
+  CHECK(sdxl.params.refiner == std::filesystem::path("sd_xl_refiner_1.0"));
+  CHECK(sdxl.params.refiner_hash == "7440042bbd");
+  CHECK(sdxl.params.refiner_switch_at == 0.75);
+  CHECK(extra_value(sdxl, "Refiner") == "(absent)");
+
+  const auto unhashed = read_texts({{"parameters", "a cat\nSteps: 30, Seed: 1, Refiner: my refiner [v2] x"}});
+  CHECK(unhashed.params.refiner == std::filesystem::path("my refiner [v2] x"));
+  CHECK(unhashed.params.refiner_hash.empty());
+
+  const auto inpaint = read_texts({{"parameters", "a cat\nSteps: 20, Seed: 1, Size: 512x512, "
+                                                  "Denoising strength: 0.75, Mask blur: 9"}});
+  CHECK(inpaint.params.mask_blur == 9);
+  CHECK_FALSE(inpaint.params.mask);  // A1111 keeps no mask in its text
+  CHECK_FALSE(inpaint.params.refiner);
+}
+
 TEST_CASE("A1111: a sampler Atelier does not run is kept and reported", "[metadata][a1111]") {
   const auto metadata = read_texts({{"parameters", "p\nSteps: 20, Sampler: Restart, CFG scale: 7, Seed: 1"}});
   CHECK(metadata.params.sampler == "Restart");

@@ -33,8 +33,13 @@ GenerationParams unusual_params() {
   p.init_image = "/images/init image.png";
   p.denoising_strength = 0.55;
   p.resize_mode = ResizeMode::ResizeAndFill;
+  p.mask = "/images/mask, white.png";
+  p.mask_blur = 11;
   p.model = "/models/Deliberate v2.safetensors";
   p.model_hash = "9aba26abdf";
+  p.refiner = "/models/sd_xl_refiner_1.0.safetensors";
+  p.refiner_hash = "7440042bbd";
+  p.refiner_switch_at = 0.1 + 0.6;  // not exactly 0.7
   p.device = DeviceChoice::Cuda;
   p.threads = 6;
   p.vae_tiling = GenerationParams::VaeTiling::On;
@@ -60,8 +65,13 @@ void check_equal(const GenerationParams& a, const GenerationParams& b) {
   CHECK(a.init_image == b.init_image);
   CHECK(a.denoising_strength == b.denoising_strength);
   CHECK(a.resize_mode == b.resize_mode);
+  CHECK(a.mask == b.mask);
+  CHECK(a.mask_blur == b.mask_blur);
   CHECK(a.model == b.model);
   CHECK(a.model_hash == b.model_hash);
+  CHECK(a.refiner == b.refiner);
+  CHECK(a.refiner_hash == b.refiner_hash);
+  CHECK(a.refiner_switch_at == b.refiner_switch_at);
   CHECK(a.device == b.device);
   CHECK(a.threads == b.threads);
   CHECK(a.vae_tiling == b.vae_tiling);
@@ -109,6 +119,18 @@ TEST_CASE("params JSON refuses other formats, newer versions and wrong types", "
   CHECK_THROWS_AS(parse_params_json(R"({"format": "atelier", "version": 1, "rng": "dice"})"), FormatError);
   // Keys a later version adds are ignored; absent keys keep the defaults.
   CHECK(parse_params_json(R"({"format": "atelier", "version": 1, "steps": 9, "future": true})").params.steps == 9);
+  CHECK_THROWS_AS(parse_params_json(R"({"format": "atelier", "version": 1, "refiner": 5})"), FormatError);
+}
+
+TEST_CASE("params JSON written before refiners and masks reads with their defaults", "[params_json]") {
+  const GenerationParams p =
+      parse_params_json(R"({"format": "atelier", "version": 1, "model": "/m.safetensors", "init_image": null})").params;
+  CHECK_FALSE(p.refiner);
+  CHECK(p.refiner_hash.empty());
+  CHECK(p.refiner_switch_at == GenerationParams{}.refiner_switch_at);
+  CHECK_FALSE(p.mask);
+  CHECK(p.mask_blur == GenerationParams{}.mask_blur);
+  CHECK_FALSE(p.init_image);
 }
 
 TEST_CASE("a saved image reads back as ours, equal, and its A1111 text as equal fields", "[params_json]") {
@@ -140,7 +162,34 @@ TEST_CASE("a saved image reads back as ours, equal, and its A1111 text as equal 
   CHECK(a1111.params.quantize_timesteps == params.quantize_timesteps);
   CHECK(a1111.params.model == "Deliberate v2");
   CHECK(a1111.params.model_hash == params.model_hash);
+  CHECK(a1111.params.mask_blur == params.mask_blur);
+  CHECK(a1111.params.refiner == "sd_xl_refiner_1.0");  // A1111 names it by file stem
+  CHECK(a1111.params.refiner_hash == params.refiner_hash);
+  CHECK(a1111.params.refiner_switch_at == params.refiner_switch_at);
   CHECK(a1111.extra == MetadataFields{{"Version", "Atelier " ATELIER_VERSION}});
+}
+
+TEST_CASE("the refiner and the mask blur are written as A1111 writes them, only when used", "[params_json]") {
+  const auto keys = [](const GenerationParams& p) {
+    std::string text;
+    for (const auto& [key, value] : a1111_parameters(p).fields) text += key + ": " + value + "\n";
+    return text;
+  };
+  GenerationParams params;
+  params.model = "/models/sd_xl_base_1.0.safetensors";
+  CHECK_THAT(keys(params), !Catch::Contains("Refiner") && !Catch::Contains("Mask blur"));
+
+  params.refiner = "/models/sd_xl_refiner_1.0.safetensors";
+  params.refiner_hash = "7440042bbd";
+  CHECK_THAT(keys(params), Catch::Contains("RNG: CPU\nRefiner: sd_xl_refiner_1.0 [7440042bbd]\n"
+                                           "Refiner switch at: 0.8\nVersion: "));
+  params.refiner_hash.clear();  // unknown: the name alone, as A1111's short_title
+  CHECK_THAT(keys(params), Catch::Contains("Refiner: sd_xl_refiner_1.0\n"));
+
+  params.mask = "/images/mask.png";
+  CHECK_THAT(keys(params), Catch::Contains("Mask blur: 4\n"));
+  params.mask_blur = 0;  // A1111 records it only when it blurs
+  CHECK_THAT(keys(params), !Catch::Contains("Mask blur"));
 }
 
 TEST_CASE("img2img images record the strength and the init image's hash", "[params_json]") {
