@@ -6,6 +6,8 @@
 #include "core/gallery/image_output.h"
 #include "core/gallery/output_folder.h"
 #include "core/gallery/params_json.h"
+#include "core/io/safetensors.h"
+#include "core/models/checkpoint.h"
 #include "core/pipeline/pipeline.h"
 #include "ui/params_map.h"
 
@@ -42,10 +44,14 @@ void GenerationWorker::run(const GenerationJob& job) {
     if (job.cancel->load()) throw Cancelled();
     auto params = to_generation_params(job.params);
     validate(params);
-    if (params.init_image) load_image(*params.init_image);  // a bad init image fails before the model loads
+    // A bad input file fails before the model loads.
+    if (params.init_image) load_image(*params.init_image);
+    if (params.mask) load_image(*params.mask);
+    if (params.refiner) require_supported(inspect_checkpoint(SafetensorsFile(*params.refiner)));
     load_model(job.id, QString::fromStdString(params.model.string()), QString::fromStdString(std::string(to_string(params.device))),
                job.low_memory ? MemoryMode::Low : MemoryMode::Standard);
     params.model_hash = model_hash_.toStdString();
+    if (params.refiner) params.refiner_hash = hashes_.autov2(*params.refiner);
 
     const auto progress = [&](const GenerationProgress& p) {
       Q_EMIT progressed(job.id, p.step, p.steps, p.image_index / params.batch_size, params.batch_count, p.elapsed_seconds);

@@ -5,23 +5,39 @@
 
 #include <algorithm>
 
-#include "core/models/checkpoint.h"
+#include "core/library/family_sizes.h"
 
 namespace atelier::ui {
+namespace {
+
+bool is_refiner(const ModelEntry& entry) { return entry.family == ModelFamily::SDXLRefiner; }
+
+QString family_text(ModelFamily family) {
+  const std::string_view name = family_name(family);
+  return QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
+}
+
+}  // namespace
 
 const QStringList ModelCatalog::kExtensions{QStringLiteral("*.safetensors"), QStringLiteral("*.ckpt"),
                                             QStringLiteral("*.pt")};
 
 ModelEntry inspect_model(const QString& path) {
   const QFileInfo file(path);
-  ModelEntry entry{file.completeBaseName(), file.absoluteFilePath(), {}, {}};
+  ModelEntry entry;
+  entry.name = file.completeBaseName();
+  entry.path = file.absoluteFilePath();
   if (file.suffix() != QLatin1String("safetensors")) {
     entry.unsupported_reason = QObject::tr("pickle checkpoints can run code when loaded; convert it to .safetensors");
     return entry;
   }
   try {
     const auto info = inspect_checkpoint(SafetensorsFile(file.absoluteFilePath().toStdString()));
+    entry.family = info.family;
     entry.description = QString::fromStdString(info.description());
+    const ImageSize size = default_size(info);
+    entry.default_width = size.width;
+    entry.default_height = size.height;
     entry.unsupported_reason = QString::fromStdString(info.unsupported_reason);
   } catch (const std::exception& error) {
     entry.unsupported_reason = QString::fromStdString(error.what());
@@ -40,9 +56,13 @@ QVariant ModelCatalog::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole:
     case NameRole: return entry.name;
     case PathRole: return entry.path;
+    case FamilyRole: return family_text(entry.family);
     case DescriptionRole: return entry.description;
     case SupportedRole: return entry.unsupported_reason.isEmpty();
     case ReasonRole: return entry.unsupported_reason;
+    case IsRefinerRole: return is_refiner(entry);
+    case DefaultWidthRole: return entry.default_width;
+    case DefaultHeightRole: return entry.default_height;
     default: return {};
   }
 }
@@ -50,14 +70,26 @@ QVariant ModelCatalog::data(const QModelIndex& index, int role) const {
 QHash<int, QByteArray> ModelCatalog::roleNames() const {
   return {{NameRole, "name"},
           {PathRole, "path"},
+          {FamilyRole, "family"},
           {DescriptionRole, "description"},
           {SupportedRole, "supported"},
-          {ReasonRole, "reason"}};
+          {ReasonRole, "reason"},
+          {IsRefinerRole, "isRefiner"},
+          {DefaultWidthRole, "defaultWidth"},
+          {DefaultHeightRole, "defaultHeight"}};
 }
 
 int ModelCatalog::supportedCount() const {
   return static_cast<int>(std::count_if(entries_.begin(), entries_.end(),
                                         [](const ModelEntry& e) { return e.unsupported_reason.isEmpty(); }));
+}
+
+QVariantList ModelCatalog::refiners() const {
+  QVariantList list;
+  for (const auto& entry : entries_)
+    if (is_refiner(entry) && entry.unsupported_reason.isEmpty())
+      list << QVariantMap{{QStringLiteral("name"), entry.name}, {QStringLiteral("path"), entry.path}};
+  return list;
 }
 
 void ModelCatalog::scan(const QStringList& folders, const QStringList& extra_files) {

@@ -1,19 +1,25 @@
 #pragma once
-// The checkpoints in the models folders, for the model picker: each with its family, and
-// with the reason when Atelier cannot run it (the picker shows those disabled).
+// The checkpoints in the models folders, for the model picker: each with its family and the
+// size it starts at, and with the reason when Atelier cannot run it (the picker shows those
+// disabled).
 #include <QAbstractListModel>
 #include <QStringList>
 #include <QtQml/qqmlregistration.h>
 
 #include <vector>
 
+#include "core/models/checkpoint.h"
+
 namespace atelier::ui {
 
 struct ModelEntry {
   QString name;         // file name without extension
   QString path;
+  ModelFamily family = ModelFamily::Unknown;
   QString description;  // "SD1.x (epsilon)"; empty when unsupported
   QString unsupported_reason;
+  int default_width = 512;  // the family's (core/library/family_sizes.h)
+  int default_height = 512;
 };
 
 // Inspects one file's header (no weights are read). Never throws: problems become the reason.
@@ -25,9 +31,20 @@ class ModelCatalog : public QAbstractListModel {
   QML_UNCREATABLE("StudioController owns the model catalog")
   Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
   Q_PROPERTY(int supportedCount READ supportedCount NOTIFY countChanged)
+  Q_PROPERTY(QVariantList refiners READ refiners NOTIFY countChanged)
 
  public:
-  enum Role { NameRole = Qt::UserRole + 1, PathRole, DescriptionRole, SupportedRole, ReasonRole };
+  enum Role {
+    NameRole = Qt::UserRole + 1,
+    PathRole,
+    FamilyRole,
+    DescriptionRole,
+    SupportedRole,
+    ReasonRole,
+    IsRefinerRole,
+    DefaultWidthRole,
+    DefaultHeightRole
+  };
   static const QStringList kExtensions;  // what is listed: safetensors, and pickles to explain
 
   using QAbstractListModel::QAbstractListModel;
@@ -37,6 +54,7 @@ class ModelCatalog : public QAbstractListModel {
   QHash<int, QByteArray> roleNames() const override;
 
   int supportedCount() const;
+  QVariantList refiners() const;  // [{name, path}] of the supported SDXL refiners
   // Lists `folders` (not recursively) plus `extra_files`, sorted by name.
   void scan(const QStringList& folders, const QStringList& extra_files = {});
   Q_INVOKABLE int indexOfPath(const QString& path) const;  // -1 when absent

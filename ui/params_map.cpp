@@ -9,6 +9,10 @@ namespace {
 
 QString qstring(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
 
+QString path_text(const std::optional<std::filesystem::path>& path) {
+  return path ? QString::fromStdString(path->string()) : QString();
+}
+
 }  // namespace
 
 QVariantMap to_variant_map(const GenerationParams& p) {
@@ -27,9 +31,13 @@ QVariantMap to_variant_map(const GenerationParams& p) {
       {QStringLiteral("batchSize"), p.batch_size},
       {QStringLiteral("clipSkip"), p.clip_skip},
       {QStringLiteral("noise"), qstring(to_string(p.noise)).toUpper()},
-      {QStringLiteral("initImage"), p.init_image ? QString::fromStdString(p.init_image->string()) : QString()},
+      {QStringLiteral("initImage"), path_text(p.init_image)},
       {QStringLiteral("denoisingStrength"), p.denoising_strength},
       {QStringLiteral("resizeMode"), qstring(to_string(p.resize_mode))},
+      {QStringLiteral("mask"), path_text(p.mask)},
+      {QStringLiteral("maskBlur"), p.mask_blur},
+      {QStringLiteral("refiner"), path_text(p.refiner)},
+      {QStringLiteral("refinerSwitchAt"), p.refiner_switch_at},
       {QStringLiteral("device"), qstring(to_string(p.device))},
       {QStringLiteral("threads"), p.threads},
       {QStringLiteral("vaeTiling"), qstring(to_string(p.vae_tiling))},
@@ -57,10 +65,14 @@ GenerationParams to_generation_params(const QVariantMap& map) {
   number("batchSize", p.batch_size);
   number("clipSkip", p.clip_skip);
   number("denoisingStrength", p.denoising_strength);
+  number("maskBlur", p.mask_blur);
+  number("refinerSwitchAt", p.refiner_switch_at);
   number("threads", p.threads);
   const auto string_of = [&](const char* key) { return map.value(QLatin1String(key)).toString(); };
   if (!string_of("model").isEmpty()) p.model = string_of("model").toStdString();
   if (!string_of("initImage").isEmpty()) p.init_image = string_of("initImage").toStdString();
+  if (!string_of("mask").isEmpty()) p.mask = string_of("mask").toStdString();
+  if (!string_of("refiner").isEmpty()) p.refiner = string_of("refiner").toStdString();
   if (!string_of("noise").isEmpty()) p.noise = parse_noise_kind(string_of("noise").toStdString());
   if (!string_of("resizeMode").isEmpty()) p.resize_mode = parse_resize_mode(string_of("resizeMode").toStdString());
   if (!string_of("device").isEmpty()) p.device = parse_device_choice(string_of("device").toStdString());

@@ -1,18 +1,33 @@
 #include "ui/size_rules.h"
 
 #include <algorithm>
+#include <initializer_list>
+#include <utility>
 
 namespace atelier::ui {
 
+namespace {
+
+QVariantList preset_list(std::initializer_list<std::pair<int, int>> sizes) {
+  QVariantList list;
+  for (const auto& [width, height] : sizes)
+    list << QVariantMap{{QStringLiteral("label"), QStringLiteral("%1 × %2").arg(width).arg(height)},
+                        {QStringLiteral("width"), width},
+                        {QStringLiteral("height"), height}};
+  return list;
+}
+
+}  // namespace
+
 QVariantList SizeRules::presets() const {
-  auto preset = [](const char* label, int width, int height) {
-    return QVariantMap{{QStringLiteral("label"), QString::fromLatin1(label)},
-                       {QStringLiteral("width"), width},
-                       {QStringLiteral("height"), height}};
-  };
-  return {preset("512 × 512", 512, 512),   preset("512 × 768", 512, 768),    preset("768 × 512", 768, 512),
-          preset("768 × 768", 768, 768),   preset("1024 × 1024", 1024, 1024), preset("832 × 1216", 832, 1216),
-          preset("1216 × 832", 1216, 832)};
+  return preset_list({{512, 512}, {512, 768}, {768, 512}, {768, 768}, {1024, 1024}, {832, 1216}, {1216, 832}});
+}
+
+QVariantList SizeRules::presetsFor(const QString& family) const {
+  if (!family.startsWith(QLatin1String("SDXL"))) return presets();
+  // The resolutions SDXL was trained at, about a megapixel each (Stability AI's list).
+  return preset_list({{1024, 1024}, {1152, 896}, {896, 1152}, {1216, 832}, {832, 1216}, {1344, 768}, {768, 1344},
+                      {1536, 640}, {640, 1536}});
 }
 
 int SizeRules::snap(int side) const {

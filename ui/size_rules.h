@@ -28,6 +28,9 @@ class SizeRules : public QObject {
   int step() const { return kStep; }
   // [{label, width, height}]: SD1's 512 squares and the common SDXL-era aspect ratios.
   QVariantList presets() const;
+  // The presets for a model family (ModelCatalog's `family`): SDXL's trained resolutions for
+  // "SDXL base" and "SDXL refiner", else presets().
+  Q_INVOKABLE QVariantList presetsFor(const QString& family) const;
 
   // The nearest valid side: rounded to a multiple of 8 and clamped to the limits.
   Q_INVOKABLE int snap(int side) const;

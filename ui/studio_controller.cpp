@@ -63,7 +63,7 @@ StudioController::StudioController(QObject* parent)
 }
 
 QStringList StudioController::supportedFormats() const {
-  return {tr("Stable Diffusion 1.x checkpoints (.safetensors, single file as A1111 uses them)"),
+  return {tr("Stable Diffusion 1.x, 2.x and SDXL base and refiner checkpoints (.safetensors, single file as A1111 uses them)"),
           tr("fp16 or fp32 weights; an LDM .yaml beside the file is read when present")};
 }
 
@@ -115,8 +115,13 @@ QVariantMap StudioController::imageDetails(const QString& path) const {
 }
 
 QVariantMap StudioController::with_listed_model(QVariantMap params) const {
-  const int model = models_.indexOfName(params.value(QStringLiteral("modelName")).toString());
-  if (model >= 0) params[QStringLiteral("model")] = models_.get(model).value(QStringLiteral("path"));
+  const auto listed = [&](const QString& name_key, const QString& path_key) {
+    const int row = models_.indexOfName(params.value(name_key).toString());
+    if (row >= 0) params[path_key] = models_.get(row).value(QStringLiteral("path"));
+  };
+  listed(QStringLiteral("modelName"), QStringLiteral("model"));
+  params[QStringLiteral("refiner")] = QString();  // none, or not listed: the form says which
+  listed(QStringLiteral("refinerName"), QStringLiteral("refiner"));
   return params;
 }
 

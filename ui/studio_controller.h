@@ -79,7 +79,8 @@ class StudioController : public QObject {
   Q_INVOKABLE int generate(const QVariantMap& params);
   Q_INVOKABLE void cancel() { queue_.cancelRunning(); }
   Q_INVOKABLE void rescanModels();
-  // A gallery row's parameters with `model` set to the listed file its infotext names, if any.
+  // A gallery row's parameters with `model` and `refiner` set to the listed files its infotext
+  // names, if any (`refiner` "" when it names none or none is listed).
   Q_INVOKABLE QVariantMap recallParameters(int galleryRow) const;
   // What the gallery's parameters panel shows for a file (image_details.h), with `model` set
   // in its parameters as recallParameters does.
@@ -100,7 +101,8 @@ class StudioController : public QObject {
 
  private:
   void set_status(const QString& status);
-  QVariantMap with_listed_model(QVariantMap params) const;  // `model`: the listed file of modelName
+  // `model` and `refiner`: the listed files of modelName and refinerName.
+  QVariantMap with_listed_model(QVariantMap params) const;
   void on_progress(int step, int steps, int batch, int batches, double elapsed_seconds);
 
   StudioSettings settings_;

@@ -70,6 +70,41 @@ class StudioControllerTest : public QObject {
     QVERIFY(entry.value(QStringLiteral("description")).toString().startsWith(QStringLiteral("SD1")));
   }
 
+  // SDXL base and refiner from the fixtures: the catalog's family, size and refiner list, and a
+  // generation handed to the refiner whose recall finds it again.
+  void sdxlRefinerIsListedGeneratedAndRecalled() {
+    const QString fixtures = QStringLiteral(ATELIER_FIXTURES_DIR);
+    const QString base = fixtures + QStringLiteral("/sdxl-tiny/base.safetensors");
+    const QString refiner = fixtures + QStringLiteral("/sdxl-tiny/refiner.safetensors");
+    if (fixtures.isEmpty() || !QFile::exists(base) || !QFile::exists(refiner))
+      QSKIP("the sdxl-tiny fixture is not in ATELIER_FIXTURES_DIR");
+    controller_->addModelFile(base);
+    controller_->addModelFile(refiner);
+    auto* models = controller_->models();
+    const auto base_entry = models->get(models->indexOfPath(base));
+    QCOMPARE(base_entry.value(QStringLiteral("family")).toString(), QStringLiteral("SDXL base"));
+    QCOMPARE(base_entry.value(QStringLiteral("defaultWidth")).toInt(), 1024);
+    QCOMPARE(base_entry.value(QStringLiteral("isRefiner")).toBool(), false);
+    QCOMPARE(models->get(models->indexOfPath(refiner)).value(QStringLiteral("isRefiner")).toBool(), true);
+    QCOMPARE(models->refiners().size(), 1);
+    QCOMPARE(models->refiners().front().toMap().value(QStringLiteral("path")).toString(), refiner);
+
+    QSignalSpy finished(controller_.get(), &StudioController::jobFinished);
+    auto job = tiny_job(4);
+    job[QStringLiteral("model")] = base;
+    job[QStringLiteral("refiner")] = refiner;
+    job[QStringLiteral("refinerSwitchAt")] = 0.5;
+    QVERIFY(controller_->generate(job) > 0);
+    QVERIFY(finished.wait(300'000));
+    const auto details = controller_->imageDetails(finished.front().at(1).toStringList().front());
+    QVERIFY2(details.value(QStringLiteral("text")).toString().contains(QStringLiteral("Refiner switch at: 0.5")),
+             qPrintable(details.value(QStringLiteral("text")).toString()));
+    QVERIFY(details.value(QStringLiteral("text")).toString().contains(QStringLiteral("Refiner: refiner [")));
+    const auto recalled = details.value(QStringLiteral("parameters")).toMap();
+    QCOMPARE(recalled.value(QStringLiteral("refiner")).toString(), refiner);
+    QCOMPARE(recalled.value(QStringLiteral("refinerSwitchAt")).toDouble(), 0.5);
+  }
+
   void wholeGeneration() {
     EventLog log(*controller_);
     QSignalSpy finished(controller_.get(), &StudioController::jobFinished);

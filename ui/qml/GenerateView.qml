@@ -8,6 +8,10 @@ import Atelier
 SplitView {
     id: view
     required property StudioController controller
+    // The chosen model's catalog entry (ModelCatalog roles), or {} for none.
+    readonly property var currentModel: modelBox.currentIndex >= 0 && modelBox.count > 0 ? controller.models.get(modelBox.currentIndex) : ({})
+    readonly property bool refinable: currentModel.family === "SDXL base"
+    property string missingRefiner  // the recalled image's refiner when it is not listed
 
     // The form as GenerationParams keys (see ui/params_map.h).
     function currentParameters() {
@@ -28,8 +32,17 @@ SplitView {
             noise: noise.currentText,
             initImage: initImage.path,
             denoisingStrength: strength.value,
-            resizeMode: resizeMode.currentText
+            resizeMode: resizeMode.currentText,
+            refiner: refinable && refinerBox.currentIndex > 0 ? refinerBox.model[refinerBox.currentIndex].path : "",
+            refinerSwitchAt: refinerSwitch.realValue
         }
+    }
+
+    // A new model starts at its family's size, as A1111 users expect.
+    function useModelSize() {
+        if (currentModel.defaultWidth === undefined) return
+        widthBox.value = currentModel.defaultWidth
+        heightBox.value = currentModel.defaultHeight
     }
 
     // Sets the fields `params` has and leaves the others as they are.
@@ -52,6 +65,10 @@ SplitView {
         if (params.initImage !== undefined) initImage.path = params.initImage
         if (params.denoisingStrength !== undefined) strength.value = params.denoisingStrength
         if (params.resizeMode !== undefined) pick(resizeMode, params.resizeMode)
+        if (params.refiner !== undefined)
+            refinerBox.currentIndex = Math.max(0, refinerBox.model.findIndex(r => r.path === params.refiner))
+        if (params.refinerSwitchAt !== undefined) refinerSwitch.realValue = params.refinerSwitchAt
+        if (params.refinerName !== undefined) missingRefiner = params.refinerName !== "" && !params.refiner ? params.refinerName : ""
     }
 
     function generate() {
@@ -90,23 +107,64 @@ SplitView {
                     required property string description
                     required property string reason
                     required property bool supported
+                    required property bool isRefiner
                     required property int index
                     width: ListView.view.width
                     enabled: supported
                     highlighted: modelBox.highlightedIndex === index
                     contentItem: Column {
-                        Label { text: name; font.bold: true; opacity: supported ? 1 : 0.5 }
+                        Row {
+                            spacing: 8
+                            Label { text: name; font.bold: true; opacity: supported ? 1 : 0.5 }
+                            // A refiner finishes an SDXL base's image: pick it below the base instead.
+                            Label { text: qsTr("refiner"); visible: isRefiner; font.pixelSize: 11; color: "#b39ddb" }
+                        }
                         Label { text: supported ? description : reason; font.pixelSize: 11; opacity: 0.6; width: parent.width; elide: Text.ElideRight }
                     }
                 }
+                onActivated: view.useModelSize()
                 Component.onCompleted: {
                     const last = view.controller.models.indexOfPath(view.controller.settings.lastModel)
                     currentIndex = last >= 0 ? last : firstSupported()
+                    view.useModelSize()
                 }
                 function firstSupported() {
                     for (let i = 0; i < count; ++i) if (view.controller.models.get(i).supported) return i
                     return -1
                 }
+            }
+
+            GridLayout {
+                columns: 2
+                columnSpacing: 12
+                visible: view.refinable
+                Layout.fillWidth: true
+                Label { text: qsTr("Refiner") }
+                ComboBox {
+                    id: refinerBox
+                    objectName: "refinerBox"
+                    Layout.fillWidth: true
+                    model: [{ name: qsTr("None"), path: "" }].concat(view.controller.models.refiners)
+                    textRole: "name"
+                    onActivated: view.missingRefiner = ""
+                }
+                Label { text: qsTr("Refiner switch at"); visible: refinerBox.currentIndex > 0 }
+                DecimalSpinBox {
+                    id: refinerSwitch
+                    objectName: "refinerSwitch"
+                    visible: refinerBox.currentIndex > 0
+                    decimals: 2; realFrom: 0.01; realTo: 1; realStep: 0.05
+                    realValue: view.controller.defaults.refinerSwitchAt
+                    Layout.fillWidth: true
+                    ToolTip.text: qsTr("The share of the steps the base runs before the refiner takes over"); ToolTip.visible: hovered
+                }
+            }
+            Label {
+                text: qsTr("The image's refiner “%1” is not in the models folders").arg(view.missingRefiner)
+                visible: view.missingRefiner !== ""
+                color: "#ff8a80"
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
             }
 
             PromptEditor {
@@ -170,10 +228,10 @@ SplitView {
                     implicitContentWidthPolicy: ComboBox.ContentItemImplicitWidth
                     Layout.fillWidth: true
                     Layout.minimumWidth: implicitWidth
-                    model: Sizes.presets
+                    model: Sizes.presetsFor(view.currentModel.family ?? "")
                     textRole: "label"
                     displayText: qsTr("Presets")
-                    onActivated: index => { widthBox.value = Sizes.presets[index].width; heightBox.value = Sizes.presets[index].height }
+                    onActivated: index => { widthBox.value = model[index].width; heightBox.value = model[index].height }
                 }
             }
             Label { id: sizeProblem; text: Sizes.problem(widthBox.value, heightBox.value); color: "#ff8a80"; visible: text !== "" }

@@ -22,7 +22,7 @@ TestCase {
         const recalled = {
             prompt: "a (red:1.2) fox", negativePrompt: "blurry", sampler: "DPM++ 2M", schedule: "Karras",
             steps: 31, cfgScale: 5.5, seed: 1234567890123, width: 768, height: 512, batchCount: 3, batchSize: 2,
-            clipSkip: 2, noise: "NV", denoisingStrength: 0.4, resizeMode: "Crop and resize"
+            clipSkip: 2, noise: "NV", denoisingStrength: 0.4, resizeMode: "Crop and resize", refinerSwitchAt: 0.65
         }
         view.applyParameters(recalled)
         const form = view.currentParameters()
@@ -35,6 +35,22 @@ TestCase {
         view.applyParameters({ prompt: "only a prompt" })
         compare(view.currentParameters().steps, 12)
         compare(view.currentParameters().prompt, "only a prompt")
+    }
+
+    function test_refiner_only_with_an_sdxl_base() {
+        const view = createTemporaryObject(viewComponent, test)
+        verify(!view.refinable)  // no SDXL base listed here
+        view.applyParameters({ refiner: "/models/refiner.safetensors" })
+        compare(view.currentParameters().refiner, "")
+        compare(view.currentParameters().refinerSwitchAt, studio.defaults.refinerSwitchAt)
+    }
+
+    function test_an_unlisted_refiner_is_named() {
+        const view = createTemporaryObject(viewComponent, test)
+        view.applyParameters({ refinerName: "sd_xl_refiner_1.0", refiner: "" })
+        compare(view.missingRefiner, "sd_xl_refiner_1.0")
+        view.applyParameters({ refinerName: "", refiner: "" })
+        compare(view.missingRefiner, "")
     }
 
     function test_unknown_sampler_is_ignored() {

@@ -31,4 +31,16 @@ TestCase {
         verify(Sizes.presets.length > 3)
         for (const preset of Sizes.presets) verify(Sizes.isValid(preset.width, preset.height), preset.label)
     }
+
+    function test_sdxl_has_its_trained_resolutions() {
+        for (const family of ["SDXL base", "SDXL refiner"]) {
+            const presets = Sizes.presetsFor(family)
+            compare(presets.length, 9, family)
+            compare(presets[0].label, "1024 × 1024")
+            compare(presets[8].width, 640)
+            compare(presets[8].height, 1536)
+            for (const preset of presets) verify(Sizes.isValid(preset.width, preset.height), preset.label)
+        }
+        compare(Sizes.presetsFor("SD1.x"), Sizes.presets)
+    }
 }
