@@ -14,6 +14,7 @@
 #include "core/io/safetensors.h"
 #include "core/library/family_sizes.h"
 #include "core/models/checkpoint.h"
+#include "core/pipeline/input_files.h"
 #include "core/pipeline/pipeline.h"
 
 namespace atelier::cli {
@@ -118,13 +119,9 @@ int run_generate(CommandLine& args) {
   if (!args.positionals().empty()) throw InvalidArgument("unexpected argument '" + args.positionals()[0] + "'");
   validate(params);
   // Refuse a bad input file before the model loads.
-  if (params.init_image) load_image(*params.init_image);
-  if (params.mask) load_image(*params.mask);
   require_file("model", params.model, params.model_hash, "--model");
-  if (params.refiner) {
-    require_file("refiner", *params.refiner, params.refiner_hash, "--refiner");
-    require_supported(inspect_checkpoint(SafetensorsFile(*params.refiner)));
-  }
+  if (params.refiner) require_file("refiner", *params.refiner, params.refiner_hash, "--refiner");
+  check_input_files(params);
 
   Pipeline pipeline(params.model, params.device, memory);
   ModelHashCache hashes;

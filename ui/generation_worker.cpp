@@ -6,8 +6,7 @@
 #include "core/gallery/image_output.h"
 #include "core/gallery/output_folder.h"
 #include "core/gallery/params_json.h"
-#include "core/io/safetensors.h"
-#include "core/models/checkpoint.h"
+#include "core/pipeline/input_files.h"
 #include "core/pipeline/pipeline.h"
 #include "ui/params_map.h"
 
@@ -44,10 +43,7 @@ void GenerationWorker::run(const GenerationJob& job) {
     if (job.cancel->load()) throw Cancelled();
     auto params = to_generation_params(job.params);
     validate(params);
-    // A bad input file fails before the model loads.
-    if (params.init_image) load_image(*params.init_image);
-    if (params.mask) load_image(*params.mask);
-    if (params.refiner) require_supported(inspect_checkpoint(SafetensorsFile(*params.refiner)));
+    check_input_files(params);  // a bad input file fails before the model loads
     load_model(job.id, QString::fromStdString(params.model.string()), QString::fromStdString(std::string(to_string(params.device))),
                job.low_memory ? MemoryMode::Low : MemoryMode::Standard);
     params.model_hash = model_hash_.toStdString();
