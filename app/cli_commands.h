@@ -13,5 +13,6 @@ int run_bench(CommandLine& args);
 int run_info(CommandLine& args);
 int run_gallery(CommandLine& args);
 int run_convert_ckpt(CommandLine& args);
+int run_models(CommandLine& args);
 
 }  // namespace atelier::cli

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "app/cli_commands.h"
+#include "app/cli_library.h"
 #include "core/error.h"
 #include "core/gallery/image_metadata.h"
 #include "core/gallery/image_output.h"
@@ -24,19 +25,10 @@ std::atomic<bool> interrupted{false};
 
 extern "C" void on_interrupt(int) { interrupted = true; }
 
-// A file a run needs. A re-run names its model and refiner by file name and hash only when the
-// image came from elsewhere; `option` is how to give it instead.
-void require_file(const std::string& what, const std::filesystem::path& path, const std::string& hash,
-                  const std::string& option) {
-  if (std::filesystem::is_regular_file(path)) return;
-  throw InvalidArgument(what + " '" + path.string() + "' not found" + (hash.empty() ? "" : " (hash " + hash + ")") +
-                        "; give " + option + " PATH");
-}
-
 // The parameters of the image given by --from (that one image again: batch of one), or the
 // defaults at the size of --model's family; a re-run says on stderr what it could not take
 // from the image.
-GenerationParams base_params(CommandLine& args) {
+GenerationParams base_params(CommandLine& args, CheckpointFinder& models) {
   GenerationParams p;
   if (const auto from = args.value("from")) {
     const ImageMetadata metadata = read_image_metadata(*from);
@@ -46,8 +38,7 @@ GenerationParams base_params(CommandLine& args) {
     p.batch_count = 1;
     p.batch_size = 1;
   } else if (const auto model = args.value("model")) {
-    require_file("model", *model, "", "--model");
-    const ImageSize size = default_size(inspect_checkpoint(SafetensorsFile(*model)));
+    const ImageSize size = default_size(inspect_checkpoint(SafetensorsFile(models.find("model", *model, "", "--model"))));
     p.width = size.width;
     p.height = size.height;
   }
@@ -110,17 +101,19 @@ void show_progress(const GenerationProgress& p) {
 }  // namespace
 
 int run_generate(CommandLine& args) {
-  auto params = read_params(args, base_params(args));
+  CheckpointFinder models(args);
+  auto params = read_params(args, base_params(args, models));
   const auto output = args.value("output");
   const auto output_dir = args.value("output-dir");
   const auto memory = args.flag("low-memory") ? MemoryMode::Low : MemoryMode::Standard;
   args.reject_unknown();
   if (output.has_value() == output_dir.has_value()) throw InvalidArgument("give exactly one of --output FILE and --output-dir DIR");
   if (!args.positionals().empty()) throw InvalidArgument("unexpected argument '" + args.positionals()[0] + "'");
+  // A re-run names its model and refiner by file name and hash only when the image came from elsewhere.
+  if (!params.model.empty()) params.model = models.find("model", params.model, params.model_hash, "--model");
+  if (params.refiner) params.refiner = models.find("refiner", *params.refiner, params.refiner_hash, "--refiner");
   validate(params);
   // Refuse a bad input file before the model loads.
-  require_file("model", params.model, params.model_hash, "--model");
-  if (params.refiner) require_file("refiner", *params.refiner, params.refiner_hash, "--refiner");
   check_input_files(params);
 
   Pipeline pipeline(params.model, params.device, memory);

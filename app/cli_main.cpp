@@ -20,7 +20,7 @@ const char* const kUsage =
     "commands:\n"
     "  tokenize [--raw] [--model PATH] TEXT   print the CLIP token ids, one 77-id chunk per line\n"
     "  inspect MODEL                          print what a checkpoint is and its sizes\n"
-    "  generate --model PATH --prompt TEXT (--output FILE | --output-dir DIR) [options]\n"
+    "  generate --model PATH|NAME|HASH --prompt TEXT (--output FILE | --output-dir DIR) [options]\n"
     "  generate --from IMAGE.png [--model PATH] (--output FILE | --output-dir DIR) [options]\n"
     "                                         re-run an image from its metadata; options override it\n"
     "      --negative TEXT --steps N --cfg X --sampler NAME --schedule NAME --seed N\n"
@@ -31,6 +31,7 @@ const char* const kUsage =
     "      --mask FILE (with --init-image; white repaints) --mask-blur N (default 4)\n"
     "      --refiner PATH --refiner-switch F (SDXL refiner from F of the steps; 0 < F <= 1, default 0.8)\n"
     "      --device auto|cpu|cuda|mps --threads N --vae-tiling auto|on|off --low-memory\n"
+    "      --library DIR (repeatable) where a model NAME or HASH is looked up\n"
     "  make-test-model --family sd15 --out PATH [--dtype f16|f32] [--seed N]\n"
     "                                         write a checkpoint of the real layout with random weights\n"
     "  bench --model PATH [--width W --height H --steps N --repeats N --threads T --device D] [--low-memory] [--json]\n"
@@ -40,7 +41,10 @@ const char* const kUsage =
     "                                         index a folder of PNGs (default: the output folder) and query it\n"
     "      --model M --sampler S --favourites --page N --limit N --sort newest|oldest|name|largest\n"
     "  convert-ckpt FILE.ckpt [--out FILE.safetensors]\n"
-    "                                         write a PyTorch checkpoint's state dict as safetensors (nothing in it runs)\n";
+    "                                         write a PyTorch checkpoint's state dict as safetensors (nothing in it runs)\n"
+    "  models list [--library DIR]... [--kind KIND] [--json] [--no-hash]\n"
+    "                                         the checkpoints, LoRAs, embeddings, VAEs and upscalers of the\n"
+    "                                         model library (default: Atelier's folder and the studio's roots)\n";
 
 struct Command {
   std::set<std::string> flags;
@@ -61,6 +65,7 @@ int main(int argc, char** argv) {
       {"info", {{"json"}, run_info}},
       {"gallery", {{"favourites"}, run_gallery}},
       {"convert-ckpt", {{}, run_convert_ckpt}},
+      {"models", {{"json", "no-hash"}, run_models}},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     (argc < 2 ? std::cerr : std::cout) << kUsage;

@@ -27,11 +27,11 @@ CommandLine::CommandLine(std::vector<std::string> args, std::set<std::string> fl
     }
     std::string name = arg.substr(2);
     if (auto eq = name.find('='); eq != std::string::npos) {
-      values_[name.substr(0, eq)] = name.substr(eq + 1);
+      values_[name.substr(0, eq)].push_back(name.substr(eq + 1));
     } else if (flags.count(name)) {
       given_flags_.insert(name);
     } else if (i + 1 < args.size()) {
-      values_[name] = args[++i];
+      values_[name].push_back(args[++i]);
     } else {
       throw InvalidArgument("--" + name + " needs a value");
     }
@@ -42,7 +42,13 @@ std::optional<std::string> CommandLine::value(const std::string& name) {
   read_.insert(name);
   auto it = values_.find(name);
   if (it == values_.end()) return std::nullopt;
-  return it->second;
+  return it->second.back();
+}
+
+std::vector<std::string> CommandLine::values(const std::string& name) {
+  read_.insert(name);
+  auto it = values_.find(name);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::string CommandLine::value_or(const std::string& name, const std::string& fallback) {

@@ -15,7 +15,8 @@ class CommandLine {
   // reject_unknown() once the command has read what it knows.
   CommandLine(std::vector<std::string> args, std::set<std::string> flags);
 
-  std::optional<std::string> value(const std::string& name);
+  std::optional<std::string> value(const std::string& name);  // the last one given
+  std::vector<std::string> values(const std::string& name);   // every one given, in order
   std::string value_or(const std::string& name, const std::string& fallback);
   int int_value_or(const std::string& name, int fallback);
   std::int64_t int64_value_or(const std::string& name, std::int64_t fallback);
@@ -27,7 +28,7 @@ class CommandLine {
   void reject_unknown() const;
 
  private:
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> values_;
   std::set<std::string> given_flags_;
   std::set<std::string> read_;
   std::vector<std::string> positionals_;

@@ -1,11 +1,12 @@
 #include "ui/model_catalog.h"
 
-#include <QDir>
 #include <QFileInfo>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
 #include "core/library/family_sizes.h"
+#include "core/library/library_settings.h"
 
 namespace atelier::ui {
 namespace {
@@ -19,14 +20,16 @@ QString family_text(ModelFamily family) {
 
 }  // namespace
 
-const QStringList ModelCatalog::kExtensions{QStringLiteral("*.safetensors"), QStringLiteral("*.ckpt"),
-                                            QStringLiteral("*.pt")};
-
 ModelEntry inspect_model(const QString& path) {
   const QFileInfo file(path);
   ModelEntry entry;
   entry.name = file.completeBaseName();
   entry.path = file.absoluteFilePath();
+  if (file.isDir()) {
+    entry.name = file.fileName();
+    entry.unsupported_reason = QObject::tr("diffusers folders cannot be loaded yet");
+    return entry;
+  }
   if (file.suffix() != QLatin1String("safetensors")) {
     entry.unsupported_reason = QObject::tr("pickle checkpoints can run code when loaded; convert it to .safetensors");
     return entry;
@@ -43,6 +46,25 @@ ModelEntry inspect_model(const QString& path) {
     entry.unsupported_reason = QString::fromStdString(error.what());
   }
   return entry;
+}
+
+std::vector<ModelEntry> library_checkpoints(const ModelLibrary& library) {
+  std::vector<ModelEntry> entries;
+  for (const auto& checkpoint : library.entries(ModelKind::Checkpoint))
+    entries.push_back(inspect_model(QString::fromStdString(checkpoint.path.string())));
+  return entries;
+}
+
+ModelCatalog::ModelCatalog(QObject* parent)
+    : QAbstractListModel(parent), library_(std::make_shared<ModelLibrary>(std::vector<std::filesystem::path>{})) {
+  pool_.setMaxThreadCount(1);
+  connect(&watcher_, &QFutureWatcher<std::vector<ModelEntry>>::finished, this, [this] {
+    show(watcher_.result());
+    scanning_ = false;
+    Q_EMIT scanningChanged();
+    Q_EMIT scanFinished();
+    if (std::exchange(scan_again_, false)) scan_library();
+  });
 }
 
 int ModelCatalog::rowCount(const QModelIndex& parent) const {
@@ -92,16 +114,38 @@ QVariantList ModelCatalog::refiners() const {
   return list;
 }
 
-void ModelCatalog::scan(const QStringList& folders, const QStringList& extra_files) {
+void ModelCatalog::scan(const QStringList& roots, const QStringList& extra_files) {
+  std::vector<std::filesystem::path> extra_roots;
+  for (const auto& root : roots) extra_roots.emplace_back(root.toStdString());
+  library_->set_roots(library_roots_with_own(extra_roots));
   QStringList paths;
-  for (const auto& folder : folders)
-    for (const auto& file : QDir(folder).entryInfoList(kExtensions, QDir::Files, QDir::Name))
-      paths << file.absoluteFilePath();
   for (const auto& file : extra_files) paths << QFileInfo(file).absoluteFilePath();
   paths.removeDuplicates();
+  extra_entries_.clear();
+  for (const auto& path : paths) extra_entries_.push_back(inspect_model(path));
+  show(library_entries_);
+  scan_library();
+}
 
-  std::vector<ModelEntry> entries;
-  for (const auto& path : paths) entries.push_back(inspect_model(path));
+void ModelCatalog::scan_library() {
+  if (scanning_) {
+    scan_again_ = true;
+    return;
+  }
+  scanning_ = true;
+  Q_EMIT scanningChanged();
+  watcher_.setFuture(QtConcurrent::run(&pool_, [library = library_] {
+    library->scan();
+    return library_checkpoints(*library);
+  }));
+}
+
+void ModelCatalog::show(std::vector<ModelEntry> library_entries) {
+  library_entries_ = std::move(library_entries);
+  std::vector<ModelEntry> entries = extra_entries_;
+  for (const auto& entry : library_entries_)
+    if (std::none_of(entries.begin(), entries.end(), [&](const ModelEntry& e) { return e.path == entry.path; }))
+      entries.push_back(entry);
   std::stable_sort(entries.begin(), entries.end(), [](const ModelEntry& a, const ModelEntry& b) {
     return a.name.compare(b.name, Qt::CaseInsensitive) < 0;
   });

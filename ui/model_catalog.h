@@ -1,13 +1,18 @@
 #pragma once
-// The checkpoints in the models folders, for the model picker: each with its family and the
-// size it starts at, and with the reason when Atelier cannot run it (the picker shows those
-// disabled).
+// The checkpoints of the model library (its roots: A1111 or ComfyUI installs, Atelier's folder,
+// any folder of checkpoints), for the model picker: each with its family and the size it starts
+// at, and with the reason when Atelier cannot run it (the picker shows those disabled). The
+// library is scanned off the UI thread.
 #include <QAbstractListModel>
+#include <QFutureWatcher>
 #include <QStringList>
+#include <QThreadPool>
 #include <QtQml/qqmlregistration.h>
 
+#include <memory>
 #include <vector>
 
+#include "core/library/model_library.h"
 #include "core/models/checkpoint.h"
 
 namespace atelier::ui {
@@ -25,6 +30,9 @@ struct ModelEntry {
 // Inspects one file's header (no weights are read). Never throws: problems become the reason.
 ModelEntry inspect_model(const QString& path);
 
+// The checkpoints of a scanned library, inspected.
+std::vector<ModelEntry> library_checkpoints(const ModelLibrary& library);
+
 class ModelCatalog : public QAbstractListModel {
   Q_OBJECT
   QML_ELEMENT
@@ -32,6 +40,7 @@ class ModelCatalog : public QAbstractListModel {
   Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
   Q_PROPERTY(int supportedCount READ supportedCount NOTIFY countChanged)
   Q_PROPERTY(QVariantList refiners READ refiners NOTIFY countChanged)
+  Q_PROPERTY(bool scanning READ scanning NOTIFY scanningChanged)
 
  public:
   enum Role {
@@ -45,9 +54,8 @@ class ModelCatalog : public QAbstractListModel {
     DefaultWidthRole,
     DefaultHeightRole
   };
-  static const QStringList kExtensions;  // what is listed: safetensors, and pickles to explain
 
-  using QAbstractListModel::QAbstractListModel;
+  explicit ModelCatalog(QObject* parent = nullptr);
 
   int rowCount(const QModelIndex& parent = {}) const override;
   QVariant data(const QModelIndex& index, int role) const override;
@@ -55,17 +63,31 @@ class ModelCatalog : public QAbstractListModel {
 
   int supportedCount() const;
   QVariantList refiners() const;  // [{name, path}] of the supported SDXL refiners
-  // Lists `folders` (not recursively) plus `extra_files`, sorted by name.
-  void scan(const QStringList& folders, const QStringList& extra_files = {});
+  bool scanning() const { return scanning_; }
+  // Lists the library of Atelier's folder and `roots` (in the background; the list changes when
+  // the scan ends) plus `extra_files` (at once), sorted by name.
+  void scan(const QStringList& roots, const QStringList& extra_files = {});
   Q_INVOKABLE int indexOfPath(const QString& path) const;  // -1 when absent
   Q_INVOKABLE int indexOfName(const QString& name) const;  // by file stem, as infotexts name models
   Q_INVOKABLE QVariantMap get(int row) const;
 
  Q_SIGNALS:
   void countChanged();
+  void scanningChanged();
+  void scanFinished();
 
  private:
-  std::vector<ModelEntry> entries_;
+  void scan_library();
+  void show(std::vector<ModelEntry> library_entries);
+
+  std::vector<ModelEntry> entries_;          // what the picker shows: the two lists below, by name
+  std::vector<ModelEntry> library_entries_;  // as of the last library scan
+  std::vector<ModelEntry> extra_entries_;    // files added one by one
+  std::shared_ptr<ModelLibrary> library_;    // shared with the scan running in the background
+  bool scanning_ = false;
+  bool scan_again_ = false;  // the roots changed during a scan
+  QFutureWatcher<std::vector<ModelEntry>> watcher_;
+  QThreadPool pool_;  // last: destroyed first, waiting for a scan still running
 };
 
 }  // namespace atelier::ui

@@ -58,6 +58,7 @@ StudioController::StudioController(QObject* parent)
   });
   connect(&queue_, &JobQueue::jobCancelled, this, [this] { set_status(tr("Cancelled")); });
 
+  settings_.shareModelFolders();
   rescanModels();
   gallery_.setFolder(settings_.outputFolder());
 }

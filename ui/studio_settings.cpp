@@ -2,6 +2,9 @@
 
 #include <QDir>
 #include <QStandardPaths>
+#include <QtDebug>
+
+#include "core/library/library_settings.h"
 
 namespace atelier::ui {
 
@@ -28,6 +31,19 @@ QStringList StudioSettings::modelFolders() const {
 }
 void StudioSettings::setModelFolders(const QStringList& folders) {
   store(QStringLiteral("models/folders"), folders, &StudioSettings::modelFoldersChanged);
+  shareModelFolders();
+}
+
+bool StudioSettings::shareModelFolders() const {
+  std::vector<std::filesystem::path> roots;
+  for (const auto& folder : modelFolders()) roots.emplace_back(folder.toStdString());
+  try {
+    if (read_library_roots() != roots) write_library_roots(roots);
+    return true;
+  } catch (const std::exception& error) {
+    qWarning() << "cannot share the model folders with atelier-cli:" << error.what();
+    return false;
+  }
 }
 
 QString StudioSettings::outputFolder() const {

@@ -28,8 +28,12 @@ class StudioSettings : public QObject {
   static QString defaultModelFolder();
   static QString defaultOutputFolder();
 
+  // The model library's roots besides Atelier's own folder, shared with atelier-cli through
+  // core/library/library_settings.h's file (written whenever they change).
   QStringList modelFolders() const;
   void setModelFolders(const QStringList& folders);
+  // Writes modelFolders() to the file atelier-cli reads, when it says otherwise; false on failure.
+  bool shareModelFolders() const;
   QString outputFolder() const;
   void setOutputFolder(const QString& folder);
   QString device() const;  // "auto", "cpu", "cuda", "mps"

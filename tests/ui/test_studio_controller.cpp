@@ -2,6 +2,8 @@
 // queue, the order of progress signals, previews, results in the gallery, cancellation,
 // errors, and how long the UI thread can stall meanwhile.
 #include <QClipboard>
+#include <QDir>
+#include <QFile>
 #include <QDirIterator>
 #include <QElapsedTimer>
 #include <QGuiApplication>
@@ -10,6 +12,7 @@
 #include <QTest>
 #include <QTimer>
 
+#include "core/library/library_settings.h"
 #include "ui/studio_controller.h"
 
 using atelier::ui::StudioController;
@@ -68,6 +71,27 @@ class StudioControllerTest : public QObject {
     const auto entry = controller_->models()->get(row);
     QVERIFY2(entry.value(QStringLiteral("supported")).toBool(), qPrintable(entry.value(QStringLiteral("reason")).toString()));
     QVERIFY(entry.value(QStringLiteral("description")).toString().startsWith(QStringLiteral("SD1")));
+  }
+
+  // A library root in the settings: an A1111 install, scanned off the UI thread, its checkpoints
+  // in the picker, and the root shared with atelier-cli.
+  void libraryRootsAreScannedInTheBackground() {
+    QTemporaryDir webui;
+    QVERIFY(QDir(webui.path()).mkpath(QStringLiteral("models/Stable-diffusion/sub")));
+    QVERIFY(QFile::link(QStringLiteral(ATELIER_TINY_MODEL), webui.path() + QStringLiteral("/models/Stable-diffusion/sub/webui-tiny.safetensors")));
+    auto* settings = controller_->settings();
+    const QStringList before = settings->modelFolders();
+    settings->setModelFolders({webui.path()});
+    auto* models = controller_->models();
+    QTRY_VERIFY_WITH_TIMEOUT(models->indexOfName(QStringLiteral("webui-tiny")) >= 0, 20'000);
+    const auto entry = models->get(models->indexOfName(QStringLiteral("webui-tiny")));
+    QVERIFY(entry.value(QStringLiteral("supported")).toBool());
+    QCOMPARE(entry.value(QStringLiteral("family")).toString(), QStringLiteral("SD1.x"));
+    QVERIFY(models->indexOfPath(QStringLiteral(ATELIER_TINY_MODEL)) >= 0);  // the file added by hand stays
+    QCOMPARE(atelier::read_library_roots(), std::vector<std::filesystem::path>{webui.path().toStdString()});
+
+    settings->setModelFolders(before);
+    QTRY_VERIFY_WITH_TIMEOUT(models->indexOfName(QStringLiteral("webui-tiny")) < 0 && !models->scanning(), 20'000);
   }
 
   // SDXL base and refiner from the fixtures: the catalog's family, size and refiner list, and a

@@ -28,9 +28,16 @@ ScrollView {
                 wrapMode: TextEdit.NoWrap
                 onEditingFinished: page.settings.modelFolders = text.split("\n").map(s => s.trim()).filter(s => s !== "")
             }
-            Label { text: qsTr("One folder a line. Every .safetensors file in them is listed."); opacity: 0.6; font.pixelSize: 11 }
+            Label {
+                Layout.fillWidth: true
+                wrapMode: Text.WordWrap
+                text: qsTr("One folder a line, besides Atelier's own: an AUTOMATIC1111 or ComfyUI install (with its extra_model_paths.yaml), or any folder of checkpoints. atelier-cli uses them too.")
+                opacity: 0.6
+                font.pixelSize: 11
+            }
             RowLayout {
-                Button { text: qsTr("Rescan models"); onClicked: page.controller.rescanModels() }
+                Button { text: qsTr("Rescan models"); enabled: !page.controller.models.scanning; onClicked: page.controller.rescanModels() }
+                BusyIndicator { running: page.controller.models.scanning; visible: running; implicitHeight: 24; implicitWidth: 24 }
                 Button { text: qsTr("Open first folder"); onClicked: page.controller.openFolder(page.settings.modelFolders[0]) }
             }
         }

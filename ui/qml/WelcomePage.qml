@@ -38,7 +38,7 @@ Item {
             Layout.fillWidth: true
             wrapMode: Text.Wrap
             text: qsTr("1. Download an SD 1.x checkpoint as a .safetensors file (for example v1-5-pruned-emaonly.safetensors).\n"
-                     + "2. Put it in the folder above, or add your existing A1111 models/Stable-diffusion folder in Settings.\n"
+                     + "2. Put it in the folder above, or add your AUTOMATIC1111 or ComfyUI folder in Settings (its models are used where they are).\n"
                      + "3. Press Rescan.")
         }
         RowLayout {
