@@ -59,9 +59,11 @@ ClipTextEncoderImpl::ClipTextEncoderImpl(const ClipTextConfig& config) : TextTra
   final_layer_norm_ = register_module("final_layer_norm", layer_norm(config));
 }
 
-at::Tensor ClipTextEncoderImpl::embed(const at::Tensor& ids) {
-  auto positions = at::arange(ids.size(1), ids.options().dtype(at::kLong));
-  return token_embedding_(ids) + position_embedding_(positions).unsqueeze(0);
+at::Tensor ClipTextEncoderImpl::token_embeddings(const at::Tensor& ids) { return token_embedding_(ids); }
+
+at::Tensor ClipTextEncoderImpl::add_positions(const at::Tensor& x) {
+  auto positions = at::arange(x.size(1), at::TensorOptions(x.device()).dtype(at::kLong));
+  return x + position_embedding_(positions).unsqueeze(0);
 }
 
 at::Tensor ClipTextEncoderImpl::run_block(int index, const at::Tensor& x) {

@@ -51,7 +51,8 @@ class ClipTextEncoderImpl : public TextTransformerImpl {
   at::Tensor final_norm(const at::Tensor& x) override { return final_layer_norm_(x); }
 
  private:
-  at::Tensor embed(const at::Tensor& ids) override;
+  at::Tensor token_embeddings(const at::Tensor& ids) override;
+  at::Tensor add_positions(const at::Tensor& x) override;
   at::Tensor run_block(int index, const at::Tensor& x) override;
 
   Embedding token_embedding_{nullptr}, position_embedding_{nullptr};

@@ -46,9 +46,25 @@ at::Tensor Conv2dImpl::forward(const at::Tensor& x) {
 }
 
 void Conv2dImpl::pack_weight_for_onednn() {
-  packed_weight_ = at::mkldnn_reorder_conv2d_weight(weight_.to_mkldnn(), {padding_, padding_}, {stride_, stride_},
-                                                    /*dilation=*/{1, 1}, /*groups=*/1);
+  packed_weight_ = packed(weight_);
   weight_.set_data(at::empty({0}, weight_.options()));
+}
+
+at::Tensor Conv2dImpl::packed(const at::Tensor& weight) const {
+  return at::mkldnn_reorder_conv2d_weight(weight.contiguous().to_mkldnn(), {padding_, padding_}, {stride_, stride_},
+                                          /*dilation=*/{1, 1}, /*groups=*/1);
+}
+
+at::Tensor Conv2dImpl::dense_weight() const {
+  return packed_weight_.defined() ? packed_weight_.to_dense() : weight_;
+}
+
+void Conv2dImpl::set_dense_weight(const at::Tensor& weight) {
+  if (!packed_weight_.defined()) {
+    weight_.copy_(weight);
+    return;
+  }
+  packed_weight_ = packed(weight.to(weight_.options()));
 }
 
 void pack_convolutions_for_onednn(torch::nn::Module& network, int min_in_channels) {

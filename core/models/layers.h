@@ -47,7 +47,14 @@ class Conv2dImpl : public torch::nn::Module {
   // reordering it on every call; the dense weight is emptied. See pack_convolutions_for_onednn.
   void pack_weight_for_onednn();
 
+  // The weight in its dense layout whether or not it is packed, and its replacement (repacked
+  // when packed): how networks (core/networks) change a convolution in place.
+  at::Tensor dense_weight() const;
+  void set_dense_weight(const at::Tensor& weight);
+
  private:
+  at::Tensor packed(const at::Tensor& weight) const;
+
   int in_channels_, stride_, padding_;
   at::Tensor weight_, bias_;
   at::Tensor packed_weight_;  // oneDNN's layout, when packed

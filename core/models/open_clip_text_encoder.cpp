@@ -46,8 +46,10 @@ OpenClipTextEncoderImpl::OpenClipTextEncoderImpl(const ClipTextConfig& config) :
         "text_projection", at::empty({config.hidden_size, config.projection_dim}), /*requires_grad=*/false);
 }
 
-at::Tensor OpenClipTextEncoderImpl::embed(const at::Tensor& ids) {
-  return token_embedding_(ids) + positional_embedding_.narrow(0, 0, ids.size(1)).unsqueeze(0);
+at::Tensor OpenClipTextEncoderImpl::token_embeddings(const at::Tensor& ids) { return token_embedding_(ids); }
+
+at::Tensor OpenClipTextEncoderImpl::add_positions(const at::Tensor& x) {
+  return x + positional_embedding_.narrow(0, 0, x.size(1)).unsqueeze(0);
 }
 
 at::Tensor OpenClipTextEncoderImpl::run_block(int index, const at::Tensor& x) {

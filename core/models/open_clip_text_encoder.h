@@ -42,7 +42,8 @@ class OpenClipTextEncoderImpl : public TextTransformerImpl {
   at::Tensor final_norm(const at::Tensor& x) override { return ln_final_(x); }
 
  private:
-  at::Tensor embed(const at::Tensor& ids) override;
+  at::Tensor token_embeddings(const at::Tensor& ids) override;
+  at::Tensor add_positions(const at::Tensor& x) override;
   at::Tensor run_block(int index, const at::Tensor& x) override;
   at::Tensor projection() const override { return text_projection_; }
 

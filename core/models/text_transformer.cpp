@@ -4,18 +4,24 @@
 
 namespace atelier {
 
-std::vector<at::Tensor> TextTransformerImpl::hidden_states(const at::Tensor& ids, int layers) {
+std::vector<at::Tensor> TextTransformerImpl::hidden_states(const at::Tensor& ids, int layers,
+                                                           const std::vector<TokenVectors>& replaced) {
   check_length(ids);
-  std::vector<at::Tensor> states{embed(ids.to(at::kLong))};
+  auto tokens = token_embeddings(ids.to(at::kLong));
+  for (const auto& [position, vectors] : replaced) {
+    const int64_t count = std::min(tokens.size(1) - position, vectors.size(0));
+    if (count > 0) tokens[0].narrow(0, position, count).copy_(vectors.narrow(0, 0, count));
+  }
+  std::vector<at::Tensor> states{add_positions(tokens)};
   for (int i = 0; i < layers; ++i) states.push_back(run_block(i, states.back()));
   return states;
 }
 
-at::Tensor TextTransformerImpl::forward(const at::Tensor& ids, int clip_skip) {
+at::Tensor TextTransformerImpl::forward(const at::Tensor& ids, int clip_skip, const std::vector<TokenVectors>& replaced) {
   if (clip_skip < 1 || clip_skip > config_.num_layers)
     throw InvalidArgument("clip skip must be between 1 and " + std::to_string(config_.num_layers) + ", got " +
                           std::to_string(clip_skip));
-  return final_norm(hidden_states(ids, config_.num_layers - (clip_skip - 1)).back());
+  return final_norm(hidden_states(ids, config_.num_layers - (clip_skip - 1), replaced).back());
 }
 
 at::Tensor TextTransformerImpl::pooled(const at::Tensor& last_state, const at::Tensor& ids) {

@@ -10,18 +10,25 @@
 
 namespace atelier {
 
+// Vectors that take the place of token embeddings (textual inversion): rows `position`, … of
+// the one sequence encoded, before the position embeddings are added.
+struct TokenVectors {
+  int64_t position = 0;
+  at::Tensor vectors;  // [n, width]; rows past the sequence's end are left out
+};
+
 class TextTransformerImpl : public torch::nn::Module {
  public:
   explicit TextTransformerImpl(const ClipTextConfig& config) : config_(config) {}
 
   // The embeddings of token ids [B, T], then the residual stream after each of the first
   // `layers` blocks, without the final norm (Hugging Face's `hidden_states`): layers + 1 tensors.
-  std::vector<at::Tensor> hidden_states(const at::Tensor& ids, int layers);
+  std::vector<at::Tensor> hidden_states(const at::Tensor& ids, int layers, const std::vector<TokenVectors>& replaced = {});
   std::vector<at::Tensor> hidden_states(const at::Tensor& ids) { return hidden_states(ids, config_.num_layers); }
 
   // With clip_skip N (A1111's "Clip skip"), the output of the block N-1 before the last, then
   // the final layer norm: SD1.x's conditioning.
-  at::Tensor forward(const at::Tensor& ids, int clip_skip = 1);
+  at::Tensor forward(const at::Tensor& ids, int clip_skip = 1, const std::vector<TokenVectors>& replaced = {});
 
   virtual at::Tensor final_norm(const at::Tensor& x) = 0;
 
@@ -32,7 +39,8 @@ class TextTransformerImpl : public torch::nn::Module {
   const ClipTextConfig& config() const { return config_; }
 
  protected:
-  virtual at::Tensor embed(const at::Tensor& ids) = 0;
+  virtual at::Tensor token_embeddings(const at::Tensor& ids) = 0;
+  virtual at::Tensor add_positions(const at::Tensor& x) = 0;
   virtual at::Tensor run_block(int index, const at::Tensor& x) = 0;
   virtual at::Tensor projection() const { return {}; }
 

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/io/image.h"
 #include "core/pipeline/device_policy.h"
@@ -45,6 +47,12 @@ struct GenerationParams {
   std::optional<std::filesystem::path> refiner;
   std::string refiner_hash;
   double refiner_switch_at = 0.8;
+
+  // The prompt's add-ons as run, filled by the pipeline as A1111's infotext names them: each
+  // network by the name the prompt used with its short hash (the addnet hash of a
+  // .safetensors file, first 12 hex digits), each embedding with its AutoV2 hash.
+  std::vector<std::pair<std::string, std::string>> lora_hashes;
+  std::vector<std::pair<std::string, std::string>> ti_hashes;
 
   DeviceChoice device = DeviceChoice::Auto;
   int threads = 0;  // 0: every hardware thread

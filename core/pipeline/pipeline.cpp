@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/models/attention.h"
 #include "core/pipeline/latent_preview.h"
+#include "core/text/extra_networks.h"
 #include "core/pipeline/vae_tiling.h"
 #include "core/sampling/sampling_run.h"
 
@@ -45,6 +46,60 @@ StableDiffusionModel Pipeline::load(const std::filesystem::path& path) const {
   return model;
 }
 
+std::string Pipeline::apply_networks(const std::string& prompt, const NameHashes& recorded, NameHashes* used) {
+  const auto parsed = remove_extra_network_tags(prompt);
+  const auto requests = network_requests(parsed.tags);
+  if (requests.empty() && !patcher_) return parsed.text;
+  std::vector<AppliedNetwork> networks;
+  std::string missing;
+  for (const auto& request : requests) {
+    auto path = addons_->find_network(request.name);
+    for (const auto& [name, hash] : recorded)
+      if (!path && name == request.name) path = addons_->find_network_by_hash(hash);
+    if (!path) {
+      missing += (missing.empty() ? "" : ", ") + request.name;
+      continue;
+    }
+    auto& cached = network_files_[*path];
+    const auto modified = std::filesystem::last_write_time(*path);
+    if (!cached.file || cached.modified != modified) {
+      cached.file = std::make_shared<const NetworkFile>(read_network_file(*path));
+      cached.short_hash = network_short_hash(*cached.file);
+      cached.modified = modified;
+    }
+    networks.push_back({request.name, cached.file, request.te_multiplier, request.unet_multiplier, request.dyn_dim});
+    if (used) used->emplace_back(request.name, cached.short_hash);
+  }
+  if (!missing.empty()) {
+    std::string folders;
+    for (const auto& folder : addons_->network_folders()) folders += (folders.empty() ? "" : ", ") + folder.string();
+    throw InvalidArgument("LoRA not found: " + missing + (folders.empty() ? " (no LoRA folder is set)" : " (looked in " + folders + ")"));
+  }
+  if (memory_ == MemoryMode::Low && !networks.empty())
+    throw InvalidArgument("LoRA networks are not applied in low-memory mode yet; generate without --low-memory");
+  if (!patcher_) patcher_ = std::make_unique<NetworkPatcher>(model_);
+  patcher_->apply(networks);
+  return parsed.text;
+}
+
+const std::vector<TextualInversion>& Pipeline::embeddings() {
+  const auto files = addons_->embedding_files();
+  std::vector<std::filesystem::file_time_type> times;
+  for (const auto& file : files) times.push_back(std::filesystem::last_write_time(file));
+  if (files == embedding_files_ && times == embedding_times_) return embeddings_;
+  embeddings_.clear();
+  for (const auto& file : files) {
+    try {
+      embeddings_.push_back(read_textual_inversion(file));
+    } catch (const Error&) {
+      // As A1111: a file that holds no embedding is not a word; the others still are.
+    }
+  }
+  embedding_files_ = files;
+  embedding_times_ = times;
+  return embeddings_;
+}
+
 StableDiffusionModel& Pipeline::refiner(const std::filesystem::path& path) {
   if (!refiner_ || refiner_->info.path != path) {
     refiner_.reset();  // the old one's memory is free before the new one loads
@@ -62,13 +117,15 @@ PromptConditioning Pipeline::encode_prompts(const StableDiffusionModel& model, c
   for (const auto& encoder : model.text_encoders)
     weights.push_back(std::make_unique<WeightsInUse>(encoder.weights.get(), *encoder.network));
   const AttentionSliceLimit limit(attention_slice_bytes());
-  Conditioner conditioner(model, ClipTokenizer::bundled(), params.clip_skip);
+  Conditioner conditioner(model, ClipTokenizer::bundled(), params.clip_skip, embeddings());
   PromptConditioning prompts;
   prompts.cond = conditioner.encode_schedule(params.prompt, params.steps,
                                              ImageConditioning::of_size(params.width, params.height));
   prompts.uncond = conditioner.encode_schedule(
       params.negative_prompt, params.steps,
       ImageConditioning::of_size(params.width, params.height, kNegativeAestheticScore), /*negative=*/true);
+  for (const auto* embedding : conditioner.used_embeddings())
+    prompts.ti_hashes.emplace_back(embedding->name, embedding->short_hash);
   return prompts;
 }
 
@@ -146,9 +203,14 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   at::InferenceMode inference;
   const auto started = Clock::now();
 
-  auto prompts = encode_prompts(params);
+  const auto recorded = std::move(params.lora_hashes);
+  params.lora_hashes.clear();
+  GenerationParams untagged = params;  // what the text encoders see: the prompt without its tags
+  untagged.prompt = apply_networks(params.prompt, recorded, &params.lora_hashes);
+  auto prompts = encode_prompts(untagged);
+  params.ti_hashes = prompts.ti_hashes;
   StableDiffusionModel* refiner_model = params.refiner ? &refiner(*params.refiner) : nullptr;
-  const auto refiner_prompts = refiner_model ? std::optional(encode_prompts(*refiner_model, params)) : std::nullopt;
+  const auto refiner_prompts = refiner_model ? std::optional(encode_prompts(*refiner_model, untagged)) : std::nullopt;
   const int factor = model_.vae->config().downsample_factor();
   const int latent_height = params.height / factor, latent_width = params.width / factor;
 

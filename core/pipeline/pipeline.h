@@ -7,6 +7,8 @@
 
 #include "core/io/image.h"
 #include "core/models/stable_diffusion.h"
+#include "core/networks/addon_folders.h"
+#include "core/networks/network_patcher.h"
 #include "core/pipeline/device_policy.h"
 #include "core/pipeline/generation_params.h"
 #include "core/pipeline/inpainting.h"
@@ -28,6 +30,7 @@ using ProgressCallback = std::function<void(const GenerationProgress&)>;
 // The prompt's and the negative prompt's conditioning, over the steps.
 struct PromptConditioning {
   ScheduledConditioning cond, uncond;
+  std::vector<std::pair<std::string, std::string>> ti_hashes;  // embeddings used: name, short hash
 };
 
 struct GeneratedImage {
@@ -77,6 +80,18 @@ class Pipeline {
   // `source` with the masked area set to 0 (grey), as A1111's inpainting_image_conditioning.
   at::Tensor inpainting_concat(const at::Tensor& source, const at::Tensor& mask, GenerationParams::VaeTiling tiling);
 
+  // Where the prompt's networks and embeddings are found by name.
+  void set_addon_folders(std::shared_ptr<const AddonFolders> folders) { addons_ = std::move(folders); }
+  // The model's weights with the networks `prompt`'s `<lora:…>` tags ask for (the originals
+  // when none), the prompt without its tags returned. A network not found by name is looked
+  // up by its hash in `recorded` (a re-run's "Lora hashes"); InvalidArgument names every one
+  // still not found. `used` receives each network's name and short hash.
+  using NameHashes = std::vector<std::pair<std::string, std::string>>;
+  std::string apply_networks(const std::string& prompt, const NameHashes& recorded = {}, NameHashes* used = nullptr);
+
+  // The embeddings in the embedding folders, read again when the files change.
+  const std::vector<TextualInversion>& embeddings();
+
   // The refiner at `path`, loaded on first use and kept until another is asked for.
   StableDiffusionModel& refiner(const std::filesystem::path& path);
 
@@ -93,6 +108,17 @@ class Pipeline {
   MemoryMode memory_;
   StableDiffusionModel model_;
   std::optional<StableDiffusionModel> refiner_;
+  std::shared_ptr<const AddonFolders> addons_ = std::make_shared<const AddonFolders>();
+  std::unique_ptr<NetworkPatcher> patcher_;  // made when a network is first asked for
+  struct CachedNetwork {
+    std::filesystem::file_time_type modified;
+    std::shared_ptr<const NetworkFile> file;
+    std::string short_hash;
+  };
+  std::map<std::filesystem::path, CachedNetwork> network_files_;
+  std::vector<std::filesystem::path> embedding_files_;
+  std::vector<std::filesystem::file_time_type> embedding_times_;
+  std::vector<TextualInversion> embeddings_;
 };
 
 // A seed for "random" (-1) requests, in A1111's range.

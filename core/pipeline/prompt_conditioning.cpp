@@ -1,5 +1,7 @@
 #include "core/pipeline/prompt_conditioning.h"
 
+#include <algorithm>
+
 #include "core/models/unet.h"
 
 namespace atelier {
@@ -26,8 +28,28 @@ at::Tensor apply_emphasis(const at::Tensor& z, const at::Tensor& weights) {
   return weighted * (original_mean / weighted.mean());
 }
 
-PromptEncoder::PromptEncoder(TextEncoder encoder, const ClipTokenizer& tokenizer, int clip_skip)
-    : encoder_(std::move(encoder)), tokenizer_(tokenizer), clip_skip_(clip_skip) {}
+PromptEncoder::PromptEncoder(TextEncoder encoder, const ClipTokenizer& tokenizer, int clip_skip,
+                             std::vector<const TextualInversion*> embeddings, std::string embedding_key)
+    : encoder_(std::move(encoder)),
+      tokenizer_(tokenizer),
+      clip_skip_(clip_skip),
+      embeddings_(std::move(embeddings)),
+      embedding_key_(std::move(embedding_key)) {
+  for (std::size_t i = 0; i < embeddings_.size(); ++i)
+    words_.add(tokenizer_.encode(embeddings_[i]->name), embeddings_[i]->count, static_cast<int>(i));
+}
+
+// The vectors of `chunk`'s embeddings at their token positions, on `device`.
+std::vector<TokenVectors> PromptEncoder::vectors_of(const PromptChunk& chunk, c10::Device device,
+                                                   c10::ScalarType dtype) {
+  std::vector<TokenVectors> replaced;
+  for (const auto& fix : chunk.fixes) {
+    const TextualInversion* embedding = embeddings_[fix.index];
+    if (std::find(used_.begin(), used_.end(), embedding) == used_.end()) used_.push_back(embedding);
+    replaced.push_back({fix.offset + 1, embedding->vectors.at(embedding_key_).to(device, dtype)});
+  }
+  return replaced;
+}
 
 const PromptEncoder::Encoded& PromptEncoder::encode_with_pooled(const std::string& prompt) {
   if (auto cached = cache_.find(prompt); cached != cache_.end()) return cached->second;
@@ -37,15 +59,17 @@ const PromptEncoder::Encoded& PromptEncoder::encode_with_pooled(const std::strin
   const auto device = network.parameters().front().device();
   Encoded encoded;
   std::vector<at::Tensor> chunks;
-  for (const auto& chunk : tokenize_prompt(tokenizer_, prompt).chunks) {
+  const auto dtype = network.parameters().front().scalar_type();
+  for (const auto& chunk : tokenize_prompt(tokenizer_, prompt, &words_).chunks) {
     const auto ids = chunk_ids(chunk, info.pad_token).to(device);
+    const auto replaced = vectors_of(chunk, device, dtype);
     at::Tensor z;
     if (info.output == Output::LastNormed) {
-      z = network.forward(ids, clip_skip_);  // SD1.x: A1111's Clip skip
+      z = network.forward(ids, clip_skip_, replaced);  // SD1.x: A1111's Clip skip
     } else {
       // SD2.x and SDXL take a fixed hidden layer; A1111 applies no Clip skip to them.
       const int layers = info.pooled ? info.config.num_layers : info.hidden_layer;
-      const auto states = network.hidden_states(ids, layers);
+      const auto states = network.hidden_states(ids, layers, replaced);
       z = states[info.hidden_layer];
       if (info.output == Output::HiddenNormed) z = network.final_norm(z);
       if (info.pooled && !encoded.pooled.defined()) encoded.pooled = network.pooled(states.back(), ids);
@@ -71,9 +95,35 @@ at::Tensor sdxl_vector(ModelFamily family, const at::Tensor& pooled, const Image
   return at::cat({pooled, embedded.to(pooled.device(), pooled.scalar_type())}, 1);
 }
 
-Conditioner::Conditioner(const StableDiffusionModel& model, const ClipTokenizer& tokenizer, int clip_skip)
+Conditioner::Conditioner(const StableDiffusionModel& model, const ClipTokenizer& tokenizer, int clip_skip,
+                         const std::vector<TextualInversion>& embeddings)
     : family_(model.info.family) {
-  for (const auto& encoder : model.text_encoders) encoders_.emplace_back(encoder, tokenizer, clip_skip);
+  // SDXL's embeddings name each encoder's vectors (A1111's textual_inversion_key).
+  const bool sdxl = family_ == ModelFamily::SDXLBase || family_ == ModelFamily::SDXLRefiner;
+  std::vector<std::string> keys;
+  for (const auto& encoder : model.text_encoders)
+    keys.push_back(!sdxl ? "" : encoder.info.layout == TextEncoderInfo::Layout::OpenClip ? "clip_g" : "clip_l");
+  std::vector<const TextualInversion*> fitting;
+  for (const auto& embedding : embeddings) {
+    bool fits = true;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const auto vectors = embedding.vectors.find(keys[i]);
+      fits = fits && vectors != embedding.vectors.end() &&
+             vectors->second.size(1) == model.text_encoders[i].info.config.hidden_size &&
+             vectors->second.size(0) == embedding.count;
+    }
+    if (fits) fitting.push_back(&embedding);
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    encoders_.emplace_back(model.text_encoders[i], tokenizer, clip_skip, fitting, keys[i]);
+}
+
+std::vector<const TextualInversion*> Conditioner::used_embeddings() const {
+  std::vector<const TextualInversion*> used;
+  for (const auto& encoder : encoders_)
+    for (const auto* embedding : encoder.used_embeddings())
+      if (std::find(used.begin(), used.end(), embedding) == used.end()) used.push_back(embedding);
+  return used;
 }
 
 Conditioning Conditioner::encode(const std::string& prompt, const ImageConditioning& image, bool negative) {

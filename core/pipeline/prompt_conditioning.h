@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/models/stable_diffusion.h"
+#include "core/networks/textual_inversion.h"
 #include "core/text/clip_tokenizer.h"
 #include "core/text/prompt_chunks.h"
 #include "core/text/prompt_schedule.h"
@@ -55,7 +56,10 @@ at::Tensor apply_emphasis(const at::Tensor& z, const at::Tensor& weights);
 // first chunk (unweighted, as A1111 takes it).
 class PromptEncoder {
  public:
-  PromptEncoder(TextEncoder encoder, const ClipTokenizer& tokenizer, int clip_skip);
+  // `embeddings` are the textual inversions this encoder knows, with the vectors under
+  // `embedding_key` ("" or SDXL's "clip_l" / "clip_g"); they must outlive the encoder.
+  PromptEncoder(TextEncoder encoder, const ClipTokenizer& tokenizer, int clip_skip,
+                std::vector<const TextualInversion*> embeddings = {}, std::string embedding_key = {});
 
   struct Encoded {
     at::Tensor hidden;
@@ -65,17 +69,29 @@ class PromptEncoder {
   const Encoded& encode_with_pooled(const std::string& prompt);
   at::Tensor encode(const std::string& prompt) { return encode_with_pooled(prompt).hidden; }
 
+  // The embeddings the prompts encoded so far used, in order of first use.
+  const std::vector<const TextualInversion*>& used_embeddings() const { return used_; }
+
  private:
+  std::vector<TokenVectors> vectors_of(const PromptChunk& chunk, c10::Device device, c10::ScalarType dtype);
+
   TextEncoder encoder_;
   const ClipTokenizer& tokenizer_;
   int clip_skip_;
+  std::vector<const TextualInversion*> embeddings_;
+  std::string embedding_key_;
+  EmbeddingWords words_;
+  std::vector<const TextualInversion*> used_;
   std::map<std::string, Encoded> cache_;
 };
 
 // The family's whole conditioning from its text encoders (StableDiffusionModel::text_encoders).
 class Conditioner {
  public:
-  Conditioner(const StableDiffusionModel& model, const ClipTokenizer& tokenizer, int clip_skip);
+  // Of `embeddings`, those made for this model's text encoders (A1111's expected shape: the
+  // widths of all of them) become words of the prompts.
+  Conditioner(const StableDiffusionModel& model, const ClipTokenizer& tokenizer, int clip_skip,
+              const std::vector<TextualInversion>& embeddings = {});
 
   // A negative prompt that is empty gives SDXL zeros for everything the text encoders make
   // (A1111's sd_models_xl.get_learned_conditioning); the size numbers stay.
@@ -83,6 +99,9 @@ class Conditioner {
   // Each text of the prompt's editing schedule over `steps` steps, encoded once.
   ScheduledConditioning encode_schedule(const std::string& prompt, int steps, const ImageConditioning& image,
                                         bool negative = false);
+
+  // The embeddings the prompts encoded so far used, in order of first use.
+  std::vector<const TextualInversion*> used_embeddings() const;
 
  private:
   ModelFamily family_;

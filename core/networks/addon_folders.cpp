@@ -1,0 +1,78 @@
+#include "core/networks/addon_folders.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/io/safetensors.h"
+
+namespace atelier {
+namespace {
+
+std::vector<std::filesystem::path> files_in(const std::vector<std::filesystem::path>& folders,
+                                            const std::set<std::string>& extensions) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& folder : folders) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(folder, error)) continue;
+    auto options = std::filesystem::directory_options::follow_directory_symlink |
+                   std::filesystem::directory_options::skip_permission_denied;
+    for (auto it = std::filesystem::recursive_directory_iterator(folder, options, error);
+         !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+      std::string extension = it->path().extension().string();
+      std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
+      if (it->is_regular_file(error) && extensions.count(extension)) files.push_back(it->path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::optional<std::string> output_name(const std::filesystem::path& file) {
+  if (file.extension() != ".safetensors") return std::nullopt;
+  try {
+    const SafetensorsFile network(file);
+    const auto alias = network.metadata().find("ss_output_name");
+    if (alias != network.metadata().end()) return alias->second;
+  } catch (const std::exception&) {
+    // An unreadable file is reported when it is used, not while listing.
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+AddonFolders::AddonFolders(std::vector<std::filesystem::path> network_folders,
+                           std::vector<std::filesystem::path> embedding_folders, HashLookup network_by_hash)
+    : network_folders_(std::move(network_folders)),
+      embedding_folders_(std::move(embedding_folders)),
+      network_by_hash_(std::move(network_by_hash)) {}
+
+std::optional<std::filesystem::path> AddonFolders::find_network_by_hash(const std::string& hash) const {
+  if (!network_by_hash_ || hash.empty()) return std::nullopt;
+  return network_by_hash_(hash);
+}
+
+void AddonFolders::list_networks() const {
+  by_name_.clear();
+  by_alias_.clear();
+  for (const auto& file : files_in(network_folders_, {".safetensors", ".pt", ".ckpt"})) {
+    by_name_.try_emplace(file.stem().string(), file);
+    if (const auto alias = output_name(file)) by_alias_.try_emplace(*alias, file);
+  }
+}
+
+std::optional<std::filesystem::path> AddonFolders::find_network(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (const auto found = by_name_.find(name); found != by_name_.end()) return found->second;
+    if (const auto found = by_alias_.find(name); found != by_alias_.end()) return found->second;
+    if (attempt == 0) list_networks();
+  }
+  return std::nullopt;
+}
+
+std::vector<std::filesystem::path> AddonFolders::embedding_files() const {
+  return files_in(embedding_folders_, {".pt", ".bin", ".safetensors"});
+}
+
+}  // namespace atelier

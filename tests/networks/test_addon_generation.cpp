@@ -1,0 +1,56 @@
+// Whole generations with `<lora:…>` tags and embedding words (sd1-tiny-networks section 6c),
+// through the pipeline and the add-on folders as a user has them.
+#include <catch2/catch.hpp>
+
+#include "addon_fixture.h"
+#include "core/error.h"
+#include "core/pipeline/pipeline.h"
+#include "support/parity.h"
+
+using namespace atelier;
+using namespace atelier::test;
+
+namespace {
+
+Pipeline& addon_pipeline() {
+  static Pipeline pipeline = [] {
+    Pipeline made(tiny_model_path(), DeviceChoice::Cpu);
+    made.set_addon_folders(std::make_shared<const AddonFolders>(std::vector{networks_fixture().path("lora")},
+                                                               std::vector{networks_fixture().path("embeddings")}));
+    return made;
+  }();
+  return pipeline;
+}
+
+}  // namespace
+
+TEST_CASE("generations with networks and embeddings match A1111's", "[addons][generation]") {
+  for (const auto& c : networks_fixture().json()["sampling"]["cases"]) {
+    const std::string name = c["name"];
+    INFO(name << ": " << c["prompt"].get<std::string>());
+    auto params = case_params(c, tiny_model_path());
+    const auto results = addon_pipeline().generate(params);
+    REQUIRE(results.size() == 1);
+    CHECK(relative_error(results[0].latent, networks_fixture()(c["latent"])) < 1e-3);
+    CHECK(fraction_within_one_level(results[0].image, networks_fixture().raw(c["image_u8_hwc"])) >= 0.999);
+    CHECK(results[0].params.prompt == c["prompt"].get<std::string>());
+    CHECK(results[0].params.lora_hashes.size() == c["networks"].size());
+  }
+}
+
+TEST_CASE("the infotext of a generation names its networks and embeddings with their hashes", "[addons][generation]") {
+  auto params = case_params(networks_fixture().json()["sampling"]["cases"][0], tiny_model_path());
+  params.prompt = "tinystyle, a fox <lora:tinycompvis:0.5> <lora:tiny_lora:1>";
+  params.negative_prompt = "glowfx";
+  const auto result = addon_pipeline().generate(params).at(0);
+  using Hashes = std::vector<std::pair<std::string, std::string>>;
+  // sha256 of each file after its header (Python's hashlib over bytes 8 + n to the end).
+  CHECK(result.params.lora_hashes == Hashes{{"tinycompvis", "6c14f1eaa7af"}, {"tiny_lora", "3ec40ca25616"}});
+  CHECK(result.params.ti_hashes == Hashes{{"tinystyle", "911d6c2425"}, {"glowfx", "789b55caf8"}});
+}
+
+TEST_CASE("a network the folders do not have is refused by name", "[addons][generation]") {
+  auto params = case_params(networks_fixture().json()["sampling"]["cases"][0], tiny_model_path());
+  params.prompt = "a fox <lora:tiny_lora:1> <lora:missing_one:1>";
+  CHECK_THROWS_WITH(addon_pipeline().generate(params), Catch::Contains("missing_one") && !Catch::Contains("tiny_lora"));
+}
