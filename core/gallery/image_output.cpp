@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "core/error.h"
+#include "core/gallery/metadata_values.h"
 #include "core/io/png.h"
 #include "core/io/sha256.h"
 #include "core/sampling/sampler_registry.h"
@@ -54,6 +55,8 @@ A1111Parameters a1111_parameters(const GenerationParams& p) {
   // A1111's extra_generation_params, in the order it adds them: the mask blur when it blurs
   // (img2img setup), the refiner as its CheckpointInfo.short_title once it has taken over.
   if (p.mask && p.mask_blur > 0) add("Mask blur", std::to_string(p.mask_blur));
+  if (!p.lora_hashes.empty()) add("Lora hashes", format_name_hashes(p.lora_hashes));
+  if (!p.ti_hashes.empty()) add("TI hashes", format_name_hashes(p.ti_hashes));
   if (p.refiner) {
     const std::string name = p.refiner->stem().string();
     add("Refiner", p.refiner_hash.empty() ? name : name + " [" + p.refiner_hash + "]");

@@ -73,6 +73,10 @@ bool apply_field(ImageMetadata& metadata, const std::string& key, const std::str
     return true;
   }
   if (key == "Mask blur") return set_integer(p.mask_blur);
+  if (key == "Lora hashes" || key == "TI hashes") {
+    (key == "Lora hashes" ? p.lora_hashes : p.ti_hashes) = parse_name_hashes(value);
+    return true;
+  }
   if (key == "Refiner") {
     // A1111's short_title: "name [hash]", or the name alone when the hash was never computed.
     const auto open = value.rfind(" [");

@@ -107,4 +107,33 @@ std::optional<std::string> a1111_sampler_from_comfyui(std::string_view name) { r
 
 std::optional<std::string> a1111_schedule_from_comfyui(std::string_view name) { return look_up(kComfySchedules, name); }
 
+std::string format_name_hashes(const NameHashes& hashes) {
+  std::string text;
+  for (const auto& [name, hash] : hashes) {
+    std::string clean;
+    for (char c : name)
+      if (c != ':' && c != ',') clean += c;
+    text += (text.empty() ? "" : ", ") + clean + ": " + hash;
+  }
+  return text;
+}
+
+NameHashes parse_name_hashes(std::string_view text) {
+  NameHashes hashes;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    const auto colon = item.rfind(':');
+    if (colon == std::string_view::npos) continue;
+    const auto trim = [](std::string_view part) {
+      while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+      while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+      return std::string(part);
+    };
+    hashes.emplace_back(trim(item.substr(0, colon)), trim(item.substr(colon + 1)));
+  }
+  return hashes;
+}
+
 }  // namespace atelier

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace atelier {
 
@@ -26,5 +27,11 @@ std::optional<SamplerNames> a1111_sampler_names(std::string_view name);
 // "karras" -> "Karras". nullopt when A1111 has no such sampler or schedule type.
 std::optional<std::string> a1111_sampler_from_comfyui(std::string_view name);
 std::optional<std::string> a1111_schedule_from_comfyui(std::string_view name);
+
+// A1111's "Lora hashes" / "TI hashes" values: "name: hash, name2: hash2" (its writer drops ':'
+// and ',' from the names).
+using NameHashes = std::vector<std::pair<std::string, std::string>>;
+std::string format_name_hashes(const NameHashes& hashes);
+NameHashes parse_name_hashes(std::string_view text);
 
 }  // namespace atelier

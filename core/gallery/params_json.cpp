@@ -81,6 +81,8 @@ std::string format_params_json(const GenerationParams& p, const std::optional<Ru
       {"refiner", path_value(p.refiner)},
       {"refiner_hash", p.refiner_hash},
       {"refiner_switch_at", p.refiner_switch_at},
+      {"lora_hashes", p.lora_hashes},
+      {"ti_hashes", p.ti_hashes},
       {"device", to_string(p.device)},
       {"threads", p.threads},
       {"vae_tiling", to_string(p.vae_tiling)},
@@ -128,6 +130,8 @@ AtelierRecord parse_params_json(std::string_view text) {
   read_path(in, "refiner", p.refiner);
   read(in, "refiner_hash", p.refiner_hash);
   read(in, "refiner_switch_at", p.refiner_switch_at);
+  read(in, "lora_hashes", p.lora_hashes);
+  read(in, "ti_hashes", p.ti_hashes);
   read_label(in, "device", p.device, parse_device_choice);
   read(in, "threads", p.threads);
   read_label(in, "vae_tiling", p.vae_tiling, parse_vae_tiling);

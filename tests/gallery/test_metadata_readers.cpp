@@ -53,8 +53,9 @@ TEST_CASE("A1111 before 1.9: legacy sampler name, hires fix, LoRA and TI hashes"
   CHECK(metadata.params.denoising_strength == GenerationParams{}.denoising_strength);
   CHECK(extra_value(metadata, "Denoising strength") == "0.5");
   CHECK(extra_value(metadata, "Hires upscale") == "2");
-  CHECK(extra_value(metadata, "Lora hashes") == "add_detail: 7c6bad76eb54");
-  CHECK(extra_value(metadata, "TI hashes") == "easynegative: c74b4e810b03");
+  using Hashes = std::vector<std::pair<std::string, std::string>>;
+  CHECK(metadata.params.lora_hashes == Hashes{{"add_detail", "7c6bad76eb54"}});
+  CHECK(metadata.params.ti_hashes == Hashes{{"easynegative", "c74b4e810b03"}});
   CHECK(extra_value(metadata, "Version") == "v1.6.0");
   CHECK(mentions(metadata.unmapped, "hires"));
 }
