@@ -106,6 +106,7 @@ int run_generate(CommandLine& args) {
   const auto output = args.value("output");
   const auto output_dir = args.value("output-dir");
   const auto memory = args.flag("low-memory") ? MemoryMode::Low : MemoryMode::Standard;
+  const auto addons = models.addon_folders(args);
   args.reject_unknown();
   if (output.has_value() == output_dir.has_value()) throw InvalidArgument("give exactly one of --output FILE and --output-dir DIR");
   if (!args.positionals().empty()) throw InvalidArgument("unexpected argument '" + args.positionals()[0] + "'");
@@ -117,6 +118,7 @@ int run_generate(CommandLine& args) {
   check_input_files(params);
 
   Pipeline pipeline(params.model, params.device, memory);
+  pipeline.set_addon_folders(addons);
   ModelHashCache hashes;
   params.model_hash = checked_hash(hashes, "model", params.model, params.model_hash);
   if (params.refiner) params.refiner_hash = checked_hash(hashes, "refiner", *params.refiner, params.refiner_hash);

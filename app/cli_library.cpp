@@ -1,6 +1,7 @@
 #include "app/cli_library.h"
 
 #include "core/error.h"
+#include "core/library/library_roots.h"
 #include "core/library/library_settings.h"
 
 namespace atelier::cli {
@@ -21,11 +22,7 @@ std::filesystem::path CheckpointFinder::find(const std::string& what, const std:
                                              const std::string& hash, const std::string& option) {
   std::error_code ignored;
   if (std::filesystem::exists(query, ignored)) return query;
-  if (!library_) {
-    library_ = std::make_unique<ModelLibrary>(roots_or_default(given_roots_));
-    library_->scan();
-  }
-  auto found = library_->resolve(ModelKind::Checkpoint, query.string());
+  auto found = library().resolve(ModelKind::Checkpoint, query.string());
   if (!found && !hash.empty()) found = library_->find_by_hash(ModelKind::Checkpoint, hash);
   if (found) return found->path;
   std::string roots;
@@ -33,6 +30,30 @@ std::filesystem::path CheckpointFinder::find(const std::string& what, const std:
   throw InvalidArgument(what + " '" + query.string() + "' not found" + (hash.empty() ? "" : " (hash " + hash + ")") +
                         " as a file or in the model library (" + (roots.empty() ? "no roots" : roots) + "); give " +
                         option + " PATH, a name or a hash");
+}
+
+ModelLibrary& CheckpointFinder::library() {
+  if (!library_) {
+    library_ = std::make_unique<ModelLibrary>(roots_or_default(given_roots_));
+    library_->scan();
+  }
+  return *library_;
+}
+
+std::optional<std::filesystem::path> CheckpointFinder::find_by_hash(ModelKind kind, const std::string& hash) {
+  const auto found = library().find_by_hash(kind, hash);
+  return found ? std::optional(found->path) : std::nullopt;
+}
+
+std::shared_ptr<const AddonFolders> CheckpointFinder::addon_folders(CommandLine& args) {
+  std::vector<std::filesystem::path> networks, embeddings;
+  for (const auto& folder : args.values("lora-dir")) networks.emplace_back(folder);
+  for (const auto& folder : args.values("embeddings-dir")) embeddings.emplace_back(folder);
+  const auto roots = roots_or_default(given_roots_);
+  for (const auto& folder : kind_folders(roots, {ModelKind::Lora, ModelKind::Lycoris})) networks.push_back(folder);
+  for (const auto& folder : kind_folders(roots, {ModelKind::Embedding})) embeddings.push_back(folder);
+  return std::make_shared<const AddonFolders>(
+      networks, embeddings, [this](const std::string& hash) { return find_by_hash(ModelKind::Lora, hash); });
 }
 
 }  // namespace atelier::cli

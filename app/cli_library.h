@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/command_line.h"
+#include "core/networks/addon_folders.h"
 #include "core/library/model_library.h"
 
 namespace atelier::cli {
@@ -26,7 +27,17 @@ class CheckpointFinder {
   std::filesystem::path find(const std::string& what, const std::filesystem::path& query, const std::string& hash,
                              const std::string& option);
 
+  // A file of `kind` in the library by hash (a re-run's network renamed since it was recorded).
+  std::optional<std::filesystem::path> find_by_hash(ModelKind kind, const std::string& hash);
+
+  // Where the prompt's networks and embeddings are looked up: the folders of --lora-dir and
+  // --embeddings-dir (repeatable), then the library roots' LoRA, LyCORIS and embedding folders;
+  // by hash through this finder, which must outlive the result.
+  std::shared_ptr<const AddonFolders> addon_folders(CommandLine& args);
+
  private:
+  ModelLibrary& library();
+
   std::vector<std::string> given_roots_;
   std::unique_ptr<ModelLibrary> library_;
 };

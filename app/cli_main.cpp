@@ -32,6 +32,7 @@ const char* const kUsage =
     "      --refiner PATH --refiner-switch F (SDXL refiner from F of the steps; 0 < F <= 1, default 0.8)\n"
     "      --device auto|cpu|cuda|mps --threads N --vae-tiling auto|on|off --low-memory\n"
     "      --library DIR (repeatable) where a model NAME or HASH is looked up\n"
+    "      --lora-dir DIR --embeddings-dir DIR (repeatable) more folders for <lora:NAME:w> and embeddings\n"
     "  make-test-model --family sd15 --out PATH [--dtype f16|f32] [--seed N]\n"
     "                                         write a checkpoint of the real layout with random weights\n"
     "  bench --model PATH [--width W --height H --steps N --repeats N --threads T --device D] [--low-memory] [--json]\n"

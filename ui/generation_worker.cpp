@@ -7,6 +7,8 @@
 #include "core/gallery/output_folder.h"
 #include "core/gallery/params_json.h"
 #include "core/pipeline/input_files.h"
+#include "core/library/library_roots.h"
+#include "core/library/library_settings.h"
 #include "core/pipeline/pipeline.h"
 #include "ui/params_map.h"
 
@@ -46,6 +48,10 @@ void GenerationWorker::run(const GenerationJob& job) {
     check_input_files(params);  // a bad input file fails before the model loads
     load_model(job.id, QString::fromStdString(params.model.string()), QString::fromStdString(std::string(to_string(params.device))),
                job.low_memory ? MemoryMode::Low : MemoryMode::Standard);
+    // The prompt's LoRAs and embeddings, from the library's folders as Settings lists them now.
+    const auto roots = library_roots_with_own(read_library_roots());
+    pipeline_->set_addon_folders(std::make_shared<const AddonFolders>(
+        kind_folders(roots, {ModelKind::Lora, ModelKind::Lycoris}), kind_folders(roots, {ModelKind::Embedding})));
     params.model_hash = model_hash_.toStdString();
     if (params.refiner) params.refiner_hash = hashes_.autov2(*params.refiner);
 

@@ -181,4 +181,13 @@ ExtraModelPaths read_extra_model_paths(const fs::path& yaml) {
   return paths;
 }
 
+std::vector<std::filesystem::path> kind_folders(const std::vector<std::filesystem::path>& roots,
+                                                const std::vector<ModelKind>& kinds) {
+  std::vector<std::filesystem::path> folders;
+  for (const auto& root : roots)
+    for (const auto& folder : describe_root(root).folders)
+      if (std::find(kinds.begin(), kinds.end(), folder.kind) != kinds.end()) folders.push_back(folder.path);
+  return folders;
+}
+
 }  // namespace atelier

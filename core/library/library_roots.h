@@ -49,6 +49,11 @@ RootLayout detect_layout(const std::filesystem::path& root);
 // The root's layout and its existing kind folders. Never throws: problems are reported in it.
 LibraryRoot describe_root(const std::filesystem::path& root);
 
+// The folders of `kinds` that `roots` have, root by root in lookup order: e.g. where a prompt's
+// LoRAs (Lora, Lycoris) or embeddings are looked for.
+std::vector<std::filesystem::path> kind_folders(const std::vector<std::filesystem::path>& roots,
+                                                const std::vector<ModelKind>& kinds);
+
 struct ExtraModelPaths {
   std::vector<KindFolder> first;  // of `is_default: true` sections: looked in before the install's own
   std::vector<KindFolder> last;   // of the other sections: after them
