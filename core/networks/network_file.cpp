@@ -1,13 +1,10 @@
 #include "core/networks/network_file.h"
 
 #include <array>
-#include <fstream>
 
-#include "core/error.h"
-#include "core/io/sha256.h"
-#include "core/io/torch_checkpoint.h"
-
+#include "core/io/model_hashes.h"
 #include "core/io/safetensors.h"
+#include "core/io/torch_checkpoint.h"
 
 namespace atelier {
 namespace {
@@ -104,19 +101,8 @@ NetworkFile read_network_file(const std::filesystem::path& path) {
 std::string network_short_hash(const NetworkFile& file) {
   if (const auto stored = file.metadata.find("sshs_model_hash"); stored != file.metadata.end() && !stored->second.empty())
     return stored->second.substr(0, 12);
-  if (file.path.extension() != ".safetensors") return sha256_file(file.path).substr(0, 12);
-  std::ifstream in(file.path, std::ios::binary);
-  std::array<std::uint8_t, 8> length_bytes{};
-  in.read(reinterpret_cast<char*>(length_bytes.data()), length_bytes.size());
-  std::uint64_t header_length = 0;
-  for (int i = 7; i >= 0; --i) header_length = header_length << 8 | length_bytes[i];
-  in.seekg(static_cast<std::streamoff>(8 + header_length));
-  if (!in) throw Error(file.path.string() + ": cannot read the network to hash it");
-  Sha256 hash;
-  std::vector<char> block(1 << 20);
-  while (in.read(block.data(), static_cast<std::streamsize>(block.size())) || in.gcount() > 0)
-    hash.update({reinterpret_cast<const std::uint8_t*>(block.data()), static_cast<std::size_t>(in.gcount())});
-  return to_hex(hash.finish()).substr(0, 12);
+  const auto hashes = hash_model_file(file.path);
+  return (hashes.addnet.empty() ? hashes.sha256 : hashes.addnet).substr(0, 12);
 }
 
 std::string network_alias(const NetworkFile& file) {
