@@ -1,6 +1,7 @@
 #include "ui/prompt_tools.h"
 
 #include "core/error.h"
+#include "core/text/extra_networks.h"
 #include "core/text/prompt_chunks.h"
 #include "ui/prompt_emphasis.h"
 
@@ -8,7 +9,9 @@ namespace atelier::ui {
 
 QString PromptTools::tokenCounter(const QString& prompt) const {
   try {
-    const auto tokens = tokenize_prompt(ClipTokenizer::bundled(), prompt.toStdString());
+    // A1111 counts the text its networks' tags leave behind.
+    const auto text = remove_extra_network_tags(prompt.toStdString()).text;
+    const auto tokens = tokenize_prompt(ClipTokenizer::bundled(), text);
     const auto capacity = static_cast<int>(tokens.chunks.size()) * ClipTokenizer::kChunkLength;
     return QStringLiteral("%1/%2").arg(tokens.token_count).arg(capacity);
   } catch (const Error& error) {

@@ -14,8 +14,8 @@ class PromptTools : public QObject {
  public:
   using QObject::QObject;
 
-  // "12/75" as A1111 shows it: tokens so far over the chunks' capacity (75 per chunk), or
-  // "?" with the reason when the prompt does not parse.
+  // "12/75" as A1111 shows it: tokens so far over the chunks' capacity (75 per chunk), the
+  // `<lora:…>` tags left out, or "?" with the reason when the prompt does not parse.
   Q_INVOKABLE QString tokenCounter(const QString& prompt) const;
   // {text, selectionStart, selectionEnd} after Ctrl+Up (increase) or Ctrl+Down.
   Q_INVOKABLE QVariantMap adjustEmphasis(const QString& text, int selectionStart, int selectionEnd,

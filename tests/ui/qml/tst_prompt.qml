@@ -13,6 +13,7 @@ TestCase {
             { tag: "emphasis is not counted", prompt: "a (photo:1.3) of a [cat]", expected: "5/75" },
             { tag: "second chunk", prompt: Array(80).fill("cat").join(" "), expected: "80/150" },
             { tag: "BREAK pads to a new chunk", prompt: "a cat BREAK a dog", expected: "77/150" },
+            { tag: "network tags are not text", prompt: "a cat <lora:ink:0.8>, <hypernet:x:1>", expected: "3/75" },
         ]
     }
     function test_token_counter(data) { compare(Prompts.tokenCounter(data.prompt), data.expected) }
