@@ -7,7 +7,9 @@
 
 #include "core/error.h"
 #include "core/models/attention.h"
+#include "core/models/standalone_vae.h"
 #include "core/pipeline/latent_preview.h"
+#include "core/pipeline/vae_choice.h"
 #include "core/pipeline/vae_tiling.h"
 #include "core/sampling/sampling_run.h"
 
@@ -143,11 +145,15 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   const auto choice = choose_sampler(params.sampler, params.schedule);
   if (params.seed == -1) params.seed = random_seed();
   configure_threads(params.threads);
+  const auto vae = resolve_vae(params.vae, model_.info.path);
+  use_vae(model_, vae);
+  params.vae_name = vae ? vae->filename().string() : "";
   at::InferenceMode inference;
   const auto started = Clock::now();
 
   auto prompts = encode_prompts(params);
   StableDiffusionModel* refiner_model = params.refiner ? &refiner(*params.refiner) : nullptr;
+  if (refiner_model) use_vae(*refiner_model, resolve_vae(params.vae, refiner_model->info.path));
   const auto refiner_prompts = refiner_model ? std::optional(encode_prompts(*refiner_model, params)) : std::nullopt;
   const int factor = model_.vae->config().downsample_factor();
   const int latent_height = params.height / factor, latent_width = params.width / factor;
