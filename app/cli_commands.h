@@ -12,5 +12,6 @@ int run_make_test_model(CommandLine& args);
 int run_bench(CommandLine& args);
 int run_info(CommandLine& args);
 int run_gallery(CommandLine& args);
+int run_convert_ckpt(CommandLine& args);
 
 }  // namespace atelier::cli

@@ -39,7 +39,9 @@ const char* const kUsage =
     "  info IMAGE.png [--json]                print an image's generation parameters and which tool wrote them\n"
     "  gallery scan|list [DIR] | gallery search TEXT [DIR] [options]\n"
     "                                         index a folder of PNGs (default: the output folder) and query it\n"
-    "      --model M --sampler S --favourites --page N --limit N --sort newest|oldest|name|largest\n";
+    "      --model M --sampler S --favourites --page N --limit N --sort newest|oldest|name|largest\n"
+    "  convert-ckpt FILE.ckpt [--out FILE.safetensors]\n"
+    "                                         write a PyTorch checkpoint's state dict as safetensors (nothing in it runs)\n";
 
 struct Command {
   std::set<std::string> flags;
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
       {"bench", {{"json", "low-memory"}, run_bench}},
       {"info", {{"json"}, run_info}},
       {"gallery", {{"favourites"}, run_gallery}},
+      {"convert-ckpt", {{}, run_convert_ckpt}},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     (argc < 2 ? std::cerr : std::cout) << kUsage;
