@@ -9,8 +9,10 @@
 
 namespace atelier {
 
-// One weights file: safetensors, or a pickle checkpoint read into memory (its `state_dict`).
-// FormatError naming the file for a damaged or hostile file.
+// One weights file: safetensors, or a pickle checkpoint (by its extension or its content) read
+// into memory: its state dict, each tensor in its own type, the old CLIP names renamed as
+// A1111's transform_checkpoint_dict_key does. The reader's FormatError, naming the file, for a
+// damaged or hostile file.
 std::shared_ptr<const TensorSource> open_weights_file(const std::filesystem::path& path);
 
 // A model file or a diffusers pipeline folder (diffusers_folder.h).

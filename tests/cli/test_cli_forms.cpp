@@ -1,5 +1,6 @@
 // atelier-cli over the model forms of sd1-tiny-formats: a diffusers folder wherever a checkpoint
 // goes, --vae recorded as A1111 records it and re-run.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "cli/cli_runner.h"
@@ -39,6 +40,30 @@ TEST_CASE("inspect and generate take a diffusers folder as they take a file", "[
   REQUIRE(run_cli(generate_args(atelier::test::tiny_model_path(), dir / "file.png"), dir.path()).exit_code == 0);
   CHECK(load_image(dir / "folder.png").rgb == load_image(dir / "file.png").rgb);
   CHECK_THAT(a1111_text(dir / "folder.png"), Catch::Contains("Model: diffusers") && !Catch::Contains("Model hash"));
+}
+
+TEST_CASE("a .ckpt generates the single file's image; a hostile one exits 2 with the reader's message", "[cli][forms]") {
+  TempDir dir;
+  const auto model = dir / "model.ckpt";
+  std::filesystem::copy_file(formats("ckpt/model.ckpt"), model);
+  std::filesystem::copy_file(atelier::test::data_path("sd1-tiny/model.yaml"), dir / "model.yaml");
+  const auto from_ckpt = run_cli(generate_args(model, dir / "ckpt.png"), dir.path());
+  INFO(from_ckpt.err);
+  REQUIRE(from_ckpt.exit_code == 0);
+  REQUIRE(run_cli(generate_args(atelier::test::tiny_model_path(), dir / "file.png"), dir.path()).exit_code == 0);
+  CHECK(load_image(dir / "ckpt.png").rgb == load_image(dir / "file.png").rgb);
+
+  for (const char* command : {"inspect", "generate"}) {
+    INFO(command);
+    const auto hostile = formats("malicious/os_system.ckpt");
+    const auto refused = std::string(command) == "inspect"
+                             ? run_cli({"inspect", hostile.string()}, dir.path())
+                             : run_cli(generate_args(hostile, dir / "hostile.png"), dir.path());
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.err, Catch::Contains(hostile.string()) && Catch::Contains("os.system"));
+    CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir / "hostile.png"));
 }
 
 TEST_CASE("generate --vae records the VAE as A1111 does and a re-run takes it again", "[cli][forms]") {
