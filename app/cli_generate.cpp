@@ -12,11 +12,12 @@
 #include "core/gallery/image_metadata.h"
 #include "core/gallery/image_output.h"
 #include "core/gallery/model_hash_cache.h"
-#include "core/io/safetensors.h"
 #include "core/library/family_sizes.h"
 #include "core/models/checkpoint.h"
+#include "core/models/model_source.h"
 #include "core/pipeline/input_files.h"
 #include "core/pipeline/pipeline.h"
+#include "core/pipeline/vae_choice.h"
 
 namespace atelier::cli {
 namespace {
@@ -38,7 +39,7 @@ GenerationParams base_params(CommandLine& args, CheckpointFinder& models) {
     p.batch_count = 1;
     p.batch_size = 1;
   } else if (const auto model = args.value("model")) {
-    const ImageSize size = default_size(inspect_checkpoint(SafetensorsFile(models.find("model", *model, "", "--model"))));
+    const ImageSize size = default_size(inspect_checkpoint(std::filesystem::path(models.find("model", *model, "", "--model"))));
     p.width = size.width;
     p.height = size.height;
   }
@@ -47,7 +48,7 @@ GenerationParams base_params(CommandLine& args, CheckpointFinder& models) {
 
 // Every option overrides what `p` holds.
 GenerationParams read_params(CommandLine& args, GenerationParams p) {
-  if (auto model = args.value("model")) p.model = *model;
+  if (auto model = args.value("model")) p.model = without_trailing_separator(*model);
   if (p.model.empty()) throw InvalidArgument("--model is required");
   p.prompt = args.value_or("prompt", p.prompt);
   p.negative_prompt = args.value_or("negative", p.negative_prompt);
@@ -74,12 +75,15 @@ GenerationParams read_params(CommandLine& args, GenerationParams p) {
   if (auto device = args.value("device")) p.device = parse_device_choice(*device);
   p.threads = args.int_value_or("threads", p.threads);
   if (auto tiling = args.value("vae-tiling")) p.vae_tiling = parse_vae_tiling(*tiling);
+  p.vae = args.value_or("vae", p.vae);
   return p;
 }
 
-// The AutoV2 hash of `path`, warning when the image being re-run recorded another.
+// The AutoV2 hash of `path`, warning when the image being re-run recorded another. A folder
+// (diffusers) has no file hash: empty.
 std::string checked_hash(ModelHashCache& hashes, const std::string& what, const std::filesystem::path& path,
                          const std::string& recorded) {
+  if (std::filesystem::is_directory(path)) return {};
   std::string hash = hashes.autov2(path);
   // Only AutoV2 hashes compare; A1111's older 8-digit hash covers part of the file.
   if (recorded.size() == hash.size() && recorded != hash) {
@@ -122,6 +126,8 @@ int run_generate(CommandLine& args) {
   ModelHashCache hashes;
   params.model_hash = checked_hash(hashes, "model", params.model, params.model_hash);
   if (params.refiner) params.refiner_hash = checked_hash(hashes, "refiner", *params.refiner, params.refiner_hash);
+  const auto vae = resolve_vae(params.vae, params.model);
+  params.vae_hash = vae ? checked_hash(hashes, "VAE", *vae, params.vae_hash) : "";
   std::signal(SIGINT, on_interrupt);
   ProgressCallback progress;
   if (isatty(STDERR_FILENO)) progress = show_progress;

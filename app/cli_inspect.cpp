@@ -3,7 +3,6 @@
 
 #include "app/cli_commands.h"
 #include "core/error.h"
-#include "core/io/safetensors.h"
 #include "core/models/checkpoint.h"
 
 namespace atelier::cli {
@@ -50,8 +49,8 @@ int run_inspect(CommandLine& args) {
   const auto paths = args.positionals();
   if (paths.size() != 1) throw InvalidArgument("expected one MODEL argument");
 
-  const auto info = inspect_checkpoint(SafetensorsFile(paths[0]));
-  std::cout << "file: " << info.path.string() << "\n"
+  const auto info = inspect_checkpoint(std::filesystem::path(paths[0]));
+  std::cout << (std::filesystem::is_directory(info.path) ? "folder: " : "file: ") << info.path.string() << "\n"
             << "size: " << info.file_size << " bytes\n"
             << "tensors: " << info.tensor_count;
   for (const auto& [dtype, count] : info.dtype_counts) std::cout << ", " << dtype << " " << count;

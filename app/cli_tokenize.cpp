@@ -2,7 +2,6 @@
 
 #include "app/cli_commands.h"
 #include "core/error.h"
-#include "core/io/safetensors.h"
 #include "core/models/checkpoint.h"
 #include "core/text/prompt_chunks.h"
 
@@ -24,7 +23,7 @@ void print_ids(const auto& ids) {
 // or with --raw plain CLIP tokenization framed and truncated to 77 as Hugging Face does.
 int run_tokenize(CommandLine& args) {
   const bool raw = args.flag("raw");
-  if (auto model = args.value("model")) require_supported(inspect_checkpoint(SafetensorsFile(*model)));
+  if (auto model = args.value("model")) require_supported(inspect_checkpoint(std::filesystem::path(*model)));
   args.reject_unknown();
   const auto texts = args.positionals();
   if (texts.size() != 1) throw InvalidArgument("expected one TEXT argument (quote the prompt)");

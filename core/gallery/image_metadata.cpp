@@ -63,6 +63,11 @@ nlohmann::json to_json(const ImageMetadata& metadata) {
     out["mask"] = p.mask->string();
     out["mask_blur"] = p.mask_blur;
   }
+  if (!p.vae_name.empty()) {
+    out["vae"] = p.vae;
+    out["vae_name"] = p.vae_name;
+    out["vae_hash"] = p.vae_hash;
+  }
   if (p.refiner) {
     out["refiner"] = p.refiner->string();
     out["refiner_hash"] = p.refiner_hash;

@@ -44,6 +44,10 @@ A1111Parameters a1111_parameters(const GenerationParams& p) {
   add("Size", std::to_string(p.width) + "x" + std::to_string(p.height));
   if (!p.model_hash.empty()) add("Model hash", p.model_hash);
   add("Model", p.model.stem().string());
+  if (!p.vae_name.empty()) {
+    if (!p.vae_hash.empty()) add("VAE hash", p.vae_hash);
+    add("VAE", p.vae_name);
+  }
   if (p.init_image) {
     add("Denoising strength", number_text(p.denoising_strength));
     add("Resize mode", std::string(to_string(p.resize_mode)));

@@ -47,6 +47,15 @@ bool apply_field(ImageMetadata& metadata, const std::string& key, const std::str
     p.model = value;
     return true;
   }
+  if (key == "VAE hash") {
+    p.vae_hash = lowercase(value);
+    return true;
+  }
+  if (key == "VAE") {
+    // A1111 names the file; a re-run looks it up by that name.
+    p.vae = p.vae_name = value;
+    return true;
+  }
   if (key == "Size") {
     const auto size = parse_size(value);
     if (size) std::tie(p.width, p.height) = *size;

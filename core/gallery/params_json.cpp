@@ -78,6 +78,9 @@ std::string format_params_json(const GenerationParams& p, const std::optional<Ru
       {"mask_blur", p.mask_blur},
       {"model", p.model.string()},
       {"model_hash", p.model_hash},
+      {"vae", p.vae},
+      {"vae_name", p.vae_name},
+      {"vae_hash", p.vae_hash},
       {"refiner", path_value(p.refiner)},
       {"refiner_hash", p.refiner_hash},
       {"refiner_switch_at", p.refiner_switch_at},
@@ -127,6 +130,9 @@ AtelierRecord parse_params_json(std::string_view text) {
   read(in, "model", model);
   p.model = model;
   read(in, "model_hash", p.model_hash);
+  read(in, "vae", p.vae);
+  read(in, "vae_name", p.vae_name);
+  read(in, "vae_hash", p.vae_hash);
   read_path(in, "refiner", p.refiner);
   read(in, "refiner_hash", p.refiner_hash);
   read(in, "refiner_switch_at", p.refiner_switch_at);

@@ -53,10 +53,6 @@ void SafetensorsFile::release(std::string_view name) const {
     file_->release(file_->bytes().subspan(header_.data_offset + entry->begin, entry->end - entry->begin));
 }
 
-at::Tensor SafetensorsFile::tensor(std::string_view name, at::ScalarType type) const {
-  return tensor(name).to(type);
-}
-
 at::ScalarType to_scalar_type(DType dtype) {
   switch (dtype) {
     case DType::F32:

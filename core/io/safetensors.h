@@ -11,32 +11,31 @@
 #include <vector>
 
 #include "core/io/safetensors_format.h"
+#include "core/io/tensor_source.h"
 
 namespace atelier {
 
 class MappedFile;
 
-class SafetensorsFile {
+class SafetensorsFile : public TensorSource {
  public:
   // Maps and validates `path`; throws FormatError naming the file (and tensor) on any defect.
   explicit SafetensorsFile(const std::filesystem::path& path);
 
-  const std::filesystem::path& path() const;
-  const std::vector<TensorEntry>& entries() const { return header_.tensors; }
+  const std::filesystem::path& path() const override;
+  const std::vector<TensorEntry>& entries() const override { return header_.tensors; }
   const std::map<std::string, std::string>& metadata() const { return header_.metadata; }
-  const TensorEntry* find(std::string_view name) const;  // nullptr when absent
-  bool contains(std::string_view name) const { return find(name) != nullptr; }
+  const TensorEntry* find(std::string_view name) const override;  // nullptr when absent
 
   // A CPU tensor viewing the mapping (zero-copy; it keeps the mapping alive). Read-only in
   // spirit: the mapping is PROT_READ. Throws FormatError when the name is absent.
-  at::Tensor tensor(std::string_view name) const;
-  // The tensor converted to `type` (a view when it already has that type, else a copy).
-  at::Tensor tensor(std::string_view name, at::ScalarType type) const;
+  using TensorSource::tensor;
+  at::Tensor tensor(std::string_view name) const override;
 
   // Drops tensor `name`'s pages from resident memory once it has been copied out, so that a
   // loader never holds the mapping and the converted weights in memory together. Tensors still
   // viewing it stay valid (the pages are read back from the file).
-  void release(std::string_view name) const;
+  void release(std::string_view name) const override;
 
  private:
   std::shared_ptr<MappedFile> file_;

@@ -7,6 +7,8 @@
 #include <regex>
 
 #include "core/error.h"
+#include "core/models/diffusers_folder.h"
+#include "core/models/model_source.h"
 
 namespace atelier {
 namespace {
@@ -16,24 +18,23 @@ const std::string kVae = "first_stage_model.";
 
 class ShapeReader {
  public:
-  explicit ShapeReader(const SafetensorsFile& file) : file_(file) {}
+  explicit ShapeReader(const TensorSource& source) : source_(source) {}
 
-  bool has(const std::string& name) const { return file_.contains(name); }
+  bool has(const std::string& name) const { return source_.contains(name); }
   bool has_prefix(std::string_view prefix) const {
-    for (const auto& entry : file_.entries())
+    for (const auto& entry : source_.entries())
       if (entry.name.starts_with(prefix)) return true;
     return false;
   }
   // Dimension `dim` of tensor `name`; FormatError naming the tensor when missing.
   int dim(const std::string& name, std::size_t dim) const {
-    const TensorEntry* entry = file_.find(name);
-    if (!entry) throw FormatError(file_.path().string() + ": tensor " + name + " is missing");
-    if (dim >= entry->shape.size())
-      throw FormatError(file_.path().string() + ": tensor " + name + " has too few dimensions");
+    const TensorEntry* entry = source_.find(name);
+    if (!entry) throw FormatError(source_.describe(name) + " is missing");
+    if (dim >= entry->shape.size()) throw FormatError(source_.describe(name) + " has too few dimensions");
     return static_cast<int>(entry->shape[dim]);
   }
   std::size_t rank(const std::string& name) const {
-    const TensorEntry* entry = file_.find(name);
+    const TensorEntry* entry = source_.find(name);
     return entry ? entry->shape.size() : 0;
   }
   // How many consecutive indices `prefix + i + suffix` exist, from 0.
@@ -44,7 +45,7 @@ class ShapeReader {
   }
 
  private:
-  const SafetensorsFile& file_;
+  const TensorSource& source_;
 };
 
 UNetConfig unet_from_shapes(const ShapeReader& shapes) {
@@ -329,6 +330,16 @@ std::optional<std::filesystem::path> find_sidecar_yaml(const std::filesystem::pa
   return std::nullopt;
 }
 
+// A file's size, or a folder's files' together.
+std::uintmax_t size_on_disk(const std::filesystem::path& path) {
+  std::error_code ignored;
+  if (!std::filesystem::is_directory(path)) return std::filesystem::file_size(path, ignored);
+  std::uintmax_t total = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(path, ignored))
+    if (entry.is_regular_file(ignored)) total += entry.file_size(ignored);
+  return total;
+}
+
 std::string find_sd1_text_encoder_prefix(const ShapeReader& shapes) {
   for (const char* prefix : {"cond_stage_model.transformer.text_model.", "cond_stage_model.transformer."})
     if (shapes.has(std::string(prefix) + "embeddings.token_embedding.weight")) return prefix;
@@ -339,7 +350,8 @@ std::string find_sd1_text_encoder_prefix(const ShapeReader& shapes) {
 std::string classify(CheckpointInfo& info, const ShapeReader& shapes) {
   if (!shapes.has_prefix(kUNet)) {
     if (shapes.has_prefix("down_blocks.") || shapes.has_prefix("unet.down_blocks."))
-      info.unsupported_reason = "diffusers-format weights are not supported; use a single-file checkpoint";
+      info.unsupported_reason =
+          "diffusers-format weights alone; open the diffusers folder (with model_index.json) or a single-file checkpoint";
     else if (shapes.has_prefix("lora_") || shapes.has_prefix("lora."))
       info.unsupported_reason = "this is a LoRA, not a checkpoint";
     else if (shapes.has_prefix("encoder.") && shapes.has_prefix("decoder."))
@@ -392,15 +404,15 @@ std::string CheckpointInfo::description() const {
   return text;
 }
 
-CheckpointInfo inspect_checkpoint(const SafetensorsFile& file) {
+CheckpointInfo inspect_checkpoint(const TensorSource& source) {
   CheckpointInfo info;
-  info.path = file.path();
-  info.tensor_count = file.entries().size();
-  std::error_code ignored;
-  info.file_size = std::filesystem::file_size(file.path(), ignored);
-  for (const auto& entry : file.entries()) ++info.dtype_counts[std::string(dtype_name(entry.dtype))];
+  info.path = source.path();
+  info.tensor_count = source.entries().size();
+  info.file_size = size_on_disk(source.path());
+  for (const auto& entry : source.entries()) ++info.dtype_counts[std::string(dtype_name(entry.dtype))];
+  const bool folder = std::filesystem::is_directory(source.path());
 
-  ShapeReader shapes(file);
+  ShapeReader shapes(source);
   const std::string sd1_prefix = classify(info, shapes);
   if (info.family == ModelFamily::Unknown || !info.supported()) return info;
 
@@ -416,13 +428,18 @@ CheckpointInfo inspect_checkpoint(const SafetensorsFile& file) {
   info.inpainting = info.unet.in_channels == 9;
   apply_family_defaults(info);
 
-  if (auto yaml = find_sidecar_yaml(file.path())) {
+  if (folder) {
+    apply_diffusers_configs(info, source.path());
+    if (!info.supported()) return info;
+  } else if (auto yaml = find_sidecar_yaml(source.path())) {
     info.sidecar_yaml = yaml;
     apply_sidecar(info, *yaml);
   }
   info.unsupported_reason = head_size_problem(info);
   return info;
 }
+
+CheckpointInfo inspect_checkpoint(const std::filesystem::path& path) { return inspect_checkpoint(*open_model_source(path)); }
 
 void require_supported(const CheckpointInfo& info) {
   if (!info.supported())

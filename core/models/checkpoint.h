@@ -1,7 +1,8 @@
 #pragma once
-// What a checkpoint file is: its family, the networks' sizes, and whether Atelier can run it.
+// What a checkpoint is: its family, the networks' sizes, and whether Atelier can run it.
 // Sizes come from tensor shapes; what shapes cannot tell (head counts, prediction type, scale
-// factor) from the LDM sidecar `<checkpoint>.yaml` when present, else the family's defaults.
+// factor) from the LDM sidecar `<checkpoint>.yaml` when present (a diffusers folder's configs
+// for a folder), else the family's defaults.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -9,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/io/safetensors.h"
+#include "core/io/safetensors.h"  // the usual TensorSource, for callers that open a file themselves
+#include "core/io/tensor_source.h"
 #include "core/models/model_config.h"
 
 namespace atelier {
@@ -53,16 +55,19 @@ struct CheckpointInfo {
   NoiseScheduleConfig schedule;
 
   std::size_t tensor_count = 0;
-  std::uintmax_t file_size = 0;
+  std::uintmax_t file_size = 0;  // a folder's: all its files together
   std::map<std::string, std::size_t> dtype_counts;  // "F16" -> number of tensors
 
   bool supported() const { return unsupported_reason.empty(); }
   std::string description() const;  // "SD1.x (epsilon)", "SDXL base", "SD1.x inpainting"
 };
 
-// Reads the header (and sidecar yaml) of `file` and classifies it. Never throws for a valid
-// safetensors file that is not a model: that is reported through `unsupported_reason`.
-CheckpointInfo inspect_checkpoint(const SafetensorsFile& file);
+// Reads the tensor names and shapes of `source` (and its sidecar yaml or folder configs) and
+// classifies it. Never throws for a valid file that is not a model: that is reported through
+// `unsupported_reason`.
+CheckpointInfo inspect_checkpoint(const TensorSource& source);
+// The model at `path` in any form (model_source.h). FormatError for a damaged file.
+CheckpointInfo inspect_checkpoint(const std::filesystem::path& path);
 
 // Throws UnsupportedModel naming the file and the reason when `info` cannot be run.
 void require_supported(const CheckpointInfo& info);

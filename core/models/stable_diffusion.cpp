@@ -2,6 +2,7 @@
 
 #include <ATen/Context.h>
 
+#include "core/models/model_source.h"
 #include "core/models/weights.h"
 
 namespace atelier {
@@ -21,13 +22,13 @@ void use_fastest_layouts(StableDiffusionModel& model, c10::Device device, c10::S
 }
 
 // Loads `network`'s weights now (null result), or prepares them to be streamed.
-std::shared_ptr<const WeightStream> load(torch::nn::Module& network, const std::shared_ptr<const SafetensorsFile>& file,
+std::shared_ptr<const WeightStream> load(torch::nn::Module& network, const std::shared_ptr<const TensorSource>& source,
                                          const std::string& prefix, c10::Device device, c10::ScalarType dtype,
                                          bool stream) {
   network.eval();
-  if (stream) return std::make_shared<const WeightStream>(network, file, prefix, device, dtype);
+  if (stream) return std::make_shared<const WeightStream>(network, source, prefix, device, dtype);
   network.to(device, dtype);
-  load_weights(network, *file, prefix);
+  load_weights(network, *source, prefix);
   return nullptr;
 }
 
@@ -43,7 +44,7 @@ bool is_v_prediction_sd2(UNetImpl& unet) {
 }
 
 StableDiffusionModel load_stable_diffusion(const std::filesystem::path& checkpoint, const LoadOptions& options) {
-  const auto file = std::make_shared<const SafetensorsFile>(checkpoint);
+  const auto file = open_model_source(checkpoint);
   StableDiffusionModel model;
   model.info = inspect_checkpoint(*file);
   require_supported(model.info);

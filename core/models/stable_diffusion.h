@@ -29,6 +29,8 @@ struct StableDiffusionModel {
   // With streamed weights, where the VAE reads its weights from around each use; the UNet
   // streams its own stage by stage. Null when resident.
   std::shared_ptr<const WeightStream> vae_weights;
+  // The standalone VAE in place of the checkpoint's own (standalone_vae.h); nullopt: its own.
+  std::optional<std::filesystem::path> vae_file;
 };
 
 struct LoadOptions {
@@ -39,8 +41,9 @@ struct LoadOptions {
   bool stream_weights = false;
 };
 
-// Inspects, refuses what is unsupported (UnsupportedModel), builds the networks and loads
-// their weights tensor by tensor (FormatError naming a missing or mis-shaped tensor). An SD2.x
+// Opens `checkpoint` in any form (a file or a diffusers folder, model_source.h), inspects it,
+// refuses what is unsupported (UnsupportedModel), builds the networks and loads their weights
+// tensor by tensor (FormatError naming a missing or mis-shaped tensor). An SD2.x
 // model without a yaml is told ε or v as A1111 tells it (is_v_prediction_sd2).
 // A1111's rule for an SD2.x checkpoint without a config (sd_models_config.py,
 // is_using_v_parameterization_for_sd2): the UNet's output for x = 0.5 everywhere [1, 4, 8, 8] at

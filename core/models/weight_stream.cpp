@@ -13,21 +13,36 @@ std::string full_name(const std::string& prefix, const std::string& path, const 
 
 }  // namespace
 
-WeightStream::WeightStream(torch::nn::Module& network, std::shared_ptr<const SafetensorsFile> file, std::string prefix,
+WeightStream::WeightStream(torch::nn::Module& network, std::shared_ptr<const TensorSource> source, std::string prefix,
                            c10::Device device, c10::ScalarType dtype)
-    : file_(std::move(file)), prefix_(std::move(prefix)), options_(at::TensorOptions().device(device).dtype(dtype)) {
-  for (const auto& item : network.named_parameters()) checkpoint_tensor(*file_, prefix_ + item.key(), item.value().sizes());
+    : source_(std::move(source)), prefix_(std::move(prefix)), options_(at::TensorOptions().device(device).dtype(dtype)) {
+  for (const auto& item : network.named_parameters()) shapes_.emplace_back(item.key(), item.value().sizes().vec());
+  check();
   unload(network, {});
+}
+
+WeightStream::WeightStream(const WeightStream& other, std::shared_ptr<const TensorSource> source, std::string prefix)
+    : source_(std::move(source)), prefix_(std::move(prefix)), options_(other.options_), shapes_(other.shapes_) {
+  check();
+}
+
+std::shared_ptr<const WeightStream> WeightStream::reading(std::shared_ptr<const TensorSource> source,
+                                                          std::string prefix) const {
+  return std::shared_ptr<const WeightStream>(new WeightStream(*this, std::move(source), std::move(prefix)));
+}
+
+void WeightStream::check() const {
+  for (const auto& [name, shape] : shapes_) require_tensor(*source_, prefix_ + name, shape);
 }
 
 void WeightStream::load(torch::nn::Module& part, const std::string& path) const {
   at::NoGradGuard no_grad;
   for (auto& item : part.named_parameters()) {
     const std::string name = full_name(prefix_, path, item.key());
-    const auto stored = file_->tensor(name);
+    const auto stored = source_->tensor(name);
     auto weights = stored.to(options_);
-    // A copy no longer needs the file's pages; a view reads them until unload().
-    if (!weights.is_same(stored)) file_->release(name);
+    // A copy no longer needs the source's memory; a view reads them until unload().
+    if (!weights.is_same(stored)) source_->release(name);
     item.value().set_data(weights);
   }
 }
@@ -36,7 +51,7 @@ void WeightStream::unload(torch::nn::Module& part, const std::string& path) cons
   at::NoGradGuard no_grad;
   for (auto& item : part.named_parameters()) {
     item.value().set_data(at::empty({0}, options_));
-    file_->release(full_name(prefix_, path, item.key()));
+    source_->release(full_name(prefix_, path, item.key()));
   }
 }
 

@@ -8,16 +8,18 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
-#include "core/io/safetensors.h"
+#include "core/io/tensor_source.h"
 
 namespace atelier {
 
 class WeightStream {
  public:
-  // Checks that every weight of `network` is in `file` as `prefix + name` with its shape
+  // Checks that every weight of `network` is in `source` as `prefix + name` with its shape
   // (FormatError naming the file and tensor otherwise), then empties them all.
-  WeightStream(torch::nn::Module& network, std::shared_ptr<const SafetensorsFile> file, std::string prefix,
+  WeightStream(torch::nn::Module& network, std::shared_ptr<const TensorSource> source, std::string prefix,
                c10::Device device, c10::ScalarType dtype);
 
   // Fills (or empties) the weights of `part`, the network's child at `path` ("input_blocks.3";
@@ -25,10 +27,18 @@ class WeightStream {
   void load(torch::nn::Module& part, const std::string& path) const;
   void unload(torch::nn::Module& part, const std::string& path) const;
 
+  // The same network's weights from another source (a replacement VAE), checked against the
+  // shapes this stream was made for: FormatError naming the file and tensor otherwise.
+  std::shared_ptr<const WeightStream> reading(std::shared_ptr<const TensorSource> source, std::string prefix) const;
+
  private:
-  std::shared_ptr<const SafetensorsFile> file_;
+  WeightStream(const WeightStream& other, std::shared_ptr<const TensorSource> source, std::string prefix);
+  void check() const;
+
+  std::shared_ptr<const TensorSource> source_;
   std::string prefix_;
   at::TensorOptions options_;
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes_;  // of the network's weights
 };
 
 // A part's weights, loaded for the lifetime of this object; nothing happens without a stream

@@ -15,27 +15,28 @@ std::string shape_text(at::IntArrayRef shape) {
   return out.str();
 }
 
-void load_tensor(at::Tensor& target, const SafetensorsFile& file, const std::string& name) {
-  target.copy_(checkpoint_tensor(file, name, target.sizes()));
-  file.release(name);
+void load_tensor(at::Tensor& target, const TensorSource& source, const std::string& name) {
+  target.copy_(source.tensor(name));
+  source.release(name);
 }
 
 }  // namespace
 
-at::Tensor checkpoint_tensor(const SafetensorsFile& file, const std::string& name, at::IntArrayRef shape) {
-  if (!file.contains(name))
-    throw FormatError(file.path().string() + ": tensor " + name + " is missing");
-  at::Tensor stored = file.tensor(name);
-  if (stored.sizes() != shape)
-    throw FormatError(file.path().string() + ": tensor " + name + " has shape " + shape_text(stored.sizes()) +
-                      ", expected " + shape_text(shape));
-  return stored;
+void require_tensor(const TensorSource& source, const std::string& name, at::IntArrayRef shape) {
+  const TensorEntry* entry = source.find(name);
+  if (!entry) throw FormatError(source.describe(name) + " is missing");
+  if (at::IntArrayRef(entry->shape) != shape)
+    throw FormatError(source.describe(name) + " has shape " + shape_text(entry->shape) + ", expected " +
+                      shape_text(shape));
 }
 
-void load_weights(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix) {
+void load_weights(torch::nn::Module& module, const TensorSource& source, const std::string& prefix) {
   at::NoGradGuard no_grad;
-  for (auto& item : module.named_parameters()) load_tensor(item.value(), file, prefix + item.key());
-  for (auto& item : module.named_buffers()) load_tensor(item.value(), file, prefix + item.key());
+  auto tensors = module.named_parameters();
+  for (auto& item : module.named_buffers()) tensors.insert(item.key(), item.value());
+  // All checked before any is copied: a module never ends up half loaded.
+  for (const auto& item : tensors) require_tensor(source, prefix + item.key(), item.value().sizes());
+  for (auto& item : tensors) load_tensor(item.value(), source, prefix + item.key());
 }
 
 }  // namespace atelier

@@ -4,17 +4,18 @@
 
 #include <string>
 
-#include "core/io/safetensors.h"
+#include "core/io/tensor_source.h"
 
 namespace atelier {
 
-// Copies tensor `prefix + name` into each parameter and buffer `name` of `module`, converting
-// to the parameter's dtype tensor by tensor straight from the mapping (never two full copies).
-// Throws FormatError naming the file and tensor when one is missing or has the wrong shape.
-// The stored tensor `name` (a view of the mapping), which must have `shape`; FormatError
-// naming the file and tensor otherwise.
-at::Tensor checkpoint_tensor(const SafetensorsFile& file, const std::string& name, at::IntArrayRef shape);
+// Checks that the source holds tensor `name` with `shape`; FormatError naming the file and
+// tensor otherwise.
+void require_tensor(const TensorSource& source, const std::string& name, at::IntArrayRef shape);
 
-void load_weights(torch::nn::Module& module, const SafetensorsFile& file, const std::string& prefix);
+// Copies tensor `prefix + name` into each parameter and buffer `name` of `module`, converting
+// to the parameter's dtype tensor by tensor straight from the source (never two full copies).
+// Throws FormatError naming the file and tensor when one is missing or has the wrong shape,
+// before anything is copied.
+void load_weights(torch::nn::Module& module, const TensorSource& source, const std::string& prefix);
 
 }  // namespace atelier

@@ -40,8 +40,17 @@ struct GenerationParams {
   std::optional<std::filesystem::path> mask;
   int mask_blur = 4;  // A1111's default, pixels
 
-  std::filesystem::path model;
+  std::filesystem::path model;  // a checkpoint file or a diffusers folder
   std::string model_hash;  // AutoV2: first 10 hex digits of the file's SHA-256
+
+  // The VAE, as A1111's setting (vae_choice.h): "auto" (A1111's Automatic: a VAE beside the
+  // model named like it, else the model's own), "none" (the model's own), or a VAE file or
+  // diffusers folder path, or a VAE's file name.
+  std::string vae = "auto";
+  // The standalone VAE that ran, as A1111 records it: its file name and AutoV2 hash; empty
+  // when the model's own VAE ran.
+  std::string vae_name;
+  std::string vae_hash;
 
   // SDXL refiner: a second checkpoint taking over at `refiner_switch_at` (A1111's "Switch at").
   std::optional<std::filesystem::path> refiner;

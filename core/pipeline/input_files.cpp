@@ -1,14 +1,15 @@
 #include "core/pipeline/input_files.h"
 
-#include "core/io/safetensors.h"
 #include "core/models/checkpoint.h"
+#include "core/pipeline/vae_choice.h"
 
 namespace atelier {
 
 void check_input_files(const GenerationParams& params) {
   if (params.init_image) load_image(*params.init_image);
   if (params.mask) load_image(*params.mask);
-  if (params.refiner) require_supported(inspect_checkpoint(SafetensorsFile(*params.refiner)));
+  if (params.refiner) require_supported(inspect_checkpoint(*params.refiner));
+  resolve_vae(params.vae, params.model);
 }
 
 }  // namespace atelier

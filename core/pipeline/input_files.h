@@ -4,8 +4,9 @@
 
 namespace atelier {
 
-// The init image and the mask decode, and the refiner is a checkpoint Atelier can run:
-// FormatError or UnsupportedModel naming the file otherwise.
+// The init image and the mask decode, the refiner is a checkpoint Atelier can run and the
+// VAE choice names a VAE: FormatError, UnsupportedModel or InvalidArgument naming the file
+// otherwise.
 void check_input_files(const GenerationParams& params);
 
 }  // namespace atelier

@@ -7,10 +7,12 @@
 
 #include "core/error.h"
 #include "core/models/attention.h"
+#include "core/models/standalone_vae.h"
 #include "core/pipeline/latent_preview.h"
-#include "core/text/extra_networks.h"
+#include "core/pipeline/vae_choice.h"
 #include "core/pipeline/vae_tiling.h"
 #include "core/sampling/sampling_run.h"
+#include "core/text/extra_networks.h"
 
 namespace atelier {
 namespace {
@@ -200,6 +202,9 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   const auto choice = choose_sampler(params.sampler, params.schedule);
   if (params.seed == -1) params.seed = random_seed();
   configure_threads(params.threads);
+  const auto vae = resolve_vae(params.vae, model_.info.path);
+  use_vae(model_, vae);
+  params.vae_name = vae ? vae->filename().string() : "";
   at::InferenceMode inference;
   const auto started = Clock::now();
 
@@ -210,6 +215,7 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   auto prompts = encode_prompts(untagged);
   params.ti_hashes = prompts.ti_hashes;
   StableDiffusionModel* refiner_model = params.refiner ? &refiner(*params.refiner) : nullptr;
+  if (refiner_model) use_vae(*refiner_model, resolve_vae(params.vae, refiner_model->info.path));
   const auto refiner_prompts = refiner_model ? std::optional(encode_prompts(*refiner_model, untagged)) : std::nullopt;
   const int factor = model_.vae->config().downsample_factor();
   const int latent_height = params.height / factor, latent_width = params.width / factor;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/io/png.h"
+
 namespace atelier::cli_test {
 
 struct Outcome {
@@ -48,6 +50,13 @@ inline Outcome finish_cli(pid_t pid, const std::filesystem::path& dir) {
 
 inline Outcome run_cli(const std::vector<std::string>& args, const std::filesystem::path& dir) {
   return finish_cli(start_cli(args, dir), dir);
+}
+
+// The A1111 `parameters` text of a PNG the CLI wrote; empty without one.
+inline std::string a1111_text(const std::filesystem::path& png) {
+  for (const auto& text : read_png_texts(png))
+    if (text.keyword == "parameters") return text.text;
+  return {};
 }
 
 }  // namespace atelier::cli_test

@@ -28,12 +28,6 @@ std::vector<std::string> refiner_args(const std::filesystem::path& output) {
           "--output", output.string()};
 }
 
-std::string a1111_text(const std::filesystem::path& png) {
-  for (const auto& text : read_png_texts(png))
-    if (text.keyword == "parameters") return text.text;
-  return {};
-}
-
 }  // namespace
 
 TEST_CASE("generate --refiner records the refiner as A1111 does and re-runs bit for bit", "[cli][sdxl]") {

@@ -95,6 +95,23 @@ TEST_CASE("A1111: SDXL with a refiner, inpainting with a mask blur", "[metadata]
   CHECK_FALSE(inpaint.params.refiner);
 }
 
+TEST_CASE("A1111: a standalone VAE by hash and file name", "[metadata][a1111]") {
+  const auto metadata = read_texts({{"parameters",
+                                     "a cat\n"
+                                     "Steps: 20, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7, Seed: 1, "
+                                     "Size: 512x512, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, "
+                                     "VAE hash: 735E4C3A44, VAE: vae-ft-mse-840000-ema-pruned.safetensors, "
+                                     "Version: v1.10.1"}});
+  CHECK(metadata.params.vae == "vae-ft-mse-840000-ema-pruned.safetensors");  // looked up by name on a re-run
+  CHECK(metadata.params.vae_name == "vae-ft-mse-840000-ema-pruned.safetensors");
+  CHECK(metadata.params.vae_hash == "735e4c3a44");
+  CHECK(extra_value(metadata, "VAE") == "(absent)");
+
+  const auto own_vae = read_texts({{"parameters", "a cat\nSteps: 20, Seed: 1, Size: 512x512"}});
+  CHECK(own_vae.params.vae == GenerationParams{}.vae);
+  CHECK(own_vae.params.vae_name.empty());
+}
+
 TEST_CASE("A1111: a sampler Atelier does not run is kept and reported", "[metadata][a1111]") {
   const auto metadata = read_texts({{"parameters", "p\nSteps: 20, Sampler: Restart, CFG scale: 7, Seed: 1"}});
   CHECK(metadata.params.sampler == "Restart");

@@ -1,6 +1,7 @@
 // Our `atelier` chunk and the A1111 text save_generated_image writes: params -> PNG -> params.
 #include "core/gallery/params_json.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,9 @@ GenerationParams unusual_params() {
   p.mask_blur = 11;
   p.model = "/models/Deliberate v2.safetensors";
   p.model_hash = "9aba26abdf";
+  p.vae = "/models/VAE/vae-ft-mse-840000-ema-pruned.safetensors";
+  p.vae_name = "vae-ft-mse-840000-ema-pruned.safetensors";
+  p.vae_hash = "735e4c3a44";
   p.refiner = "/models/sd_xl_refiner_1.0.safetensors";
   p.refiner_hash = "7440042bbd";
   p.refiner_switch_at = 0.1 + 0.6;  // not exactly 0.7
@@ -69,6 +73,9 @@ void check_equal(const GenerationParams& a, const GenerationParams& b) {
   CHECK(a.mask_blur == b.mask_blur);
   CHECK(a.model == b.model);
   CHECK(a.model_hash == b.model_hash);
+  CHECK(a.vae == b.vae);
+  CHECK(a.vae_name == b.vae_name);
+  CHECK(a.vae_hash == b.vae_hash);
   CHECK(a.refiner == b.refiner);
   CHECK(a.refiner_hash == b.refiner_hash);
   CHECK(a.refiner_switch_at == b.refiner_switch_at);
@@ -162,6 +169,9 @@ TEST_CASE("a saved image reads back as ours, equal, and its A1111 text as equal 
   CHECK(a1111.params.quantize_timesteps == params.quantize_timesteps);
   CHECK(a1111.params.model == "Deliberate v2");
   CHECK(a1111.params.model_hash == params.model_hash);
+  CHECK(a1111.params.vae == params.vae_name);  // A1111 names the VAE by its file name
+  CHECK(a1111.params.vae_name == params.vae_name);
+  CHECK(a1111.params.vae_hash == params.vae_hash);
   CHECK(a1111.params.mask_blur == params.mask_blur);
   CHECK(a1111.params.refiner == "sd_xl_refiner_1.0");  // A1111 names it by file stem
   CHECK(a1111.params.refiner_hash == params.refiner_hash);
@@ -190,6 +200,27 @@ TEST_CASE("the refiner and the mask blur are written as A1111 writes them, only 
   CHECK_THAT(keys(params), Catch::Contains("Mask blur: 4\n"));
   params.mask_blur = 0;  // A1111 records it only when it blurs
   CHECK_THAT(keys(params), !Catch::Contains("Mask blur"));
+}
+
+TEST_CASE("a standalone VAE is written as A1111 writes it, after the model, only when one ran", "[params_json]") {
+  GenerationParams params;
+  params.model = "/models/v1-5-pruned-emaonly.safetensors";
+  params.model_hash = "6ce0161689";
+  params.vae = "auto";  // and the model's own VAE ran: nothing to record
+  auto fields = a1111_parameters(params).fields;
+  CHECK(std::none_of(fields.begin(), fields.end(), [](const auto& f) { return f.first.starts_with("VAE"); }));
+
+  params.vae_name = "vae-ft-mse-840000-ema-pruned.safetensors";
+  params.vae_hash = "735e4c3a44";
+  fields = a1111_parameters(params).fields;
+  const auto model = std::find_if(fields.begin(), fields.end(), [](const auto& f) { return f.first == "Model"; });
+  REQUIRE(std::distance(model, fields.end()) >= 3);
+  CHECK(model[1] == std::pair<std::string, std::string>{"VAE hash", "735e4c3a44"});
+  CHECK(model[2] == std::pair<std::string, std::string>{"VAE", "vae-ft-mse-840000-ema-pruned.safetensors"});
+
+  params.vae_hash.clear();  // a diffusers folder has no file hash: the name alone
+  fields = a1111_parameters(params).fields;
+  CHECK(std::none_of(fields.begin(), fields.end(), [](const auto& f) { return f.first == "VAE hash"; }));
 }
 
 TEST_CASE("img2img images record the strength and the init image's hash", "[params_json]") {
