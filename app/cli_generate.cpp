@@ -17,7 +17,6 @@
 #include "core/models/model_source.h"
 #include "core/pipeline/input_files.h"
 #include "core/pipeline/pipeline.h"
-#include "core/pipeline/vae_choice.h"
 
 namespace atelier::cli {
 namespace {
@@ -83,10 +82,9 @@ GenerationParams read_params(CommandLine& args, GenerationParams p) {
 // (diffusers) has no file hash: empty.
 std::string checked_hash(ModelHashCache& hashes, const std::string& what, const std::filesystem::path& path,
                          const std::string& recorded) {
-  if (std::filesystem::is_directory(path)) return {};
   std::string hash = hashes.autov2(path);
   // Only AutoV2 hashes compare; A1111's older 8-digit hash covers part of the file.
-  if (recorded.size() == hash.size() && recorded != hash) {
+  if (!hash.empty() && recorded.size() == hash.size() && recorded != hash) {
     std::cerr << "atelier-cli generate: warning: the image was made with " << what << " hash " << recorded << ", "
               << path.string() << " has " << hash << "\n";
   }
@@ -119,14 +117,14 @@ int run_generate(CommandLine& args) {
   if (params.refiner) params.refiner = models.find("refiner", *params.refiner, params.refiner_hash, "--refiner");
   validate(params);
   // Refuse a bad input file before the model loads.
-  check_input_files(params);
+  check_input_files(params, *addons);
 
   Pipeline pipeline(params.model, params.device, memory);
   pipeline.set_addon_folders(addons);
   ModelHashCache hashes;
   params.model_hash = checked_hash(hashes, "model", params.model, params.model_hash);
   if (params.refiner) params.refiner_hash = checked_hash(hashes, "refiner", *params.refiner, params.refiner_hash);
-  const auto vae = resolve_vae(params.vae, params.model);
+  const auto vae = pipeline.vae_for(params);
   params.vae_hash = vae ? checked_hash(hashes, "VAE", *vae, params.vae_hash) : "";
   std::signal(SIGINT, on_interrupt);
   ProgressCallback progress;

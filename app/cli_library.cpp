@@ -46,14 +46,16 @@ std::optional<std::filesystem::path> CheckpointFinder::find_by_hash(ModelKind ki
 }
 
 std::shared_ptr<const AddonFolders> CheckpointFinder::addon_folders(CommandLine& args) {
-  std::vector<std::filesystem::path> networks, embeddings;
-  for (const auto& folder : args.values("lora-dir")) networks.emplace_back(folder);
-  for (const auto& folder : args.values("embeddings-dir")) embeddings.emplace_back(folder);
+  AddonFolderLists folders;
+  for (const auto& folder : args.values("lora-dir")) folders.networks.emplace_back(folder);
+  for (const auto& folder : args.values("embeddings-dir")) folders.embeddings.emplace_back(folder);
   const auto roots = roots_or_default(given_roots_);
-  for (const auto& folder : kind_folders(roots, {ModelKind::Lora, ModelKind::Lycoris})) networks.push_back(folder);
-  for (const auto& folder : kind_folders(roots, {ModelKind::Embedding})) embeddings.push_back(folder);
-  return std::make_shared<const AddonFolders>(
-      networks, embeddings, [this](const std::string& hash) { return find_by_hash(ModelKind::Lora, hash); });
+  for (const auto& folder : kind_folders(roots, {ModelKind::Lora, ModelKind::Lycoris})) folders.networks.push_back(folder);
+  for (const auto& folder : kind_folders(roots, {ModelKind::Embedding})) folders.embeddings.push_back(folder);
+  folders.vaes = kind_folders(roots, {ModelKind::Vae});
+  return std::make_shared<const AddonFolders>(std::move(folders), [this](AddonKind kind, const std::string& hash) {
+    return find_by_hash(kind == AddonKind::Vae ? ModelKind::Vae : ModelKind::Lora, hash);
+  });
 }
 
 }  // namespace atelier::cli

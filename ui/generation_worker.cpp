@@ -45,15 +45,19 @@ void GenerationWorker::run(const GenerationJob& job) {
     if (job.cancel->load()) throw Cancelled();
     auto params = to_generation_params(job.params);
     validate(params);
-    check_input_files(params);  // a bad input file fails before the model loads
+    // The prompt's LoRAs and embeddings and the VAE, from the library's folders as Settings lists them now.
+    const auto roots = library_roots_with_own(read_library_roots());
+    const auto addons = std::make_shared<const AddonFolders>(AddonFolderLists{
+        kind_folders(roots, {ModelKind::Lora, ModelKind::Lycoris}), kind_folders(roots, {ModelKind::Embedding}),
+        kind_folders(roots, {ModelKind::Vae})});
+    check_input_files(params, *addons);  // a bad input file fails before the model loads
     load_model(job.id, QString::fromStdString(params.model.string()), QString::fromStdString(std::string(to_string(params.device))),
                job.low_memory ? MemoryMode::Low : MemoryMode::Standard);
-    // The prompt's LoRAs and embeddings, from the library's folders as Settings lists them now.
-    const auto roots = library_roots_with_own(read_library_roots());
-    pipeline_->set_addon_folders(std::make_shared<const AddonFolders>(
-        kind_folders(roots, {ModelKind::Lora, ModelKind::Lycoris}), kind_folders(roots, {ModelKind::Embedding})));
+    pipeline_->set_addon_folders(addons);
     params.model_hash = model_hash_.toStdString();
     if (params.refiner) params.refiner_hash = hashes_.autov2(*params.refiner);
+    const auto vae = pipeline_->vae_for(params);
+    params.vae_hash = vae ? hashes_.autov2(*vae) : "";
 
     const auto progress = [&](const GenerationProgress& p) {
       Q_EMIT progressed(job.id, p.step, p.steps, p.image_index / params.batch_size, params.batch_count, p.elapsed_seconds);

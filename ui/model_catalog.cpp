@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "core/library/family_sizes.h"
 #include "core/library/library_settings.h"
+#include "core/library/model_inspection.h"
 
 namespace atelier::ui {
 namespace {
@@ -18,40 +18,33 @@ QString family_text(ModelFamily family) {
   return QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
 }
 
+ModelEntry model_entry(const std::filesystem::path& path, ModelFamily family, const std::string& description,
+                       ImageSize size, const std::string& problem) {
+  const QFileInfo file(QString::fromStdString(path.string()));
+  ModelEntry entry;
+  entry.name = file.isDir() ? file.fileName() : file.completeBaseName();
+  entry.path = file.absoluteFilePath();
+  entry.family = family;
+  entry.description = QString::fromStdString(description);
+  entry.unsupported_reason = QString::fromStdString(problem);
+  entry.default_width = size.width;
+  entry.default_height = size.height;
+  return entry;
+}
+
 }  // namespace
 
 ModelEntry inspect_model(const QString& path) {
-  const QFileInfo file(path);
-  ModelEntry entry;
-  entry.name = file.completeBaseName();
-  entry.path = file.absoluteFilePath();
-  if (file.isDir()) {
-    entry.name = file.fileName();
-    entry.unsupported_reason = QObject::tr("diffusers folders cannot be loaded yet");
-    return entry;
-  }
-  if (file.suffix() != QLatin1String("safetensors")) {
-    entry.unsupported_reason = QObject::tr("pickle checkpoints can run code when loaded; convert it to .safetensors");
-    return entry;
-  }
-  try {
-    const auto info = inspect_checkpoint(SafetensorsFile(file.absoluteFilePath().toStdString()));
-    entry.family = info.family;
-    entry.description = QString::fromStdString(info.description());
-    const ImageSize size = default_size(info);
-    entry.default_width = size.width;
-    entry.default_height = size.height;
-    entry.unsupported_reason = QString::fromStdString(info.unsupported_reason);
-  } catch (const std::exception& error) {
-    entry.unsupported_reason = QString::fromStdString(error.what());
-  }
-  return entry;
+  const std::filesystem::path file = path.toStdString();
+  const auto facts = inspect_model_file(ModelKind::Checkpoint, file);
+  return model_entry(file, facts.family, facts.description, facts.default_size, facts.problem);
 }
 
 std::vector<ModelEntry> library_checkpoints(const ModelLibrary& library) {
   std::vector<ModelEntry> entries;
-  for (const auto& checkpoint : library.entries(ModelKind::Checkpoint))
-    entries.push_back(inspect_model(QString::fromStdString(checkpoint.path.string())));
+  for (const auto& checkpoint : library.entries(ModelKind::Checkpoint))  // inspected by the scan
+    entries.push_back(
+        model_entry(checkpoint.path, checkpoint.family, checkpoint.description, checkpoint.default_size, checkpoint.problem));
   return entries;
 }
 

@@ -21,13 +21,14 @@ struct ModelEntry {
   QString name;         // file name without extension
   QString path;
   ModelFamily family = ModelFamily::Unknown;
-  QString description;  // "SD1.x (epsilon)"; empty when unsupported
+  QString description;  // "SD1.x (epsilon)"; empty when the file cannot be read
   QString unsupported_reason;
   int default_width = 512;  // the family's (core/library/family_sizes.h)
   int default_height = 512;
 };
 
-// Inspects one file's header (no weights are read). Never throws: problems become the reason.
+// Inspects one checkpoint (file or diffusers folder) without reading its weights. Never throws:
+// problems become the reason.
 ModelEntry inspect_model(const QString& path);
 
 // The checkpoints of a scanned library, inspected.

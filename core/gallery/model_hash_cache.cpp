@@ -51,6 +51,7 @@ void ModelHashCache::remember(const Stat& stat, nlohmann::json entry) {
 }
 
 std::string ModelHashCache::autov2(const std::filesystem::path& model) {
+  if (std::filesystem::is_directory(model)) return {};  // a diffusers folder: no one file to hash
   const Stat file = stat(model);
   {
     std::lock_guard lock(mutex_);

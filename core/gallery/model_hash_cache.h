@@ -20,8 +20,8 @@ class ModelHashCache {
   // $XDG_CACHE_HOME/atelier/model-hashes.json, or ~/.cache/atelier/model-hashes.json.
   static std::filesystem::path default_file();
 
-  // The first 10 hex digits of the model's SHA-256, from the cache when the file is unchanged.
-  // Throws Error naming the model when it cannot be read.
+  // The first 10 hex digits of the model's SHA-256, from the cache when the file is unchanged;
+  // empty for a diffusers folder. Throws Error naming the model when it cannot be read.
   std::string autov2(const std::filesystem::path& model);
 
   // All of A1111's hashes of the model (full SHA-256, addnet, old model hash), from the cache

@@ -21,8 +21,9 @@ struct ModelFacts {
   std::string problem;      // why the file cannot be read, or why Atelier cannot run the checkpoint
 };
 
-// Never throws: a file that cannot be read is described by `problem`. Pickle files (.ckpt, .pt,
-// .pth, .bin) are not opened: their family is unknown. `path` may be a diffusers folder.
+// Never throws: a file that cannot be read is described by `problem`. Checkpoints are read in
+// every form (.safetensors, pickles without running them, diffusers folders); pickled add-ons
+// (.pt, .ckpt, .bin) are not opened: their family is unknown.
 ModelFacts inspect_model_file(ModelKind folder_kind, const std::filesystem::path& path);
 
 // The SD family a LoRA / LyCORIS network is for: the kohya metadata ss_base_model_version

@@ -41,21 +41,18 @@ std::optional<std::string> output_name(const std::filesystem::path& file) {
 
 }  // namespace
 
-AddonFolders::AddonFolders(std::vector<std::filesystem::path> network_folders,
-                           std::vector<std::filesystem::path> embedding_folders, HashLookup network_by_hash)
-    : network_folders_(std::move(network_folders)),
-      embedding_folders_(std::move(embedding_folders)),
-      network_by_hash_(std::move(network_by_hash)) {}
+AddonFolders::AddonFolders(AddonFolderLists folders, HashLookup by_hash)
+    : folders_(std::move(folders)), by_hash_(std::move(by_hash)) {}
 
-std::optional<std::filesystem::path> AddonFolders::find_network_by_hash(const std::string& hash) const {
-  if (!network_by_hash_ || hash.empty()) return std::nullopt;
-  return network_by_hash_(hash);
+std::optional<std::filesystem::path> AddonFolders::find_by_hash(AddonKind kind, const std::string& hash) const {
+  if (!by_hash_ || hash.empty()) return std::nullopt;
+  return by_hash_(kind, hash);
 }
 
 void AddonFolders::list_networks() const {
   by_name_.clear();
   by_alias_.clear();
-  for (const auto& file : files_in(network_folders_, {".safetensors", ".pt", ".ckpt"})) {
+  for (const auto& file : files_in(folders_.networks, {".safetensors", ".pt", ".ckpt"})) {
     by_name_.try_emplace(file.stem().string(), file);
     if (const auto alias = output_name(file)) by_alias_.try_emplace(*alias, file);
   }
@@ -71,8 +68,20 @@ std::optional<std::filesystem::path> AddonFolders::find_network(const std::strin
   return std::nullopt;
 }
 
+std::optional<std::filesystem::path> AddonFolders::find_vae(const std::string& name) const {
+  for (const auto& file : files_in(folders_.vaes, {".pt", ".ckpt", ".safetensors"}))
+    if (file.filename() == name) return file;
+  for (const auto& folder : folders_.vaes) {
+    const auto diffusers = folder / name;
+    std::error_code error;
+    if (std::filesystem::path(name).filename() == name && std::filesystem::is_regular_file(diffusers / "config.json", error))
+      return diffusers;
+  }
+  return std::nullopt;
+}
+
 std::vector<std::filesystem::path> AddonFolders::embedding_files() const {
-  return files_in(embedding_folders_, {".pt", ".bin", ".safetensors"});
+  return files_in(folders_.embeddings, {".pt", ".bin", ".safetensors"});
 }
 
 }  // namespace atelier

@@ -178,10 +178,10 @@ ModuleDelta network_delta(const NetworkModuleWeights& module, const DeltaTarget&
       u.updown = at::constant_pad_nd(u.updown, {0, 0, 0, 0, 0, 5});
   } catch (const c10::Error& e) {
     throw FormatError("network module " + module.key + " does not fit its layer of shape " +
-                      c10::str(target.weight_shape) + ": " + e.what_without_backtrace());
+                      c10::str(at::IntArrayRef(target.weight_shape)) + ": " + e.what_without_backtrace());
   }
   if (!u.updown.sizes().equals(target.weight_shape))
-    throw FormatError("network module " + module.key + " changes a layer of shape " + c10::str(target.weight_shape) +
+    throw FormatError("network module " + module.key + " changes a layer of shape " + c10::str(at::IntArrayRef(target.weight_shape)) +
                       " by a tensor of shape " + c10::str(u.updown.sizes()));
   // Two float32 products in A1111's order: (updown · scale) · multiplier.
   ModuleDelta delta{u.updown * scale_of(module, u) * multiplier, {}};

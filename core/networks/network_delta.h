@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include <string>
+#include <vector>
 
 #include "core/networks/network_file.h"
 
@@ -16,7 +17,7 @@ struct ModuleDelta {
 };
 
 struct DeltaTarget {
-  at::IntArrayRef weight_shape;  // the target's weight: [out, in] or [out, in, kh, kw] or [C]
+  std::vector<int64_t> weight_shape;  // the target's weight: [out, in] or [out, in, kh, kw] or [C]
   bool convolution = false;      // a Conv2d (LoRA factors become 1×1 / k×k convolutions)
 };
 

@@ -16,7 +16,7 @@ struct AttentionParts {
 };
 
 DeltaTarget target_of(const at::Tensor& weight, const ModelLayer& layer) {
-  return {weight.sizes(), layer.kind == ModelLayer::Kind::Convolution};
+  return {weight.sizes().vec(), layer.kind == ModelLayer::Kind::Convolution};
 }
 
 }  // namespace
@@ -94,7 +94,7 @@ std::vector<NetworkMatch> NetworkPatcher::apply(const std::vector<AppliedNetwork
         const auto fused = attention->weight();
         const int64_t width = fused.size(0) / 3;
         const auto q_part = fused.narrow(0, 0, width);
-        const DeltaTarget projection{q_part.sizes(), false};
+        const DeltaTarget projection{q_part.sizes().vec(), false};
         add(*attention, network_delta(*parts.q, projection, multiplier, network.dyn_dim), 0);
         add(*attention, network_delta(*parts.k, projection, multiplier, network.dyn_dim), width);
         add(*attention, network_delta(*parts.v, projection, multiplier, network.dyn_dim), 2 * width);

@@ -48,6 +48,10 @@ StableDiffusionModel Pipeline::load(const std::filesystem::path& path) const {
   return model;
 }
 
+std::optional<std::filesystem::path> Pipeline::vae_for(const GenerationParams& params) const {
+  return resolve_vae(params.vae, model_.info.path, *addons_, params.vae_hash);
+}
+
 std::string Pipeline::apply_networks(const std::string& prompt, const NameHashes& recorded, NameHashes* used) {
   const auto parsed = remove_extra_network_tags(prompt);
   const auto requests = network_requests(parsed.tags);
@@ -57,7 +61,7 @@ std::string Pipeline::apply_networks(const std::string& prompt, const NameHashes
   for (const auto& request : requests) {
     auto path = addons_->find_network(request.name);
     for (const auto& [name, hash] : recorded)
-      if (!path && name == request.name) path = addons_->find_network_by_hash(hash);
+      if (!path && name == request.name) path = addons_->find_by_hash(AddonKind::Network, hash);
     if (!path) {
       missing += (missing.empty() ? "" : ", ") + request.name;
       continue;
@@ -74,7 +78,7 @@ std::string Pipeline::apply_networks(const std::string& prompt, const NameHashes
   }
   if (!missing.empty()) {
     std::string folders;
-    for (const auto& folder : addons_->network_folders()) folders += (folders.empty() ? "" : ", ") + folder.string();
+    for (const auto& folder : addons_->folders().networks) folders += (folders.empty() ? "" : ", ") + folder.string();
     throw InvalidArgument("LoRA not found: " + missing + (folders.empty() ? " (no LoRA folder is set)" : " (looked in " + folders + ")"));
   }
   if (memory_ == MemoryMode::Low && !networks.empty())
@@ -202,7 +206,7 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   const auto choice = choose_sampler(params.sampler, params.schedule);
   if (params.seed == -1) params.seed = random_seed();
   configure_threads(params.threads);
-  const auto vae = resolve_vae(params.vae, model_.info.path);
+  const auto vae = vae_for(params);
   use_vae(model_, vae);
   params.vae_name = vae ? vae->filename().string() : "";
   at::InferenceMode inference;
@@ -215,7 +219,7 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   auto prompts = encode_prompts(untagged);
   params.ti_hashes = prompts.ti_hashes;
   StableDiffusionModel* refiner_model = params.refiner ? &refiner(*params.refiner) : nullptr;
-  if (refiner_model) use_vae(*refiner_model, resolve_vae(params.vae, refiner_model->info.path));
+  if (refiner_model) use_vae(*refiner_model, resolve_vae(params.vae, refiner_model->info.path, *addons_));
   const auto refiner_prompts = refiner_model ? std::optional(encode_prompts(*refiner_model, untagged)) : std::nullopt;
   const int factor = model_.vae->config().downsample_factor();
   const int latent_height = params.height / factor, latent_width = params.width / factor;

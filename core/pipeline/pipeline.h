@@ -80,8 +80,11 @@ class Pipeline {
   // `source` with the masked area set to 0 (grey), as A1111's inpainting_image_conditioning.
   at::Tensor inpainting_concat(const at::Tensor& source, const at::Tensor& mask, GenerationParams::VaeTiling tiling);
 
-  // Where the prompt's networks and embeddings are found by name.
+  // Where the prompt's networks and embeddings and the VAE choice's VAEs are found by name.
   void set_addon_folders(std::shared_ptr<const AddonFolders> folders) { addons_ = std::move(folders); }
+  const AddonFolders& addon_folders() const { return *addons_; }
+  // The standalone VAE `params` decode with (core/pipeline/vae_choice.h), nullopt for the model's own.
+  std::optional<std::filesystem::path> vae_for(const GenerationParams& params) const;
   // The model's weights with the networks `prompt`'s `<lora:…>` tags ask for (the originals
   // when none), the prompt without its tags returned. A network not found by name is looked
   // up by its hash in `recorded` (a re-run's "Lora hashes"); InvalidArgument names every one

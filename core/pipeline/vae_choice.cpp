@@ -14,15 +14,8 @@ bool is_vae_path(const fs::path& path) { return fs::is_regular_file(path) || fs:
 
 }  // namespace
 
-std::optional<fs::path> find_vae_by_name(std::string_view name, const fs::path& model) {
-  const fs::path file{std::string(name)};
-  if (file.has_parent_path()) return std::nullopt;  // a path, not a name
-  const fs::path beside = model.parent_path() / file;
-  if (is_vae_path(beside)) return beside;
-  return std::nullopt;
-}
-
-std::optional<fs::path> resolve_vae(std::string_view choice, const fs::path& model) {
+std::optional<fs::path> resolve_vae(std::string_view choice, const fs::path& model, const AddonFolders& folders,
+                                    const std::string& recorded_hash) {
   if (choice.empty() || choice == kVaeAutomatic || choice == "Automatic") {
     // A1111's find_vae_near_checkpoint: the model's path without its extension, + ".vae.*".
     const fs::path stem = fs::path(model).replace_extension();
@@ -33,11 +26,19 @@ std::optional<fs::path> resolve_vae(std::string_view choice, const fs::path& mod
     return std::nullopt;
   }
   if (choice == kVaeNone || choice == "None") return std::nullopt;
-  const fs::path path{std::string(choice)};
+  const std::string name(choice);
+  const fs::path path{name};
   if (is_vae_path(path)) return path;
-  if (auto named = find_vae_by_name(choice, model)) return named;
-  throw InvalidArgument("VAE '" + std::string(choice) +
-                        "' not found: give a VAE file or diffusers folder, or auto or none");
+  if (!path.has_parent_path()) {
+    if (const fs::path beside = model.parent_path() / path; is_vae_path(beside)) return beside;
+    if (auto found = folders.find_vae(name)) return found;
+  }
+  if (auto renamed = folders.find_by_hash(AddonKind::Vae, recorded_hash)) return renamed;
+  std::string looked_in = "beside the model";
+  for (const auto& folder : folders.folders().vaes) looked_in += ", " + folder.string();
+  throw InvalidArgument("VAE '" + name + "'" + (recorded_hash.empty() ? "" : " (hash " + recorded_hash + ")") +
+                        " not found (looked " + looked_in +
+                        "): give a VAE file or diffusers folder, a VAE folder's file name, or auto or none");
 }
 
 }  // namespace atelier

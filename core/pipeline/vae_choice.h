@@ -2,7 +2,10 @@
 // Which VAE a generation decodes (and encodes) with, by AUTOMATIC1111's rules (modules/sd_vae.py).
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
+
+#include "core/networks/addon_folders.h"
 
 namespace atelier {
 
@@ -16,12 +19,10 @@ inline constexpr std::string_view kVaeNone = "none";
 // - "none" ("None"): the model's own;
 // - a VAE file or diffusers AutoencoderKL folder;
 // - else a VAE's file name ("vae-ft-mse-840000-ema-pruned.safetensors", as A1111's infotext
-//   names it), found by find_vae_by_name.
-// InvalidArgument naming the choice when it is neither an existing path nor a known name.
-std::optional<std::filesystem::path> resolve_vae(std::string_view choice, const std::filesystem::path& model);
-
-// The one place VAE names are looked up: for now a file of that name beside the model (where
-// A1111's Automatic VAEs live); the model library's VAE folders belong here.
-std::optional<std::filesystem::path> find_vae_by_name(std::string_view name, const std::filesystem::path& model);
+//   names it): beside the model, else in the VAE folders, else the VAE with `recorded_hash`
+//   (an image's "VAE hash") when the file was renamed since.
+// InvalidArgument naming the choice and where it was looked for when none of these holds.
+std::optional<std::filesystem::path> resolve_vae(std::string_view choice, const std::filesystem::path& model,
+                                                 const AddonFolders& folders, const std::string& recorded_hash = {});
 
 }  // namespace atelier

@@ -18,12 +18,6 @@ std::filesystem::path networks(const std::string& relative) {
   return std::filesystem::path(ATELIER_FIXTURES_DIR) / "sd1-tiny-networks" / relative;
 }
 
-std::string a1111_text(const std::filesystem::path& png) {
-  for (const auto& text : read_png_texts(png))
-    if (text.keyword == "parameters") return text.text;
-  return {};
-}
-
 }  // namespace
 
 TEST_CASE("LoRAs and an embedding from an A1111 library are recorded, re-run bit for bit, found again by hash",

@@ -90,3 +90,34 @@ TEST_CASE("generate --vae records the VAE as A1111 does and a re-run takes it ag
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.err, Catch::Contains("/nowhere/vae.safetensors"));
 }
+
+TEST_CASE("generate --vae NAME finds the VAE in the library's VAE folder; a re-run finds it renamed by its hash",
+          "[cli][forms]") {
+  TempDir dir;
+  const auto vaes = dir / "webui" / "models" / "VAE";
+  std::filesystem::create_directories(vaes);
+  std::filesystem::copy_file(formats("vae/vae-tiny-ft-mse.safetensors"), vaes / "ft-mse.safetensors");
+  auto args = generate_args(atelier::test::tiny_model_path(), dir / "named.png");
+  args.insert(args.end(), {"--vae", "ft-mse.safetensors", "--library", (dir / "webui").string()});
+  const auto named = run_cli(args, dir.path());
+  INFO(named.err);
+  REQUIRE(named.exit_code == 0);
+  CHECK_THAT(a1111_text(dir / "named.png"), Catch::Contains("VAE hash: c6c920b754, VAE: ft-mse.safetensors, "));
+
+  std::filesystem::rename(vaes / "ft-mse.safetensors", vaes / "renamed.safetensors");
+  const auto rerun = run_cli({"generate", "--from", (dir / "named.png").string(), "--library",
+                              (dir / "webui").string(), "--output", (dir / "again.png").string()},
+                             dir.path());
+  INFO(rerun.err);
+  REQUIRE(rerun.exit_code == 0);
+  CHECK(load_image(dir / "again.png").rgb == load_image(dir / "named.png").rgb);
+  CHECK_THAT(a1111_text(dir / "again.png"), Catch::Contains("VAE hash: c6c920b754, VAE: renamed.safetensors, "));
+
+  std::filesystem::remove(vaes / "renamed.safetensors");
+  const auto missing = run_cli({"generate", "--from", (dir / "named.png").string(), "--library",
+                                (dir / "webui").string(), "--output", (dir / "gone.png").string()},
+                               dir.path());
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Catch::Contains("VAE 'ft-mse.safetensors' (hash c6c920b754) not found"));
+  CHECK_FALSE(std::filesystem::exists(dir / "gone.png"));
+}

@@ -111,21 +111,22 @@ TEST_CASE("Automatic takes <model>.vae.pt, .vae.ckpt or .vae.safetensors beside 
   const fs::path model = dir / "tiny.safetensors";
   fs::copy_file(tiny_model_path(), model);
   fs::copy_file(data_path("sd1-tiny/model.yaml"), dir / "tiny.yaml");
-  CHECK_FALSE(resolve_vae("auto", model));
+  const AddonFolders no_folders;
+  CHECK_FALSE(resolve_vae("auto", model, no_folders));
 
   fs::copy_file(formats().path("vae/vae-tiny-ft-mse.safetensors"), dir / "tiny.vae.safetensors");
-  CHECK(resolve_vae("auto", model) == dir / "tiny.vae.safetensors");
-  CHECK(resolve_vae("Automatic", model) == dir / "tiny.vae.safetensors");
-  CHECK(resolve_vae("", model) == dir / "tiny.vae.safetensors");
-  CHECK_FALSE(resolve_vae("none", model));
-  CHECK_FALSE(resolve_vae("None", model));
+  CHECK(resolve_vae("auto", model, no_folders) == dir / "tiny.vae.safetensors");
+  CHECK(resolve_vae("Automatic", model, no_folders) == dir / "tiny.vae.safetensors");
+  CHECK(resolve_vae("", model, no_folders) == dir / "tiny.vae.safetensors");
+  CHECK_FALSE(resolve_vae("none", model, no_folders));
+  CHECK_FALSE(resolve_vae("None", model, no_folders));
   fs::copy_file(formats().path("vae/vae-tiny-ft-mse.safetensors"), dir / "tiny.vae.pt");
-  CHECK(resolve_vae("auto", model) == dir / "tiny.vae.pt");  // A1111's order
+  CHECK(resolve_vae("auto", model, no_folders) == dir / "tiny.vae.pt");  // A1111's order
 
   // A name (as A1111's infotext gives it) is found beside the model; an unknown one is refused.
-  CHECK(resolve_vae("tiny.vae.safetensors", model) == dir / "tiny.vae.safetensors");
-  CHECK_THROWS_AS(resolve_vae("vae-ft-mse-840000-ema-pruned.safetensors", model), InvalidArgument);
-  CHECK_THROWS_WITH(resolve_vae("/nowhere/vae.safetensors", model), Catch::Contains("/nowhere/vae.safetensors"));
+  CHECK(resolve_vae("tiny.vae.safetensors", model, no_folders) == dir / "tiny.vae.safetensors");
+  CHECK_THROWS_AS(resolve_vae("vae-ft-mse-840000-ema-pruned.safetensors", model, no_folders), InvalidArgument);
+  CHECK_THROWS_WITH(resolve_vae("/nowhere/vae.safetensors", model, no_folders), Catch::Contains("/nowhere/vae.safetensors"));
 
   fs::remove(dir / "tiny.vae.pt");
   Pipeline pipeline(model, DeviceChoice::Cpu);
@@ -135,6 +136,34 @@ TEST_CASE("Automatic takes <model>.vae.pt, .vae.ckpt or .vae.safetensors beside 
   CHECK(fraction_within_one_level(results[0].image, formats().raw("txt2img.image_override_vae_u8_hwc")) >= 0.999);
   CHECK(results[0].params.vae == "auto");  // a re-run resolves it again
   CHECK(results[0].params.vae_name == "tiny.vae.safetensors");
+}
+
+TEST_CASE("a VAE name is found in the VAE folders, else by the hash an image recorded", "[forms][vae]") {
+  TempDir dir;
+  const fs::path model = dir / "models" / "tiny.safetensors";
+  const fs::path vaes = dir / "VAE";
+  fs::create_directories(model.parent_path());
+  fs::create_directories(vaes / "sub");
+  fs::create_directories(vaes / "diffusers-vae");
+  fs::copy_file(formats().path("vae/vae-tiny-ft-mse.safetensors"), vaes / "sub" / "ft-mse.safetensors");
+  fs::copy_file(formats().path("vae/vae-tiny-ft-mse.safetensors"), vaes / "diffusers-vae" / "config.json");
+  std::vector<std::string> asked;
+  const AddonFolders folders({{}, {}, {vaes}}, [&](AddonKind kind, const std::string& hash) -> std::optional<fs::path> {
+    asked.push_back(hash);
+    if (kind == AddonKind::Vae && hash == "0123456789") return vaes / "sub" / "ft-mse.safetensors";
+    return std::nullopt;
+  });
+
+  CHECK(resolve_vae("ft-mse.safetensors", model, folders) == vaes / "sub" / "ft-mse.safetensors");  // sub-folders too
+  CHECK(resolve_vae("diffusers-vae", model, folders) == vaes / "diffusers-vae");
+  CHECK_THROWS_AS(resolve_vae("ft-mse", model, folders), InvalidArgument);  // A1111 names VAEs with the extension
+  CHECK(asked.empty());  // names first: no hash asked for
+  // Renamed since the image was made: found by its recorded hash.
+  CHECK(resolve_vae("old-name.safetensors", model, folders, "0123456789") == vaes / "sub" / "ft-mse.safetensors");
+  CHECK(asked == std::vector<std::string>{"0123456789"});
+  // Missing: the message names the VAE, its hash and where it was looked for.
+  CHECK_THROWS_WITH(resolve_vae("gone.safetensors", model, folders, "abcdefabcd"),
+                    Catch::Contains("gone.safetensors") && Catch::Contains("abcdefabcd") && Catch::Contains(vaes.string()));
 }
 
 TEST_CASE("a VAE of another architecture is refused naming the tensor; the model keeps its VAE", "[forms][vae]") {

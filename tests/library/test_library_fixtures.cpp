@@ -68,6 +68,8 @@ TEST_CASE("an A1111 folder of the fixture networks: names, aliases, kinds, famil
   fs::create_directories(root / "models/Stable-diffusion");
   fs::create_symlink(kFixtures / "sd1-tiny/model.safetensors", root / "models/Stable-diffusion/model.safetensors");
   link(kFixtures / "sd1-tiny-formats/diffusers", root / "models/Stable-diffusion/tiny-diffusers");
+  for (const char* pickle : {"model.ckpt", "model-legacy.ckpt"})
+    fs::create_symlink(kFixtures / "sd1-tiny-formats/ckpt" / pickle, root / "models/Stable-diffusion" / ("old-" + std::string(pickle)));
 
   ModelLibrary library({root}, dir / "hashes.json");
   library.scan();
@@ -120,6 +122,15 @@ TEST_CASE("an A1111 folder of the fixture networks: names, aliases, kinds, famil
   REQUIRE(diffusers);
   CHECK(diffusers->diffusers_folder);
   CHECK(diffusers->family == ModelFamily::SD1);
+  CHECK(diffusers->problem.empty());
+  // Pickled checkpoints are read (never run) for their family, in the zip and the legacy form.
+  for (const char* pickle : {"old-model", "old-model-legacy"}) {
+    INFO(pickle);
+    const auto found = library.find(ModelKind::Checkpoint, pickle);
+    REQUIRE(found);
+    CHECK(found->family == ModelFamily::SD1);
+    CHECK(found->problem.empty());
+  }
   // The diffusers folder's own safetensors files are parts of it, not checkpoints.
-  CHECK(library.entries(ModelKind::Checkpoint).size() == 2);
+  CHECK(library.entries(ModelKind::Checkpoint).size() == 4);
 }

@@ -6,6 +6,9 @@
 #include "core/error.h"
 #include "core/pipeline/pipeline.h"
 #include "support/parity.h"
+#include "support/temp_dir.h"
+
+#include <fstream>
 
 using namespace atelier;
 using namespace atelier::test;
@@ -15,8 +18,8 @@ namespace {
 Pipeline& addon_pipeline() {
   static Pipeline pipeline = [] {
     Pipeline made(tiny_model_path(), DeviceChoice::Cpu);
-    made.set_addon_folders(std::make_shared<const AddonFolders>(std::vector{networks_fixture().path("lora")},
-                                                               std::vector{networks_fixture().path("embeddings")}));
+    made.set_addon_folders(std::make_shared<const AddonFolders>(
+        AddonFolderLists{{networks_fixture().path("lora")}, {networks_fixture().path("embeddings")}, {}}));
     return made;
   }();
   return pipeline;
@@ -53,4 +56,24 @@ TEST_CASE("a network the folders do not have is refused by name", "[addons][gene
   auto params = case_params(networks_fixture().json()["sampling"]["cases"][0], tiny_model_path());
   params.prompt = "a fox <lora:tiny_lora:1> <lora:missing_one:1>";
   CHECK_THROWS_WITH(addon_pipeline().generate(params), Catch::Contains("missing_one") && !Catch::Contains("tiny_lora"));
+}
+
+TEST_CASE("a damaged network file stops the generation naming the file; the model is left as it was",
+          "[addons][generation]") {
+  atelier::test::TempDir dir;
+  std::ifstream in(networks_fixture().path("lora/tiny_lora.safetensors"), std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::ofstream(dir / "broken.safetensors", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  Pipeline pipeline(tiny_model_path(), DeviceChoice::Cpu);
+  pipeline.set_addon_folders(std::make_shared<const AddonFolders>(
+      AddonFolderLists{{dir.path(), networks_fixture().path("lora")}, {}, {}}));
+
+  auto params = case_params(networks_fixture().json()["sampling"]["cases"][0], tiny_model_path());
+  params.prompt = "a fox <lora:tiny_lora:1> <lora:broken:1>";
+  CHECK_THROWS_AS(pipeline.generate(params), FormatError);
+  CHECK_THROWS_WITH(pipeline.generate(params), Catch::Contains((dir / "broken.safetensors").string()));
+  params.prompt = "a fox";
+  const auto after = pipeline.generate(params).at(0);
+  const auto fresh = addon_pipeline().generate(params).at(0);
+  CHECK(at::equal(after.latent, fresh.latent));
 }

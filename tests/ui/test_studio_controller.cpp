@@ -73,6 +73,26 @@ class StudioControllerTest : public QObject {
     QVERIFY(entry.value(QStringLiteral("description")).toString().startsWith(QStringLiteral("SD1")));
   }
 
+  // Every form a checkpoint comes in is listed as the model it is: a pickle (read, never run)
+  // and a diffusers folder.
+  void everyCheckpointFormIsListed() {
+    const QString formats = QStringLiteral(ATELIER_FIXTURES_DIR) + QStringLiteral("/sd1-tiny-formats");
+    if (QStringLiteral(ATELIER_FIXTURES_DIR).isEmpty() || !QFile::exists(formats))
+      QSKIP("the sd1-tiny-formats fixture is not in ATELIER_FIXTURES_DIR");
+    for (const QString& form : {formats + QStringLiteral("/ckpt/model.ckpt"), formats + QStringLiteral("/diffusers")}) {
+      controller_->addModelFile(form);
+      const auto entry = controller_->models()->get(controller_->models()->indexOfPath(form));
+      QVERIFY2(entry.value(QStringLiteral("supported")).toBool(), qPrintable(form + ": " + entry.value(QStringLiteral("reason")).toString()));
+      QCOMPARE(entry.value(QStringLiteral("family")).toString(), QStringLiteral("SD1.x"));
+    }
+    const QString hostile = formats + QStringLiteral("/malicious/os_system.ckpt");
+    controller_->addModelFile(hostile);
+    const auto refused = controller_->models()->get(controller_->models()->indexOfPath(hostile));
+    QVERIFY(!refused.value(QStringLiteral("supported")).toBool());
+    QVERIFY2(refused.value(QStringLiteral("reason")).toString().contains(QStringLiteral("os.system")),
+             qPrintable(refused.value(QStringLiteral("reason")).toString()));
+  }
+
   // A library root in the settings: an A1111 install, scanned off the UI thread, its checkpoints
   // in the picker, and the root shared with atelier-cli.
   void libraryRootsAreScannedInTheBackground() {

@@ -37,7 +37,7 @@ Item {
         Label {
             Layout.fillWidth: true
             wrapMode: Text.Wrap
-            text: qsTr("1. Download an SD 1.x checkpoint as a .safetensors file (for example v1-5-pruned-emaonly.safetensors).\n"
+            text: qsTr("1. Download a Stable Diffusion checkpoint: SD 1.x, SD 2.x or SDXL, as a .safetensors file (for example v1-5-pruned-emaonly.safetensors), a .ckpt or a diffusers folder.\n"
                      + "2. Put it in the folder above, or add your AUTOMATIC1111 or ComfyUI folder in Settings (its models are used where they are).\n"
                      + "3. Press Rescan.")
         }
