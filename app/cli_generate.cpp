@@ -5,12 +5,14 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <tuple>
 
 #include "app/cli_commands.h"
 #include "app/cli_library.h"
 #include "core/error.h"
 #include "core/gallery/image_metadata.h"
 #include "core/gallery/image_output.h"
+#include "core/gallery/metadata_values.h"
 #include "core/gallery/model_hash_cache.h"
 #include "core/library/family_sizes.h"
 #include "core/models/checkpoint.h"
@@ -56,6 +58,13 @@ GenerationParams read_params(CommandLine& args, GenerationParams p) {
   p.sampler = args.value_or("sampler", p.sampler);
   p.schedule = args.value_or("schedule", p.schedule);
   p.seed = args.int64_value_or("seed", p.seed);
+  p.variation_seed = args.int64_value_or("variation-seed", p.variation_seed);
+  p.variation_strength = args.double_value_or("variation-strength", p.variation_strength);
+  if (auto from = args.value("resize-seed-from")) {
+    const auto size = parse_size(*from);
+    if (!size) throw InvalidArgument("--resize-seed-from '" + *from + "': expected WxH, e.g. 512x512 (0x0: off)");
+    std::tie(p.seed_resize_from_width, p.seed_resize_from_height) = *size;
+  }
   p.width = args.int_value_or("width", p.width);
   p.height = args.int_value_or("height", p.height);
   p.batch_count = args.int_value_or("batch-count", p.batch_count);

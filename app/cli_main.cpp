@@ -26,6 +26,7 @@ const char* const kUsage =
     "      --negative TEXT --steps N --cfg X --sampler NAME --schedule NAME --seed N\n"
     "      --width W --height H (default: the model's, 512 SD1.x, 768 SD2.x v, 1024 SDXL)\n"
     "      --batch-count N --batch-size N --clip-skip N --rng cpu|nv\n"
+    "      --variation-seed N --variation-strength X (0..1) --resize-seed-from WxH (A1111's variation seeds)\n"
     "      --quantize | --no-quantize --init-image FILE --strength X\n"
     "      --resize-mode 'just resize'|'crop and resize'|'resize and fill'\n"
     "      --mask FILE (with --init-image; white repaints) --mask-blur N (default 4)\n"

@@ -63,6 +63,12 @@ nlohmann::json to_json(const ImageMetadata& metadata) {
     out["mask"] = p.mask->string();
     out["mask_blur"] = p.mask_blur;
   }
+  if (p.variation_strength != 0) {
+    out["variation_seed"] = p.variation_seed;
+    out["variation_strength"] = p.variation_strength;
+  }
+  if (p.seed_resize_from_width > 0 && p.seed_resize_from_height > 0)
+    out["seed_resize_from"] = {p.seed_resize_from_width, p.seed_resize_from_height};
   if (!p.vae_name.empty()) {
     out["vae"] = p.vae;
     out["vae_name"] = p.vae_name;

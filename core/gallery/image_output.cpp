@@ -48,6 +48,12 @@ A1111Parameters a1111_parameters(const GenerationParams& p) {
     if (!p.vae_hash.empty()) add("VAE hash", p.vae_hash);
     add("VAE", p.vae_name);
   }
+  if (p.variation_strength != 0) {
+    add("Variation seed", std::to_string(p.variation_seed));
+    add("Variation seed strength", number_text(p.variation_strength));
+  }
+  if (p.seed_resize_from_width > 0 && p.seed_resize_from_height > 0)
+    add("Seed resize from", std::to_string(p.seed_resize_from_width) + "x" + std::to_string(p.seed_resize_from_height));
   if (p.init_image) {
     add("Denoising strength", number_text(p.denoising_strength));
     add("Resize mode", std::string(to_string(p.resize_mode)));

@@ -56,11 +56,15 @@ bool apply_field(ImageMetadata& metadata, const std::string& key, const std::str
     p.vae = p.vae_name = value;
     return true;
   }
-  if (key == "Size") {
+  auto set_size = [&](int& width, int& height) {
     const auto size = parse_size(value);
-    if (size) std::tie(p.width, p.height) = *size;
+    if (size) std::tie(width, height) = *size;
     return size.has_value();
-  }
+  };
+  if (key == "Size") return set_size(p.width, p.height);
+  if (key == "Seed resize from") return set_size(p.seed_resize_from_width, p.seed_resize_from_height);
+  if (key == "Variation seed") return set_integer(p.variation_seed);
+  if (key == "Variation seed strength") return set_number(p.variation_strength);
   if (key == "Sampler") {
     p.sampler = value;  // split below, once "Schedule type" is known
     return true;

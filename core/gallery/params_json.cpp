@@ -64,6 +64,10 @@ std::string format_params_json(const GenerationParams& p, const std::optional<Ru
       {"sampler", p.sampler},
       {"schedule", p.schedule},
       {"seed", p.seed},
+      {"variation_seed", p.variation_seed},
+      {"variation_strength", p.variation_strength},
+      {"seed_resize_from_width", p.seed_resize_from_width},
+      {"seed_resize_from_height", p.seed_resize_from_height},
       {"width", p.width},
       {"height", p.height},
       {"batch_count", p.batch_count},
@@ -114,6 +118,10 @@ AtelierRecord parse_params_json(std::string_view text) {
   read(in, "sampler", p.sampler);
   read(in, "schedule", p.schedule);
   read(in, "seed", p.seed);
+  read(in, "variation_seed", p.variation_seed);
+  read(in, "variation_strength", p.variation_strength);
+  read(in, "seed_resize_from_width", p.seed_resize_from_width);
+  read(in, "seed_resize_from_height", p.seed_resize_from_height);
   read(in, "width", p.width);
   read(in, "height", p.height);
   read(in, "batch_count", p.batch_count);

@@ -38,6 +38,10 @@ void validate(const GenerationParams& p) {
   require(p.clip_skip >= 1 && p.clip_skip <= 12, "clip skip must be between 1 and 12");
   require(p.seed >= -1, "seed must be -1 (random) or a non-negative number");
   require(p.denoising_strength >= 0 && p.denoising_strength <= 1, "denoising strength must be between 0 and 1");
+  require(p.variation_seed >= -1, "variation seed must be -1 (random) or a non-negative number");
+  require(p.variation_strength >= 0 && p.variation_strength <= 1, "variation strength must be between 0 and 1");
+  for (const int side : {p.seed_resize_from_width, p.seed_resize_from_height})
+    require(side == 0 || (side >= 8 && side <= 8192), "resize seed from: each side must be 0 (off) or 8 to 8192 pixels");
   require(!p.model.empty(), "no model given");
   require(!p.mask || p.init_image, "a mask needs an init image");
   require(p.mask_blur >= 0 && p.mask_blur <= 64, "mask blur must be between 0 and 64 pixels");

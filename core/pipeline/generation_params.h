@@ -30,6 +30,15 @@ struct GenerationParams {
   int clip_skip = 1;
   NoiseKind noise = NoiseKind::Cpu;
   bool quantize_timesteps = false;  // A1111's default; ComfyUI quantizes
+  // A1111's variation seed ("subseed"): the initial noise slerped towards this seed's by
+  // `variation_strength`; with a strength above 0 every image of the batch keeps `seed` and the
+  // variation seed counts up instead. -1: random, as `seed`.
+  std::int64_t variation_seed = -1;
+  double variation_strength = 0;
+  // A1111's "Resize seed from": the noise drawn at this size and centred in the latent, so a
+  // seed keeps its composition at another size; 0 × 0 (either 0): off.
+  int seed_resize_from_width = 0;
+  int seed_resize_from_height = 0;
 
   // img2img
   std::optional<std::filesystem::path> init_image;

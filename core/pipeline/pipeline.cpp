@@ -12,6 +12,7 @@
 #include "core/pipeline/vae_choice.h"
 #include "core/pipeline/vae_tiling.h"
 #include "core/sampling/sampling_run.h"
+#include "core/sampling/seed_variation.h"
 #include "core/text/extra_networks.h"
 
 namespace atelier {
@@ -29,6 +30,12 @@ constexpr int64_t kLowMemoryAttentionBytes = int64_t{32} << 20;
 bool use_tiling(GenerationParams::VaeTiling mode, int64_t latent_height, int64_t latent_width) {
   if (mode == GenerationParams::VaeTiling::Auto) return tiling_needed(latent_height, latent_width);
   return mode == GenerationParams::VaeTiling::On;
+}
+
+// The seed of the batch's `index`-th image, as A1111 numbers them: one after the other, except
+// that a variation keeps the seed and counts up the variation seed instead.
+std::int64_t image_seed(const GenerationParams& params, int index) {
+  return params.seed + (params.variation_strength == 0 ? index : 0);
 }
 
 }  // namespace
@@ -205,6 +212,7 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   validate(params);
   const auto choice = choose_sampler(params.sampler, params.schedule);
   if (params.seed == -1) params.seed = random_seed();
+  if (params.variation_seed == -1) params.variation_seed = random_seed();
   configure_threads(params.threads);
   const auto vae = vae_for(params);
   use_vae(model_, vae);
@@ -257,7 +265,12 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   for (int batch = 0; batch < params.batch_count; ++batch) {
     const int first = batch * params.batch_size;
     std::vector<std::uint64_t> seeds;
-    for (int i = 0; i < params.batch_size; ++i) seeds.push_back(static_cast<std::uint64_t>(params.seed + first + i));
+    SeedVariation variation{{}, params.variation_strength, params.seed_resize_from_height / factor,
+                            params.seed_resize_from_width / factor};
+    for (int i = 0; i < params.batch_size; ++i) {
+      seeds.push_back(static_cast<std::uint64_t>(image_seed(params, first + i)));
+      variation.variation_seeds.push_back(static_cast<std::uint64_t>(params.variation_seed + first + i));
+    }
     BatchNoise noise(params.noise, seeds);
 
     const auto step = std::make_shared<int>(0);  // A1111's denoiser step, shared with the refiner
@@ -273,9 +286,9 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
       std::chrono::duration<double> elapsed = Clock::now() - started;
       progress({first, image_count, step + 1, total, elapsed.count(), preview_image(denoised[0])});
     };
-    const auto initial_noise = noise.randn(latent_shape).to(target_.device, target_.dtype);
-    const auto latent = init_latent ? run_img2img(run, *init_latent, params.denoising_strength, initial_noise, noise, on_step)
-                                    : run_txt2img(run, initial_noise, noise, on_step);
+    const auto initial = initial_noise(noise, latent_shape, variation).to(target_.device, target_.dtype);
+    const auto latent = init_latent ? run_img2img(run, *init_latent, params.denoising_strength, initial, noise, on_step)
+                                    : run_txt2img(run, initial, noise, on_step);
 
     // A1111 decodes with the model loaded last: the refiner's VAE once it has taken over.
     const bool refined = run.handover && *run.handover->switched;
@@ -284,7 +297,8 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
       auto image = tensor_to_image(images.narrow(0, i, 1));
       if (mask) image = overlay_original(image, *init_image, *mask);
       GeneratedImage result{std::move(image), params, latent.narrow(0, i, 1).to(at::kCPU, at::kFloat)};
-      result.params.seed = params.seed + first + i;
+      result.params.seed = image_seed(params, first + i);
+      result.params.variation_seed = params.variation_seed + first + i;
       results.push_back(std::move(result));
     }
   }

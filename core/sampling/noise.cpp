@@ -73,7 +73,7 @@ std::unique_ptr<NoiseSource> make_noise(NoiseKind kind, std::uint64_t seed) {
   return std::make_unique<NvNoise>(seed);
 }
 
-BatchNoise::BatchNoise(NoiseKind kind, const std::vector<std::uint64_t>& seeds) {
+BatchNoise::BatchNoise(NoiseKind kind, const std::vector<std::uint64_t>& seeds) : kind_(kind), seeds_(seeds) {
   for (std::uint64_t seed : seeds) images_.push_back(make_noise(kind, seed));
 }
 

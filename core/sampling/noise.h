@@ -53,7 +53,13 @@ class BatchNoise final : public NoiseSource {
   BatchNoise(NoiseKind kind, const std::vector<std::uint64_t>& seeds);
   at::Tensor randn(at::IntArrayRef shape) override;  // throws InvalidArgument unless shape[0] == B
 
+  NoiseKind kind() const { return kind_; }
+  const std::vector<std::uint64_t>& seeds() const { return seeds_; }
+  NoiseSource& image(std::size_t index) { return *images_.at(index); }  // the stream of one image
+
  private:
+  NoiseKind kind_;
+  std::vector<std::uint64_t> seeds_;
   std::vector<std::unique_ptr<NoiseSource>> images_;
 };
 

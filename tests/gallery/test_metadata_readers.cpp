@@ -112,6 +112,26 @@ TEST_CASE("A1111: a standalone VAE by hash and file name", "[metadata][a1111]") 
   CHECK(own_vae.params.vae_name.empty());
 }
 
+TEST_CASE("A1111: variation seed, its strength and resize seed from, read and written back alike",
+          "[metadata][a1111]") {
+  const std::string fields =
+      "Steps: 20, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7, Seed: 1, Size: 512x768, "
+      "Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, Variation seed: 3804, Variation seed strength: 0.35, "
+      "Seed resize from: 512x512, RNG: CPU";
+  const auto metadata = read_texts({{"parameters", "a cat\n" + fields + ", Version: v1.10.1"}});
+  CHECK(metadata.params.variation_seed == 3804);
+  CHECK(metadata.params.variation_strength == 0.35);
+  CHECK(metadata.params.seed_resize_from_width == 512);
+  CHECK(metadata.params.seed_resize_from_height == 512);
+  CHECK(metadata.extra.empty());
+  // Atelier writes them where A1111 does (after the model and VAE, before the denoising strength).
+  CHECK_THAT(format_a1111_parameters(a1111_parameters(metadata.params)), Catch::Contains(fields));
+
+  const auto plain = read_texts({{"parameters", "a cat\nSteps: 20, Seed: 1, Size: 512x512"}});
+  const auto text = format_a1111_parameters(a1111_parameters(plain.params));
+  CHECK_THAT(text, !Catch::Contains("Variation") && !Catch::Contains("Seed resize"));
+}
+
 TEST_CASE("A1111: a sampler Atelier does not run is kept and reported", "[metadata][a1111]") {
   const auto metadata = read_texts({{"parameters", "p\nSteps: 20, Sampler: Restart, CFG scale: 7, Seed: 1"}});
   CHECK(metadata.params.sampler == "Restart");

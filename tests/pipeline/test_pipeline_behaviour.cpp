@@ -71,6 +71,39 @@ TEST_CASE("batch count runs batches with consecutive seeds; random seeds are rec
   CHECK(results[1].params.seed == results[0].params.seed + 1);
 }
 
+TEST_CASE("variation seeds: strength 0 is the seed's image, 1 the variation seed's; a batch keeps its seed",
+          "[pipeline][variation]") {
+  auto params = small_params();
+  params.sampler = "Euler";  // later draws would come from the seed's stream: none here
+  params.variation_seed = 77;
+  const auto plain = tiny_pipeline().generate(params);
+  CHECK(plain[0].params.variation_strength == 0);
+
+  auto towards = params;
+  towards.variation_strength = 1;
+  auto of_variation_seed = params;
+  of_variation_seed.seed = 77;
+  CHECK(at::equal(tiny_pipeline().generate(towards)[0].latent, tiny_pipeline().generate(of_variation_seed)[0].latent));
+
+  auto halfway = params;
+  halfway.variation_strength = 0.5;
+  halfway.batch_size = 2;
+  const auto batch = tiny_pipeline().generate(halfway);
+  REQUIRE(batch.size() == 2);
+  for (int i = 0; i < 2; ++i) {
+    CHECK(batch[i].params.seed == 1234);
+    CHECK(batch[i].params.variation_seed == 77 + i);
+  }
+  CHECK(relative_error(batch[0].latent, plain[0].latent) > 1e-2);
+  CHECK(relative_error(batch[0].latent, batch[1].latent) > 1e-2);
+
+  auto resized = params;
+  resized.seed_resize_from_width = resized.seed_resize_from_height = 64;  // the size itself: no change
+  CHECK(at::equal(tiny_pipeline().generate(resized)[0].latent, plain[0].latent));
+  resized.seed_resize_from_width = 32;
+  CHECK_FALSE(at::equal(tiny_pipeline().generate(resized)[0].latent, plain[0].latent));
+}
+
 TEST_CASE("progress is reported every step with a preview", "[pipeline]") {
   std::vector<int> steps;
   auto results = tiny_pipeline().generate(small_params(), [&](const GenerationProgress& p) {
