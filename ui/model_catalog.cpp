@@ -7,6 +7,7 @@
 
 #include "core/library/library_settings.h"
 #include "core/library/model_inspection.h"
+#include "ui/list_row.h"
 
 namespace atelier::ui {
 namespace {
@@ -161,12 +162,6 @@ int ModelCatalog::indexOfName(const QString& name) const {
   return -1;
 }
 
-QVariantMap ModelCatalog::get(int row) const {
-  if (row < 0 || row >= rowCount()) return {};
-  QVariantMap map;
-  const auto roles = roleNames();
-  for (auto it = roles.begin(); it != roles.end(); ++it) map[QString::fromLatin1(it.value())] = data(index(row), it.key());
-  return map;
-}
+QVariantMap ModelCatalog::get(int row) const { return row_values(*this, row); }
 
 }  // namespace atelier::ui

@@ -71,6 +71,8 @@ class ModelCatalog : public QAbstractListModel {
   Q_INVOKABLE int indexOfPath(const QString& path) const;  // -1 when absent
   Q_INVOKABLE int indexOfName(const QString& name) const;  // by file stem, as infotexts name models
   Q_INVOKABLE QVariantMap get(int row) const;
+  // The library the scans fill (its add-ons are listed by AddonCatalog from the same scan).
+  std::shared_ptr<const ModelLibrary> library() const { return library_; }
 
  Q_SIGNALS:
   void countChanged();

@@ -20,6 +20,7 @@ QVariantMap to_variant_map(const GenerationParams& p) {
       {QStringLiteral("prompt"), QString::fromStdString(p.prompt)},
       {QStringLiteral("negativePrompt"), QString::fromStdString(p.negative_prompt)},
       {QStringLiteral("model"), QString::fromStdString(p.model.string())},
+      {QStringLiteral("vae"), QString::fromStdString(p.vae)},
       {QStringLiteral("steps"), p.steps},
       {QStringLiteral("cfgScale"), p.cfg_scale},
       {QStringLiteral("sampler"), QString::fromStdString(p.sampler)},
@@ -56,6 +57,7 @@ GenerationParams to_generation_params(const QVariantMap& map) {
   text("negativePrompt", p.negative_prompt);
   text("sampler", p.sampler);
   text("schedule", p.schedule);
+  text("vae", p.vae);
   number("steps", p.steps);
   number("cfgScale", p.cfg_scale);
   number("seed", p.seed);

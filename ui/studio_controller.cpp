@@ -25,6 +25,7 @@ StudioController::StudioController(QObject* parent)
       devices_(available_device_names()),
       defaults_(to_variant_map(GenerationParams{})) {
   connect(&settings_, &StudioSettings::modelFoldersChanged, this, &StudioController::rescanModels);
+  connect(&models_, &ModelCatalog::scanFinished, this, [this] { addons_.refresh(models_.library()); });
   connect(&gallery_, &GalleryModel::errorOccurred, this, &StudioController::errorOccurred);
   connect(&settings_, &StudioSettings::outputFolderChanged, this, [this] { gallery_.setFolder(settings_.outputFolder()); });
 
@@ -101,6 +102,7 @@ int StudioController::generate(const QVariantMap& params) {
     return -1;
   }
   settings_.setLastModel(params.value(QStringLiteral("model")).toString());
+  if (params.contains(QStringLiteral("vae"))) settings_.setLastVae(params.value(QStringLiteral("vae")).toString());
   return queue_.enqueue(std::move(job));
 }
 

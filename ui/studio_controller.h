@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "ui/addon_catalog.h"
 #include "ui/gallery_model.h"
 #include "ui/job_queue.h"
 #include "ui/model_catalog.h"
@@ -22,6 +23,7 @@ class StudioController : public QObject {
   QML_ELEMENT
   Q_PROPERTY(StudioSettings* settings READ settings CONSTANT)
   Q_PROPERTY(ModelCatalog* models READ models CONSTANT)
+  Q_PROPERTY(AddonCatalog* addons READ addons CONSTANT)
   Q_PROPERTY(JobQueue* queue READ queue CONSTANT)
   Q_PROPERTY(GalleryModel* gallery READ gallery CONSTANT)
   Q_PROPERTY(QStringList samplers READ samplers CONSTANT)
@@ -48,6 +50,7 @@ class StudioController : public QObject {
 
   StudioSettings* settings() { return &settings_; }
   ModelCatalog* models() { return &models_; }
+  AddonCatalog* addons() { return &addons_; }
   JobQueue* queue() { return &queue_; }
   GalleryModel* gallery() { return &gallery_; }
   QStringList samplers() const { return samplers_; }
@@ -107,6 +110,7 @@ class StudioController : public QObject {
 
   StudioSettings settings_;
   ModelCatalog models_;
+  AddonCatalog addons_;  // from models_' scans
   JobQueue queue_;
   GalleryModel gallery_;
   std::shared_ptr<ImageStore> images_ = std::make_shared<ImageStore>();

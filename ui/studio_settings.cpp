@@ -90,4 +90,9 @@ void StudioSettings::setLastModel(const QString& path) {
   store(QStringLiteral("models/last"), path, &StudioSettings::lastModelChanged);
 }
 
+QString StudioSettings::lastVae() const { return settings_.value(QStringLiteral("models/lastVae"), QStringLiteral("auto")).toString(); }
+void StudioSettings::setLastVae(const QString& vae) {
+  store(QStringLiteral("models/lastVae"), vae, &StudioSettings::lastVaeChanged);
+}
+
 }  // namespace atelier::ui

@@ -20,6 +20,7 @@ class StudioSettings : public QObject {
   Q_PROPERTY(bool livePreview READ livePreview WRITE setLivePreview NOTIFY livePreviewChanged)
   Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY themeChanged)
   Q_PROPERTY(QString lastModel READ lastModel WRITE setLastModel NOTIFY lastModelChanged)
+  Q_PROPERTY(QString lastVae READ lastVae WRITE setLastVae NOTIFY lastVaeChanged)
 
  public:
   explicit StudioSettings(QObject* parent = nullptr);
@@ -50,6 +51,8 @@ class StudioSettings : public QObject {
   void setTheme(const QString& theme);
   QString lastModel() const;  // the model picked last, restored at start
   void setLastModel(const QString& path);
+  QString lastVae() const;  // the VAE picked last (GenerationParams::vae: "auto", "none" or a file name)
+  void setLastVae(const QString& vae);
 
  Q_SIGNALS:
   void modelFoldersChanged();
@@ -61,6 +64,7 @@ class StudioSettings : public QObject {
   void livePreviewChanged();
   void themeChanged();
   void lastModelChanged();
+  void lastVaeChanged();
 
  private:
   // Stores `value` under `key` and emits `changed` when it differs from what is stored.

@@ -1,4 +1,6 @@
-// Qt Quick Test runner for tests/ui/qml: the Atelier module is linked in statically.
+// Qt Quick Test runner for tests/ui/qml: the Atelier module is linked in statically; `fixturesDir`
+// is the reference fixtures' folder, `testOutputDir` where screenshots go (the build tree).
+#include <QQmlContext>
 #include <QQmlEngine>
 #include <QtQml/qqmlextensionplugin.h>
 #include <QtQuickTest/quicktest.h>
@@ -9,7 +11,11 @@ class Setup : public QObject {
   Q_OBJECT
 
  public Q_SLOTS:
-  void qmlEngineAvailable(QQmlEngine* engine) { engine->addImportPath(QStringLiteral("qrc:/qt/qml")); }
+  void qmlEngineAvailable(QQmlEngine* engine) {
+    engine->addImportPath(QStringLiteral("qrc:/qt/qml"));
+    engine->rootContext()->setContextProperty(QStringLiteral("fixturesDir"), QStringLiteral(ATELIER_FIXTURES_DIR));
+    engine->rootContext()->setContextProperty(QStringLiteral("testOutputDir"), QStringLiteral(ATELIER_UI_TEST_BINARY_DIR));
+  }
 };
 
 QUICK_TEST_MAIN_WITH_SETUP(atelier_views, Setup)

@@ -12,6 +12,10 @@ SplitView {
     readonly property var currentModel: modelBox.currentIndex >= 0 && modelBox.count > 0 ? controller.models.get(modelBox.currentIndex) : ({})
     readonly property bool refinable: currentModel.family === "SDXL base"
     property string missingRefiner  // the recalled image's refiner when it is not listed
+    property bool addonsShown: false
+
+    // The add-ons' warnings compare with the chosen model.
+    Binding { target: view.controller.addons; property: "modelFamily"; value: view.currentModel.family ?? "" }
 
     // The form as GenerationParams keys (see ui/params_map.h).
     function currentParameters() {
@@ -19,6 +23,7 @@ SplitView {
             prompt: prompt.text,
             negativePrompt: negative.text,
             model: modelBox.currentIndex >= 0 ? controller.models.get(modelBox.currentIndex).path : "",
+            vae: vaeBox.value,
             sampler: sampler.currentText,
             schedule: schedule.currentText,
             steps: steps.value,
@@ -51,6 +56,7 @@ SplitView {
         if (params.prompt !== undefined) prompt.text = params.prompt
         if (params.negativePrompt !== undefined) negative.text = params.negativePrompt
         if (params.model) { const i = controller.models.indexOfPath(params.model); if (i >= 0) modelBox.currentIndex = i }
+        if (params.vae !== undefined) vaeBox.choose(params.vae)
         if (params.sampler !== undefined) pick(sampler, params.sampler)
         if (params.schedule !== undefined) pick(schedule, params.schedule)
         if (params.steps !== undefined) steps.value = params.steps
@@ -173,13 +179,35 @@ SplitView {
                 Layout.fillWidth: true
                 label: qsTr("Prompt")
                 placeholder: qsTr("a watercolor fox in a misty forest, (soft light:1.2)")
+                embeddings: view.controller.addons.embeddingVectors
+                warnings: {
+                    void view.controller.addons.revision  // checked again when the library or the model changes
+                    return view.controller.addons.promptWarnings(text)
+                }
+                accessory: Button {
+                    objectName: "addonsButton"
+                    text: qsTr("Add-ons")
+                    flat: true
+                    checkable: true
+                    checked: view.addonsShown
+                    onToggled: view.addonsShown = checked
+                    ToolTip.text: qsTr("LoRAs and embeddings of the library: a click puts one in the prompt"); ToolTip.visible: hovered
+                }
                 onSubmitted: view.generate()
+            }
+            AddonsPanel {
+                objectName: "addonsPanel"
+                visible: view.addonsShown
+                catalog: view.controller.addons
+                Layout.fillWidth: true
+                onChosen: text => prompt.insertAtCursor(text)
             }
             PromptEditor {
                 id: negative
                 Layout.fillWidth: true
                 label: qsTr("Negative prompt")
                 placeholder: qsTr("blurry, lowres")
+                embeddings: view.controller.addons.embeddingVectors
                 onSubmitted: view.generate()
             }
 
@@ -192,6 +220,15 @@ SplitView {
                     Component.onCompleted: currentIndex = find(view.controller.defaults.sampler) }
                 Label { text: qsTr("Schedule") }
                 ComboBox { id: schedule; model: view.controller.schedules; Layout.fillWidth: true }
+                Label { text: qsTr("VAE") }
+                VaePicker {
+                    id: vaeBox
+                    objectName: "vaeBox"
+                    vaes: view.controller.addons.vaes
+                    value: view.controller.settings.lastVae
+                    Layout.fillWidth: true
+                    ToolTip.text: qsTr("Automatic: a VAE named like the model beside it, else the model's own"); ToolTip.visible: hovered
+                }
                 Label { text: qsTr("Steps") }
                 SpinBox { id: steps; from: 1; to: 150; value: view.controller.defaults.steps; editable: true; Layout.fillWidth: true }
                 Label { text: qsTr("CFG scale") }

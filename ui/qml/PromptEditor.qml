@@ -4,14 +4,27 @@ import QtQuick.Layouts
 import Atelier
 
 // A multi-line prompt with A1111's token counter and keys: Ctrl+Up/Down change the emphasis
-// of the selection (or the word under the cursor), Ctrl+Enter submits.
+// of the selection (or the word under the cursor, or a `<lora:…>` tag's weight), Ctrl+Enter
+// submits. Warnings about the prompt are listed under it.
 ColumnLayout {
     id: editor
     property alias text: area.text
     property alias placeholder: area.placeholderText
     property string label
-    readonly property string counter: Prompts.tokenCounter(area.text)
+    property var embeddings: ({})  // word -> vectors, counted as A1111 counts them
+    property var warnings: []      // lines shown under the text
+    property alias accessory: accessoryLoader.sourceComponent  // beside the counter
+    readonly property string counter: Prompts.tokenCounter(area.text, embeddings)
     signal submitted()
+
+    // Puts `text` at the cursor, a space apart from the words around it.
+    function insertAtCursor(text) {
+        const at = area.cursorPosition
+        const before = at > 0 && !/\s/.test(area.text.charAt(at - 1)) ? " " : ""
+        const after = at < area.length && !/\s/.test(area.text.charAt(at)) ? " " : ""
+        area.insert(at, before + text + after)
+        area.cursorPosition = at + before.length + text.length
+    }
 
     // Applies Ctrl+Up (increase) or Ctrl+Down to the editor's text and selection.
     function adjustEmphasis(increase) {
@@ -31,6 +44,7 @@ ColumnLayout {
             elide: Text.ElideRight
             Layout.maximumWidth: 240
         }
+        Loader { id: accessoryLoader }
     }
     ScrollView {
         Layout.fillWidth: true
@@ -50,6 +64,17 @@ ColumnLayout {
                     event.accepted = true
                 }
             }
+        }
+    }
+    Repeater {
+        model: editor.warnings
+        Label {
+            required property string modelData
+            objectName: "promptWarning"
+            text: "⚠ " + modelData
+            color: "#ff8a80"
+            wrapMode: Text.Wrap
+            Layout.fillWidth: true
         }
     }
 }

@@ -22,7 +22,8 @@ TestCase {
         const recalled = {
             prompt: "a (red:1.2) fox", negativePrompt: "blurry", sampler: "DPM++ 2M", schedule: "Karras",
             steps: 31, cfgScale: 5.5, seed: 1234567890123, width: 768, height: 512, batchCount: 3, batchSize: 2,
-            clipSkip: 2, noise: "NV", denoisingStrength: 0.4, resizeMode: "Crop and resize", refinerSwitchAt: 0.65
+            clipSkip: 2, noise: "NV", denoisingStrength: 0.4, resizeMode: "Crop and resize", refinerSwitchAt: 0.65,
+            vae: "vae-ft-mse-840000-ema-pruned.safetensors"
         }
         view.applyParameters(recalled)
         const form = view.currentParameters()
@@ -51,6 +52,20 @@ TestCase {
         compare(view.missingRefiner, "sd_xl_refiner_1.0")
         view.applyParameters({ refinerName: "", refiner: "" })
         compare(view.missingRefiner, "")
+    }
+
+    function test_vae_choice() {
+        const view = createTemporaryObject(viewComponent, test)
+        const box = findChild(view, "vaeBox")
+        compare(view.currentParameters().vae, studio.settings.lastVae)
+        view.applyParameters({ vae: "None" })  // as A1111 spells its choices
+        compare(view.currentParameters().vae, "none")
+        compare(box.currentText, "None")
+        view.applyParameters({ vae: "Automatic" })
+        compare(view.currentParameters().vae, "auto")
+        view.applyParameters({ vae: "unlisted.safetensors" })
+        compare(view.currentParameters().vae, "unlisted.safetensors")
+        verify(box.currentText.startsWith("unlisted.safetensors"), box.currentText)
     }
 
     function test_unknown_sampler_is_ignored() {

@@ -14,9 +14,16 @@ TestCase {
             { tag: "second chunk", prompt: Array(80).fill("cat").join(" "), expected: "80/150" },
             { tag: "BREAK pads to a new chunk", prompt: "a cat BREAK a dog", expected: "77/150" },
             { tag: "network tags are not text", prompt: "a cat <lora:ink:0.8>, <hypernet:x:1>", expected: "3/75" },
+            // tinystyle is 2 BPE ids as a word, 3 vectors as an embedding.
+            { tag: "a word without embeddings", prompt: "tinystyle, a cat", expected: "5/75" },
+            { tag: "an embedding counts its vectors", prompt: "tinystyle, a cat", embeddings: { tinystyle: 3 }, expected: "6/75" },
+            { tag: "an embedding in emphasis", prompt: "a (tinystyle:1.2) cat", embeddings: { tinystyle: 3 }, expected: "5/75" },
+            // The first chunk closes early and counts as its 75, as A1111 counts it.
+            { tag: "an embedding does not straddle chunks", prompt: Array(74).fill("cat").join(" ") + " tinystyle",
+              embeddings: { tinystyle: 3 }, expected: "78/150" },
         ]
     }
-    function test_token_counter(data) { compare(Prompts.tokenCounter(data.prompt), data.expected) }
+    function test_token_counter(data) { compare(Prompts.tokenCounter(data.prompt, data.embeddings ?? {}), data.expected) }
 
     function test_token_counter_reports_parse_errors() {
         verify(Prompts.tokenCounter("(cat:1.2.3)").startsWith("?/75"))
@@ -34,6 +41,9 @@ TestCase {
             { tag: "old-style nesting", text: "((cat))", start: 3, end: 3, up: true, expected: "(cat:1.3)", selStart: 1, selEnd: 4 },
             { tag: "trailing space not wrapped", text: "big cat ", start: 4, end: 8, up: true, expected: "big (cat:1.1) ", selStart: 5, selEnd: 8 },
             { tag: "lora steps by 0.05", text: "<lora:x:0.5>", start: 2, end: 2, up: true, expected: "<lora:x:0.55>", selStart: 1, selEnd: 7 },
+            { tag: "the tag under the cursor", text: "<lora:a:1> <lora:b:0.8>", start: 14, end: 14, up: false, expected: "<lora:a:1> <lora:b:0.75>", selStart: 12, selEnd: 18 },
+            { tag: "a tag's weight back at 1 stays", text: "a <lora:x:0.95>", start: 5, end: 5, up: true, expected: "a <lora:x:1.0>", selStart: 3, selEnd: 9 },
+            { tag: "a tag without weight is left", text: "<lora:x>", start: 3, end: 3, up: true, expected: "<lora:x>", selStart: 3, selEnd: 3 },
             { tag: "multi-word selection", text: "red hat", start: 0, end: 7, up: true, expected: "(red hat:1.1)", selStart: 1, selEnd: 8 },
         ]
     }
