@@ -96,6 +96,7 @@ TEST_CASE("generate --vae NAME finds the VAE in the library's VAE folder; a re-r
   TempDir dir;
   const auto vaes = dir / "webui" / "models" / "VAE";
   std::filesystem::create_directories(vaes);
+  std::filesystem::create_directories(dir / "webui" / "models" / "Stable-diffusion");  // what marks an A1111 install
   std::filesystem::copy_file(formats("vae/vae-tiny-ft-mse.safetensors"), vaes / "ft-mse.safetensors");
   auto args = generate_args(atelier::test::tiny_model_path(), dir / "named.png");
   args.insert(args.end(), {"--vae", "ft-mse.safetensors", "--library", (dir / "webui").string()});
