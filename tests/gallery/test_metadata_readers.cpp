@@ -123,7 +123,8 @@ TEST_CASE("A1111: variation seed, its strength and resize seed from, read and wr
   CHECK(metadata.params.variation_strength == 0.35);
   CHECK(metadata.params.seed_resize_from_width == 512);
   CHECK(metadata.params.seed_resize_from_height == 512);
-  CHECK(metadata.extra.empty());
+  for (const char* key : {"Variation seed", "Variation seed strength", "Seed resize from"})
+    CHECK(extra_value(metadata, key) == "(absent)");
   // Atelier writes them where A1111 does (after the model and VAE, before the denoising strength).
   CHECK_THAT(format_a1111_parameters(a1111_parameters(metadata.params)), Catch::Contains(fields));
 
