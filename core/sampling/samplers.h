@@ -52,6 +52,23 @@ at::Tensor sample_dpmpp_sde(const Denoiser& model, at::Tensor x, const at::Tenso
 // A1111's Brownian tree, as for sample_dpmpp_sde.
 at::Tensor sample_dpmpp_2m_sde(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas,
                                NoiseSource& noise, const StepCallback& callback);
+// The same with k-diffusion's heun solver (A1111's "DPM++ 2M SDE Heun").
+at::Tensor sample_dpmpp_2m_sde_heun(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas,
+                                    NoiseSource& noise, const StepCallback& callback);
+// DPM-Solver++(3M) SDE; noise as for sample_dpmpp_2m_sde.
+at::Tensor sample_dpmpp_3m_sde(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas,
+                               NoiseSource& noise, const StepCallback& callback);
+// DPM-Solver fast (fixed steps of order 3, then 2 and 1) and adaptive (orders 2 and 3 with a PID
+// step-size controller), eta 1 as A1111 runs them, over the range from sigmas[0] to the last
+// sigma above 0 with as many model evaluations as `sigmas` has steps; they end at that last
+// sigma, as in k-diffusion. Adaptive takes as many steps as its error control needs.
+at::Tensor sample_dpm_fast(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas, NoiseSource& noise,
+                           const StepCallback& callback);
+at::Tensor sample_dpm_adaptive(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas, NoiseSource& noise,
+                               const StepCallback& callback);
+// A1111's Restart sampler (modules/sd_samplers_extra.py): Heun steps, with restarts from 20 steps.
+at::Tensor sample_restart(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas, NoiseSource& noise,
+                          const StepCallback& callback);
 // A1111's LCM: jump to the model's estimate, then renoise to the next level. Meant for
 // lcm_denoiser over DiscreteSchedule::lcm().
 at::Tensor sample_lcm(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas, NoiseSource& noise,

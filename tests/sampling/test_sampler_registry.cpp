@@ -8,14 +8,15 @@ using namespace atelier;
 
 TEST_CASE("Every A1111 sampler name is registered", "[registry]") {
   for (const char* name : {"Euler", "Euler a", "Heun", "LMS", "DPM2", "DPM2 a", "DPM++ 2S a", "DPM++ 2M",
-                           "DPM++ SDE", "DPM++ 2M SDE", "DDIM", "LCM"}) {
+                           "DPM++ SDE", "DPM++ 2M SDE", "DPM++ 2M SDE Heun", "DPM++ 3M SDE", "DPM fast",
+                           "DPM adaptive", "Restart", "DDIM", "LCM"}) {
     INFO(name);
     const SamplerSpec& spec = find_sampler(name);
     CHECK(spec.name == name);
     CHECK((spec.function != nullptr) == (spec.kind != SamplerKind::Ddim));
     CHECK(&find_sampler(spec.alias) == &spec);
   }
-  CHECK(samplers().size() == 12);
+  CHECK(samplers().size() == 17);
   CHECK(find_sampler("euler A").name == "Euler a");
   CHECK(find_sampler("k_dpmpp_2m").name == "DPM++ 2M");
 }
@@ -32,6 +33,12 @@ TEST_CASE("Automatic means each sampler's A1111 default", "[registry]") {
   CHECK(find_sampler("DPM++ 2M").automatic_schedule == Karras);
   CHECK(find_sampler("DPM++ SDE").automatic_schedule == Karras);
   CHECK(find_sampler("DPM++ 2M SDE").automatic_schedule == Exponential);
+  CHECK(find_sampler("DPM++ 2M SDE Heun").automatic_schedule == Exponential);
+  CHECK(find_sampler("DPM++ 3M SDE").automatic_schedule == Exponential);
+  CHECK(find_sampler("DPM++ 3M SDE").discard_penultimate_sigma);
+  CHECK(find_sampler("DPM fast").automatic_schedule == Uniform);
+  CHECK(find_sampler("DPM adaptive").automatic_schedule == Uniform);
+  CHECK(find_sampler("Restart").automatic_schedule == Karras);
   CHECK(find_sampler("LCM").automatic_schedule == Uniform);
 
   CHECK(at::equal(sampler_sigmas(choose_sampler("DPM++ 2M"), 10, test::sd_schedule()),
