@@ -165,6 +165,9 @@ EpsModel Pipeline::guided_eps(const StableDiffusionModel& model, const PromptCon
     const Conditioning cond{per_image(at_cond.context), per_image(at_cond.vector), {}};
     // The image channels are the same for both halves.
     const at::Tensor input = at_cond.concat.defined() ? at::cat({x, per_image(at_cond.concat)}, 1) : x;
+    // At CFG 1 the guided output is the conditional one: the unconditional half is not run, as
+    // ComfyUI does, which halves the step (few-step models run at CFG 1).
+    if (cfg_scale == 1.0) return unet->forward(input, timesteps, cond.context, cond.vector);
     at::Tensor out_uncond, out_cond;
     if (uncond.context.size(1) == cond.context.size(1)) {
       const auto out = unet->forward(at::cat({input, input}), at::cat({timesteps, timesteps}),

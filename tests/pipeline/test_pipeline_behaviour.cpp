@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "core/error.h"
 #include "core/pipeline/pipeline.h"
@@ -102,6 +103,19 @@ TEST_CASE("variation seeds: strength 0 is the seed's image, 1 the variation seed
   CHECK(at::equal(tiny_pipeline().generate(resized)[0].latent, plain[0].latent));
   resized.seed_resize_from_width = 32;
   CHECK_FALSE(at::equal(tiny_pipeline().generate(resized)[0].latent, plain[0].latent));
+}
+
+TEST_CASE("at CFG 1 the unconditional half is skipped, giving the full batch's image", "[pipeline][cfg]") {
+  auto params = small_params();
+  params.cfg_scale = 1;
+  const auto skipped = tiny_pipeline().generate(params);
+  // The smallest scale above 1 runs both halves and weighs the difference by 1 + 2^-52.
+  params.cfg_scale = std::nextafter(1.0, 2.0);
+  const auto full = tiny_pipeline().generate(params);
+  CHECK(relative_error(skipped[0].latent, full[0].latent) < 1e-5);
+  CHECK(max_channel_difference(skipped[0].image, full[0].image) <= 1);
+  params.cfg_scale = 1.5;
+  CHECK(relative_error(tiny_pipeline().generate(params)[0].latent, skipped[0].latent) > 1e-3);
 }
 
 TEST_CASE("progress is reported every step with a preview", "[pipeline]") {
