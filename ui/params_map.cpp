@@ -26,6 +26,10 @@ QVariantMap to_variant_map(const GenerationParams& p) {
       {QStringLiteral("sampler"), QString::fromStdString(p.sampler)},
       {QStringLiteral("schedule"), QString::fromStdString(p.schedule)},
       {QStringLiteral("seed"), static_cast<qint64>(p.seed)},
+      {QStringLiteral("variationSeed"), static_cast<qint64>(p.variation_seed)},
+      {QStringLiteral("variationStrength"), p.variation_strength},
+      {QStringLiteral("seedResizeFromWidth"), p.seed_resize_from_width},
+      {QStringLiteral("seedResizeFromHeight"), p.seed_resize_from_height},
       {QStringLiteral("width"), p.width},
       {QStringLiteral("height"), p.height},
       {QStringLiteral("batchCount"), p.batch_count},
@@ -61,6 +65,10 @@ GenerationParams to_generation_params(const QVariantMap& map) {
   number("steps", p.steps);
   number("cfgScale", p.cfg_scale);
   number("seed", p.seed);
+  number("variationSeed", p.variation_seed);
+  number("variationStrength", p.variation_strength);
+  number("seedResizeFromWidth", p.seed_resize_from_width);
+  number("seedResizeFromHeight", p.seed_resize_from_height);
   number("width", p.width);
   number("height", p.height);
   number("batchCount", p.batch_count);
@@ -93,6 +101,8 @@ QVariantMap from_a1111(const A1111Parameters& parameters) {
     else if (key == "Schedule type") map[QStringLiteral("schedule")] = value;
     else if (key == "CFG scale") map[QStringLiteral("cfgScale")] = value.toDouble();
     else if (key == "Seed") map[QStringLiteral("seed")] = value.toLongLong();
+    else if (key == "Variation seed") map[QStringLiteral("variationSeed")] = value.toLongLong();
+    else if (key == "Variation seed strength") map[QStringLiteral("variationStrength")] = value.toDouble();
     else if (key == "Clip skip") map[QStringLiteral("clipSkip")] = value.toInt();
     else if (key == "RNG") map[QStringLiteral("noise")] = value.toUpper();
     else if (key == "Denoising strength") map[QStringLiteral("denoisingStrength")] = value.toDouble();

@@ -13,6 +13,9 @@ SplitView {
     readonly property bool refinable: currentModel.family === "SDXL base"
     property string missingRefiner  // the recalled image's refiner when it is not listed
     property bool addonsShown: false
+    // A1111's "Resize seed from", kept from a recalled image so that its re-run is exact.
+    property int seedResizeFromWidth: 0
+    property int seedResizeFromHeight: 0
 
     // The add-ons' warnings compare with the chosen model.
     Binding { target: view.controller.addons; property: "modelFamily"; value: view.currentModel.family ?? "" }
@@ -29,6 +32,10 @@ SplitView {
             steps: steps.value,
             cfgScale: cfg.realValue,
             seed: seed.text === "" ? -1 : Number(seed.text),
+            variationSeed: variationSeed.text === "" ? -1 : Number(variationSeed.text),
+            variationStrength: variationStrength.realValue,
+            seedResizeFromWidth: view.seedResizeFromWidth,
+            seedResizeFromHeight: view.seedResizeFromHeight,
             width: widthBox.value,
             height: heightBox.value,
             batchCount: batchCount.value,
@@ -62,6 +69,10 @@ SplitView {
         if (params.steps !== undefined) steps.value = params.steps
         if (params.cfgScale !== undefined) cfg.realValue = params.cfgScale
         if (params.seed !== undefined) seed.text = String(params.seed)
+        if (params.variationSeed !== undefined) variationSeed.text = String(params.variationSeed)
+        if (params.variationStrength !== undefined) variationStrength.realValue = params.variationStrength
+        if (params.seedResizeFromWidth !== undefined) view.seedResizeFromWidth = params.seedResizeFromWidth
+        if (params.seedResizeFromHeight !== undefined) view.seedResizeFromHeight = params.seedResizeFromHeight
         if (params.width !== undefined) widthBox.value = params.width
         if (params.height !== undefined) heightBox.value = params.height
         if (params.batchCount !== undefined) batchCount.value = params.batchCount
@@ -248,6 +259,26 @@ SplitView {
                     Button { text: "♻"; flat: true; enabled: view.controller.lastSeed >= 0
                         onClicked: seed.text = String(view.controller.lastSeed)
                         ToolTip.text: qsTr("Reuse the last seed"); ToolTip.visible: hovered }
+                }
+                Label { text: qsTr("Variation") }
+                RowLayout {
+                    Layout.fillWidth: true
+                    TextField {
+                        id: variationSeed
+                        objectName: "variationSeed"
+                        text: "-1"
+                        Layout.fillWidth: true
+                        validator: RegularExpressionValidator { regularExpression: /-1|\d{1,18}/ }
+                        ToolTip.text: qsTr("Variation seed (A1111's): the noise moves towards this seed's by the strength; -1 picks one")
+                        ToolTip.visible: hovered
+                    }
+                    DecimalSpinBox {
+                        id: variationStrength
+                        objectName: "variationStrength"
+                        decimals: 2; realFrom: 0; realTo: 1; realStep: 0.05; realValue: 0
+                        Layout.preferredWidth: 110
+                        ToolTip.text: qsTr("Variation strength: 0 the seed's image, 1 the variation seed's"); ToolTip.visible: hovered
+                    }
                 }
             }
 

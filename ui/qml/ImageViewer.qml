@@ -19,6 +19,15 @@ ColumnLayout {
     signal favouriteToggled(bool favourite)
     signal trash()
 
+    // A variation of an image as A1111's variation seeds make one: its own seed, a new random
+    // variation seed, at the strength it had or a light 0.25.
+    function variation(params) {
+        return Object.assign({}, params, {
+            variationSeed: -1, batchCount: 1,
+            variationStrength: params.variationStrength > 0 ? params.variationStrength : 0.25
+        })
+    }
+
     spacing: 8
 
     Flickable {
@@ -77,6 +86,8 @@ ColumnLayout {
         visible: viewer.path !== ""
         Button { text: qsTr("Recall"); enabled: viewer.hasParameters; onClicked: viewer.recall(viewer.parameters) }
         Button { text: qsTr("Re-run"); enabled: viewer.hasParameters; onClicked: viewer.rerun(viewer.parameters) }
+        Button { text: qsTr("Vary"); enabled: viewer.hasParameters; onClicked: viewer.rerun(viewer.variation(viewer.parameters))
+            ToolTip.text: qsTr("The same seed moved a little towards a new variation seed"); ToolTip.visible: hovered }
         Button { text: qsTr("To img2img"); onClicked: viewer.sendToImg2img(viewer.path) }
         Button { text: qsTr("Copy prompt"); enabled: viewer.hasParameters; onClicked: viewer.controller.copyText(viewer.parameters.prompt) }
         Button { text: qsTr("Copy seed"); enabled: viewer.parameters.seed !== undefined; onClicked: viewer.controller.copyText(String(viewer.parameters.seed)) }

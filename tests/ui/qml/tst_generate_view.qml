@@ -23,7 +23,8 @@ TestCase {
             prompt: "a (red:1.2) fox", negativePrompt: "blurry", sampler: "DPM++ 2M", schedule: "Karras",
             steps: 31, cfgScale: 5.5, seed: 1234567890123, width: 768, height: 512, batchCount: 3, batchSize: 2,
             clipSkip: 2, noise: "NV", denoisingStrength: 0.4, resizeMode: "Crop and resize", refinerSwitchAt: 0.65,
-            vae: "vae-ft-mse-840000-ema-pruned.safetensors"
+            vae: "vae-ft-mse-840000-ema-pruned.safetensors", variationSeed: 77, variationStrength: 0.35,
+            seedResizeFromWidth: 512, seedResizeFromHeight: 640
         }
         view.applyParameters(recalled)
         const form = view.currentParameters()
