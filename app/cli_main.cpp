@@ -48,7 +48,13 @@ const char* const kUsage =
     "                                         write a PyTorch checkpoint's state dict as safetensors (nothing in it runs)\n"
     "  models list [--library DIR]... [--kind KIND] [--json] [--no-hash]\n"
     "                                         the checkpoints, LoRAs, embeddings, VAEs and upscalers of the\n"
-    "                                         model library (default: Atelier's folder and the studio's roots)\n";
+    "                                         model library (default: Atelier's folder and the studio's roots)\n"
+    "  upscale IMAGE --upscaler NAME|FILE --scale X --output FILE.png [--tile N] [--tile-overlap N] [--library DIR]\n"
+    "                                         enlarge an image as A1111's extras tab: Lanczos, Nearest or an ESRGAN,\n"
+    "                                         Real-ESRGAN or compact model (.pth, .safetensors; a file or a name in the\n"
+    "                                         library's upscaler folders); X (default 4) other than the model's own is\n"
+    "                                         reached with Lanczos, the size rounded down to a multiple of 8; tiles of\n"
+    "                                         192 px overlapping by 8 (0: no tiling); keeps the image's parameters\n";
 
 struct Command {
   std::set<std::string> flags;
@@ -70,6 +76,7 @@ int main(int argc, char** argv) {
       {"gallery", {{"favourites"}, run_gallery}},
       {"convert-ckpt", {{}, run_convert_ckpt}},
       {"models", {{"json", "no-hash"}, run_models}},
+      {"upscale", {{}, run_upscale}},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     (argc < 2 ? std::cerr : std::cout) << kUsage;

@@ -1,4 +1,5 @@
 #include "core/io/image.h"
+#include "core/io/image_scaling.h"
 
 #include <algorithm>
 #include <array>
@@ -121,11 +122,31 @@ ResizeMode parse_resize_mode(std::string_view name) {
                         "': choose just resize (0), crop and resize (1) or resize and fill (2)");
 }
 
-Image8 resize_for_generation(const Image8& image, int width, int height, ResizeMode mode) {
+namespace {
+
+void check_resize(const Image8& image, int width, int height) {
   check_pixels(image);
   if (width <= 0 || height <= 0) {
     throw InvalidArgument("cannot resize an image to " + std::to_string(width) + "x" + std::to_string(height));
   }
+}
+
+}  // namespace
+
+Image8 resize_lanczos(const Image8& image, int width, int height) {
+  check_resize(image, width, height);
+  return to_image(scaled(as_mat(image), width, height));
+}
+
+Image8 resize_nearest(const Image8& image, int width, int height) {
+  check_resize(image, width, height);
+  cv::Mat result;
+  cv::resize(as_mat(image), result, cv::Size(width, height), 0, 0, cv::INTER_NEAREST_EXACT);
+  return to_image(result);
+}
+
+Image8 resize_for_generation(const Image8& image, int width, int height, ResizeMode mode) {
+  check_resize(image, width, height);
   const cv::Mat source = as_mat(image);
   switch (mode) {
     case ResizeMode::JustResize:
@@ -152,26 +173,42 @@ Image8 resize_for_generation(const Image8& image, int width, int height, ResizeM
   throw InvalidArgument("unknown resize mode " + std::to_string(static_cast<int>(mode)));
 }
 
-at::Tensor image_to_tensor(const Image8& image) {
+at::Tensor image_to_unit_tensor(const Image8& image) {
   check_pixels(image);
   const at::Tensor pixels = at::from_blob(const_cast<std::uint8_t*>(image.rgb.data()),
                                           {1, image.height, image.width, 3}, at::kByte);
-  return pixels.to(at::kFloat).div_(255).mul_(2).sub_(1).permute({0, 3, 1, 2}).contiguous();
+  return pixels.to(at::kFloat).div_(255).permute({0, 3, 1, 2}).contiguous();
 }
 
-Image8 tensor_to_image(const at::Tensor& tensor) {
+at::Tensor image_to_tensor(const Image8& image) { return image_to_unit_tensor(image).mul_(2).sub_(1); }
+
+namespace {
+
+// The detached F32 CPU copy of a [1, 3, H, W] floating-point image, NaN replaced by `nan`.
+at::Tensor checked_image_tensor(const at::Tensor& tensor, double nan) {
   if (tensor.dim() != 4 || tensor.size(0) != 1 || tensor.size(1) != 3 || tensor.size(2) == 0 ||
       tensor.size(3) == 0 || !at::isFloatingType(tensor.scalar_type())) {
     throw InvalidArgument("expected a floating-point image tensor of shape [1, 3, H, W], got " +
                           std::string(at::toString(tensor.scalar_type())) + " " + c10::str(tensor.sizes()));
   }
-  // NaN (an overflowing fp16 VAE) becomes black, as numpy's cast gives A1111 on x86.
-  const at::Tensor x = at::nan_to_num(tensor.detach().to(at::kCPU, at::kFloat), -1.0);
+  return at::nan_to_num(tensor.detach().to(at::kCPU, at::kFloat), nan);
+}
+
+}  // namespace
+
+Image8 unit_tensor_to_image(const at::Tensor& tensor) {
+  const at::Tensor x = checked_image_tensor(tensor, 0.0);
   // to(kByte) truncates toward zero, like A1111's astype(np.uint8).
-  const at::Tensor bytes = ((x + 1) / 2).clamp(0, 1).mul(255).to(at::kByte).squeeze(0).permute({1, 2, 0}).contiguous();
+  const at::Tensor bytes = x.clamp(0, 1).mul(255).to(at::kByte).squeeze(0).permute({1, 2, 0}).contiguous();
   const auto* data = bytes.data_ptr<std::uint8_t>();
   return Image8{static_cast<int>(bytes.size(1)), static_cast<int>(bytes.size(0)),
                 std::vector<std::uint8_t>(data, data + bytes.numel())};
+}
+
+Image8 tensor_to_image(const at::Tensor& tensor) {
+  // NaN (an overflowing fp16 VAE) becomes black, as numpy's cast gives A1111 on x86.
+  const at::Tensor x = checked_image_tensor(tensor, -1.0);
+  return unit_tensor_to_image((x + 1) / 2);
 }
 
 }  // namespace atelier

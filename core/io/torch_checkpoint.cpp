@@ -87,8 +87,13 @@ std::vector<std::pair<std::string, at::Tensor>> torch_state_dict(const PickleVal
   if (!checkpoint.is(Kind::Dict))
     throw FormatError(std::string(label) + ": the checkpoint holds " + PickleValue::kind_name(checkpoint.kind()) +
                       ", not a dict of tensors");
-  const PickleValue* nested = checkpoint.find("state_dict");
-  const PickleValue& dict = nested && nested->is(Kind::Dict) ? *nested : checkpoint;
+  const PickleValue* nested = nullptr;
+  for (const char* wrapper : {"state_dict", "params_ema", "params"}) {
+    nested = checkpoint.find(wrapper);
+    if (nested && nested->is(Kind::Dict)) break;
+    nested = nullptr;
+  }
+  const PickleValue& dict = nested ? *nested : checkpoint;
   std::vector<std::pair<std::string, at::Tensor>> tensors;
   for (const auto& [key, value] : dict.items())
     if (key.is(Kind::String) && value.is(Kind::Tensor)) tensors.emplace_back(key.as_string(), value.tensor());

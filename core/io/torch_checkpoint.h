@@ -31,7 +31,9 @@ PickleValue read_torch_pickle(const std::filesystem::path& path);
 
 // The (name, tensor) pairs of a checkpoint's state dict, in file order: the top-level dict's
 // 'state_dict' entry when it has one that is a dict (Lightning checkpoints, A1111's .ckpt
-// models and VAEs), else the top-level dict itself. Entries that are not a string name with a
+// models and VAEs), else its 'params_ema', else its 'params' (BasicSR's saves: Real-ESRGAN's
+// upscalers; the EMA weights are the ones Real-ESRGAN's inference loads), else the top-level
+// dict itself. Entries that are not a string name with a
 // tensor (nested dicts, numbers: '_metadata', a nested 'state_dict') are skipped. Tensors keep
 // their own dtype (position_ids stays I64, model_ema.num_updates I32). `label` names the file
 // in errors: FormatError when there is no dict of tensors at all.
