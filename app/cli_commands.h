@@ -14,5 +14,6 @@ int run_info(CommandLine& args);
 int run_gallery(CommandLine& args);
 int run_convert_ckpt(CommandLine& args);
 int run_models(CommandLine& args);
+int run_serve(CommandLine& args);
 
 }  // namespace atelier::cli

@@ -48,7 +48,12 @@ const char* const kUsage =
     "                                         write a PyTorch checkpoint's state dict as safetensors (nothing in it runs)\n"
     "  models list [--library DIR]... [--kind KIND] [--json] [--no-hash]\n"
     "                                         the checkpoints, LoRAs, embeddings, VAEs and upscalers of the\n"
-    "                                         model library (default: Atelier's folder and the studio's roots)\n";
+    "                                         model library (default: Atelier's folder and the studio's roots)\n"
+    "  serve [--host 127.0.0.1] [--port 7860] [--api-auth USER:PASSWORD] [--model NAME|PATH]\n"
+    "        [--library DIR]... [--output-dir DIR] [--device D] [--low-memory]\n"
+    "                                         AUTOMATIC1111's HTTP API (/sdapi/v1) for the tools built on it;\n"
+    "                                         a --host off loopback needs --api-auth; save_images writes to\n"
+    "                                         --output-dir (default: the studio's output folder)\n";
 
 struct Command {
   std::set<std::string> flags;
@@ -70,6 +75,7 @@ int main(int argc, char** argv) {
       {"gallery", {{"favourites"}, run_gallery}},
       {"convert-ckpt", {{}, run_convert_ckpt}},
       {"models", {{"json", "no-hash"}, run_models}},
+      {"serve", {{"low-memory"}, run_serve}},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     (argc < 2 ? std::cerr : std::cout) << kUsage;
