@@ -15,5 +15,6 @@ int run_gallery(CommandLine& args);
 int run_convert_ckpt(CommandLine& args);
 int run_models(CommandLine& args);
 int run_upscale(CommandLine& args);
+int run_serve(CommandLine& args);
 
 }  // namespace atelier::cli

@@ -54,7 +54,12 @@ const char* const kUsage =
     "                                         Real-ESRGAN or compact model (.pth, .safetensors; a file or a name in the\n"
     "                                         library's upscaler folders); X (default 4) other than the model's own is\n"
     "                                         reached with Lanczos, the size rounded down to a multiple of 8; tiles of\n"
-    "                                         192 px overlapping by 8 (0: no tiling); keeps the image's parameters\n";
+    "                                         192 px overlapping by 8 (0: no tiling); keeps the image's parameters\n"
+    "  serve [--host 127.0.0.1] [--port 7860] [--api-auth USER:PASSWORD] [--model NAME|PATH]\n"
+    "        [--library DIR]... [--output-dir DIR] [--device D] [--low-memory]\n"
+    "                                         AUTOMATIC1111's HTTP API (/sdapi/v1) for the tools built on it;\n"
+    "                                         a --host off loopback needs --api-auth; save_images writes to\n"
+    "                                         --output-dir (default: the studio's output folder)\n";
 
 struct Command {
   std::set<std::string> flags;
@@ -77,6 +82,7 @@ int main(int argc, char** argv) {
       {"convert-ckpt", {{}, run_convert_ckpt}},
       {"models", {{"json", "no-hash"}, run_models}},
       {"upscale", {{}, run_upscale}},
+      {"serve", {{"low-memory"}, run_serve}},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     (argc < 2 ? std::cerr : std::cout) << kUsage;

@@ -10,6 +10,8 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libopencv-dev libstb-dev libicu-dev zlib1g-dev
   libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev
+  # the HTTP API (atelier-cli serve)
+  libcpp-httplib-dev
   # tests
   catch2
   # studio (Qt 6 Quick and every QML module it imports)

@@ -103,11 +103,14 @@ std::vector<std::filesystem::path> sequential_outputs(const std::filesystem::pat
   return paths;
 }
 
+std::vector<PngText> generated_image_texts(const GeneratedImage& image, const std::optional<RunInfo>& run) {
+  return {{"parameters", format_a1111_parameters(a1111_parameters(image.params))},
+          {std::string(kAtelierChunkKeyword), format_params_json(image.params, run)}};
+}
+
 void save_generated_image(const std::filesystem::path& path, const GeneratedImage& image,
                           const std::optional<RunInfo>& run) {
-  write_png(path, image.image,
-            {{"parameters", format_a1111_parameters(a1111_parameters(image.params))},
-             {std::string(kAtelierChunkKeyword), format_params_json(image.params, run)}});
+  write_png(path, image.image, generated_image_texts(image, run));
 }
 
 }  // namespace atelier

@@ -5,6 +5,7 @@
 
 #include "core/gallery/a1111_parameters.h"
 #include "core/gallery/params_json.h"
+#include "core/io/png.h"
 #include "core/pipeline/pipeline.h"
 
 namespace atelier {
@@ -21,6 +22,10 @@ std::vector<std::filesystem::path> numbered_outputs(const std::filesystem::path&
 // A1111's `00042-1234.png` names in `dir` (created if needed), numbered after the highest there.
 std::vector<std::filesystem::path> sequential_outputs(const std::filesystem::path& dir,
                                                       const std::vector<GeneratedImage>& images);
+
+// The text chunks every generated PNG carries: A1111's `parameters` and our `atelier` JSON
+// (which records `run` too).
+std::vector<PngText> generated_image_texts(const GeneratedImage& image, const std::optional<RunInfo>& run = std::nullopt);
 
 // Writes the PNG atomically with A1111's `parameters` text chunk and our `atelier` JSON chunk
 // (which records `run` too). Throws Error naming the path.

@@ -42,6 +42,15 @@ Image8 load_image(const std::filesystem::path& path) {
   return Image8{width, height, std::vector<std::uint8_t>(pixels.get(), pixels.get() + size)};
 }
 
+std::pair<int, int> image_dimensions(const std::filesystem::path& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) throw FormatError("cannot read image " + path.string() + ": " + std::generic_category().message(errno));
+  int width = 0, height = 0, channels = 0;
+  if (!stbi_info_from_file(file.get(), &width, &height, &channels))
+    throw FormatError(path.string() + ": cannot decode image: " + stbi_failure_reason());
+  return {width, height};
+}
+
 namespace {
 
 constexpr std::array<std::pair<ResizeMode, std::string_view>, 3> kResizeModeLabels{{

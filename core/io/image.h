@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace atelier {
@@ -21,6 +22,10 @@ struct Image8 {
 // naming the file and the reason on any failure: missing, truncated, corrupt, not an image,
 // or a side longer than 16384 pixels.
 Image8 load_image(const std::filesystem::path& path);
+
+// The width and height load_image would decode, read from the file's header only (so a huge
+// image can be refused before it is decoded). FormatError as load_image.
+std::pair<int, int> image_dimensions(const std::filesystem::path& path);
 
 // How an init image of another shape becomes width x height (A1111's img2img "Resize mode").
 enum class ResizeMode {

@@ -1,0 +1,233 @@
+#include "server/generation_request.h"
+
+#include <cmath>
+#include <limits>
+
+#include "core/error.h"
+#include "core/io/image.h"
+#include "core/io/png.h"
+#include "core/pipeline/input_files.h"
+#include "core/pipeline/pipeline.h"
+#include "core/sampling/sampler_registry.h"
+#include "server/api_error.h"
+#include "server/base64.h"
+#include "server/json_fields.h"
+
+namespace atelier::server {
+namespace {
+
+using nlohmann::json;
+
+// The fields of A1111's request models and their defaults (modules/processing.py,
+// modules/api/models.py), the echo's base.
+json default_fields(RequestKind kind) {
+  json fields = {
+      {"prompt", ""}, {"negative_prompt", ""}, {"styles", nullptr}, {"seed", -1}, {"subseed", -1},
+      {"subseed_strength", 0}, {"seed_resize_from_h", -1}, {"seed_resize_from_w", -1}, {"sampler_name", nullptr},
+      {"scheduler", nullptr}, {"batch_size", 1}, {"n_iter", 1}, {"steps", 50}, {"cfg_scale", 7.0}, {"width", 512},
+      {"height", 512}, {"restore_faces", nullptr}, {"tiling", nullptr}, {"do_not_save_samples", false},
+      {"do_not_save_grid", false}, {"eta", nullptr}, {"denoising_strength", 0.75}, {"s_min_uncond", nullptr},
+      {"s_churn", nullptr}, {"s_tmax", nullptr}, {"s_tmin", nullptr}, {"s_noise", nullptr},
+      {"override_settings", nullptr}, {"override_settings_restore_afterwards", true}, {"refiner_checkpoint", nullptr},
+      {"refiner_switch_at", nullptr}, {"disable_extra_networks", false}, {"comments", nullptr},
+      {"sampler_index", "Euler"}, {"script_name", nullptr}, {"script_args", json::array()}, {"send_images", true},
+      {"save_images", false}, {"alwayson_scripts", json::object()}, {"force_task_id", nullptr}, {"infotext", nullptr},
+  };
+  if (kind == RequestKind::Txt2Img) {
+    fields.update({{"enable_hr", false}, {"firstphase_width", 0}, {"firstphase_height", 0}, {"hr_scale", 2.0},
+                   {"hr_upscaler", nullptr}, {"hr_second_pass_steps", 0}, {"hr_resize_x", 0}, {"hr_resize_y", 0},
+                   {"hr_checkpoint_name", nullptr}, {"hr_sampler_name", nullptr}, {"hr_prompt", ""},
+                   {"hr_negative_prompt", ""}});
+  } else {
+    fields.update({{"init_images", nullptr}, {"resize_mode", 0}, {"image_cfg_scale", nullptr}, {"mask", nullptr},
+                   {"mask_blur_x", 4}, {"mask_blur_y", 4}, {"mask_blur", nullptr}, {"inpainting_fill", 0},
+                   {"inpaint_full_res", true}, {"inpaint_full_res_padding", 0}, {"inpainting_mask_invert", 0},
+                   {"initial_noise_multiplier", nullptr}, {"latent_mask", nullptr}, {"include_init_images", false}});
+  }
+  return fields;
+}
+
+// The request's values of the model's fields over the defaults; other keys dropped.
+json echo_parameters(RequestKind kind, const json& body) {
+  json echo = default_fields(kind);
+  for (auto& [key, value] : echo.items())
+    if (const auto it = body.find(key); it != body.end()) value = *it;
+  if (kind == RequestKind::Img2Img && !echo["include_init_images"].is_boolean()) echo["include_init_images"] = false;
+  if (kind == RequestKind::Img2Img && !echo["include_init_images"].get<bool>()) {
+    echo["init_images"] = nullptr;
+    echo["mask"] = nullptr;
+  }
+  return echo;
+}
+
+// A field Atelier does not run, refused unless it holds what Atelier does anyway.
+void refuse_unless(bool runs, const JsonFields& fields, const std::string& name, const std::string& why) {
+  if (!runs) throw FieldError(fields.field(name), why);
+}
+
+void refuse_not_run(RequestKind kind, const JsonFields& f) {
+  const auto is_default = [&](const std::string& name, double value) {
+    const auto v = f.number(name);
+    return !v || *v == value;
+  };
+  if (const auto* styles = f.value("styles"))
+    refuse_unless(styles->is_array() && styles->empty(), f, "styles", "prompt styles are not supported; put the text in the prompt");
+  refuse_unless(!f.boolean("restore_faces").value_or(false), f, "restore_faces", "face restoration is not supported");
+  refuse_unless(!f.boolean("tiling").value_or(false), f, "tiling", "tiling is not supported");
+  refuse_unless(!f.boolean("disable_extra_networks").value_or(false), f, "disable_extra_networks",
+                "the prompt's <lora:...> tags are always applied");
+  refuse_unless(!f.has("infotext"), f, "infotext", "give the parameters as fields");
+  refuse_unless(f.string("script_name").value_or("").empty(), f, "script_name", "scripts are not supported");
+  if (const auto* scripts = f.value("alwayson_scripts"))
+    refuse_unless(scripts->is_object() && scripts->empty(), f, "alwayson_scripts", "scripts and extensions are not supported");
+  // A1111's defaults for these (its opts.eta_ancestral, s_churn, ...) are what Atelier's samplers use.
+  refuse_unless(is_default("eta", 1.0), f, "eta", "only the default eta (1) is supported");
+  refuse_unless(is_default("s_churn", 0.0), f, "s_churn", "only the default (0) is supported");
+  refuse_unless(is_default("s_tmin", 0.0), f, "s_tmin", "only the default (0) is supported");
+  refuse_unless(is_default("s_noise", 1.0), f, "s_noise", "only the default (1) is supported");
+  refuse_unless(is_default("s_min_uncond", 0.0), f, "s_min_uncond", "only the default (0) is supported");
+  if (const auto tmax = f.number("s_tmax")) refuse_unless(*tmax == 0 || std::isinf(*tmax), f, "s_tmax", "only the default is supported");
+  if (kind == RequestKind::Txt2Img) {
+    refuse_unless(!f.boolean("enable_hr").value_or(false), f, "enable_hr", "hires fix is not supported yet");
+  } else {
+    refuse_unless(is_default("initial_noise_multiplier", 1.0), f, "initial_noise_multiplier", "only 1 is supported");
+    refuse_unless(!f.has("latent_mask"), f, "latent_mask", "a separate latent mask is not supported");
+  }
+}
+
+// The bytes of a base64 image field, checked to decode as an image of bounded size, written to `files`.
+std::filesystem::path image_file(const std::string& field, const json& value, const TempFolder& files,
+                                 const std::string& name) {
+  if (!value.is_string()) throw FieldError(field, "expected a base64 image string");
+  const auto& text = value.get_ref<const std::string&>();
+  if (text.starts_with("http://") || text.starts_with("https://"))
+    throw FieldError(field, "image URLs are not fetched; send the image as base64");
+  const auto bytes = base64_decode(text);
+  if (!bytes || bytes->empty()) throw FieldError(field, "not valid base64");
+  const auto path = files.write(name, *bytes);
+  try {
+    const auto [width, height] = image_dimensions(path);
+    if (width > kMaxInputSide || height > kMaxInputSide || long(width) * height > kMaxInputPixels)
+      throw ApiError(413, field + ": image of " + std::to_string(width) + "x" + std::to_string(height) +
+                              " is too large (at most " + std::to_string(kMaxInputSide) + " a side, " +
+                              std::to_string(kMaxInputPixels >> 20) + " megapixels)");
+    load_image(path);
+  } catch (const FormatError&) {
+    throw FieldError(field, "not a PNG, JPEG or BMP image");
+  }
+  return path;
+}
+
+// A1111's inpainting_mask_invert: the mask's black repaints. Written as a new PNG.
+void invert_mask(const std::filesystem::path& path) {
+  Image8 mask = load_image(path);
+  for (auto& value : mask.rgb) value = static_cast<std::uint8_t>(255 - value);
+  write_png(path, mask, {});
+}
+
+void read_img2img(const JsonFields& f, GenerationParams& p, const TempFolder& files) {
+  const auto* images = f.value("init_images");
+  if (!images) throw FieldError(f.field("init_images"), "required: one base64 image");
+  if (!images->is_array()) throw FieldError(f.field("init_images"), "expected a list of base64 images");
+  if (images->size() != 1) throw FieldError(f.field("init_images"), "Atelier takes exactly one init image, got " + std::to_string(images->size()));
+  p.init_image = image_file("init_images[0]", (*images)[0], files, "init-image");
+  p.denoising_strength = f.number_in("denoising_strength", 0, 1).value_or(0.75);
+  const auto mode = f.integer_in("resize_mode", 0, 3).value_or(0);
+  refuse_unless(mode != 3, f, "resize_mode", "3 (latent upscale) is not supported; 0, 1 or 2");
+  p.resize_mode = mode == 1 ? ResizeMode::CropAndResize : mode == 2 ? ResizeMode::ResizeAndFill : ResizeMode::JustResize;
+
+  if (const auto* mask = f.value("mask")) {
+    p.mask = image_file("mask", *mask, files, "mask");
+    if (f.integer_in("inpainting_mask_invert", 0, 1).value_or(0) == 1) invert_mask(*p.mask);
+    refuse_unless(f.integer_in("inpainting_fill", 0, 3).value_or(1) == 1, f, "inpainting_fill",
+                  "only 1 (original) is supported");
+    refuse_unless(!f.boolean("inpaint_full_res").value_or(false), f, "inpaint_full_res",
+                  "only false (whole picture) is supported");
+    const auto blur_x = f.integer_in("mask_blur_x", 0, 64), blur_y = f.integer_in("mask_blur_y", 0, 64);
+    refuse_unless(blur_x.value_or(4) == blur_y.value_or(4), f, "mask_blur_x", "mask_blur_x and mask_blur_y must be equal");
+    p.mask_blur = int(f.integer_in("mask_blur", 0, 64).value_or(blur_x.value_or(4)));
+  }
+}
+
+const CheckpointItem& require_checkpoint(const std::optional<CheckpointItem>& item, const std::string& field,
+                                         const std::string& name) {
+  if (!item) throw ApiError(404, field + ": model '" + name + "' not found (see /sdapi/v1/sd-models)");
+  return *item;
+}
+
+}  // namespace
+
+GenerationRequest parse_generation_request(RequestKind kind, const json& body, const ServerOptions& options,
+                                           ModelCatalog& catalog) {
+  const JsonFields f(body);
+  refuse_not_run(kind, f);
+  GenerationRequest request;
+  request.kind = kind;
+  request.parameters = echo_parameters(kind, body);
+  request.options = options;
+  if (const auto* overrides = f.value("override_settings"))
+    request.options = apply_options(options, *overrides, catalog, "override_settings");
+  request.keep_options = !f.boolean("override_settings_restore_afterwards").value_or(true);
+  request.send_images = f.boolean("send_images").value_or(true);
+  request.save_images = f.boolean("save_images").value_or(false);
+
+  GenerationParams& p = request.params;
+  p.prompt = f.string("prompt").value_or("");
+  p.negative_prompt = f.string("negative_prompt").value_or("");
+  p.steps = int(f.integer_in("steps", 1, 1000).value_or(50));
+  p.cfg_scale = f.number_in("cfg_scale", 0, 100).value_or(7.0);
+  p.width = int(f.integer_in("width", 64, kMaxGenerationSide).value_or(512));
+  p.height = int(f.integer_in("height", 64, kMaxGenerationSide).value_or(512));
+  p.batch_size = int(f.integer_in("batch_size", 1, 16).value_or(1));
+  p.batch_count = int(f.integer_in("n_iter", 1, 100).value_or(1));
+  // A1111's get_fixed_seed: -1 draws one.
+  const auto seed = f.integer_in("seed", -1, std::numeric_limits<std::int64_t>::max()).value_or(-1);
+  p.seed = seed == -1 ? random_seed() : seed;
+  const auto subseed = f.integer_in("subseed", -1, std::numeric_limits<std::int64_t>::max()).value_or(-1);
+  p.variation_seed = subseed == -1 ? random_seed() : subseed;
+  p.variation_strength = f.number_in("subseed_strength", 0, 1).value_or(0);
+  const auto from_w = f.integer_in("seed_resize_from_w", -1, 8192).value_or(-1);
+  const auto from_h = f.integer_in("seed_resize_from_h", -1, 8192).value_or(-1);
+  if (from_w > 0 && from_h > 0) {
+    p.seed_resize_from_width = int(from_w);
+    p.seed_resize_from_height = int(from_h);
+  }
+
+  const auto sampler = f.string("sampler_name").value_or(f.string("sampler_index").value_or("Euler"));
+  const auto sampler_field = f.has("sampler_name") ? "sampler_name" : "sampler_index";
+  if (const auto schedule = f.string("scheduler")) {
+    if (!find_schedule_type(*schedule))
+      throw ApiError(404, "scheduler: scheduler '" + *schedule + "' not found (see /sdapi/v1/schedulers)");
+    p.schedule = *schedule;
+  }
+  try {
+    choose_sampler(sampler, p.schedule);
+  } catch (const InvalidArgument&) {
+    throw ApiError(404, std::string(sampler_field) + ": sampler '" + sampler + "' not found (see /sdapi/v1/samplers)");
+  }
+  p.sampler = sampler;
+
+  if (request.options.sd_model_checkpoint.empty())
+    throw ApiError(404, "sd_model_checkpoint: no checkpoint in the model library; start the server with --model");
+  p.model = require_checkpoint(catalog.find_checkpoint(request.options.sd_model_checkpoint), "sd_model_checkpoint",
+                               request.options.sd_model_checkpoint).entry.path;
+  p.clip_skip = request.options.clip_stop_at_last_layers;
+  p.noise = request.options.randn_source;
+  p.vae = vae_choice(request.options, catalog);
+  if (const auto refiner = f.string("refiner_checkpoint"); refiner && !refiner->empty() && *refiner != "None" && *refiner != "none") {
+    p.refiner = require_checkpoint(catalog.find_checkpoint(*refiner), "refiner_checkpoint", *refiner).entry.path;
+    p.refiner_switch_at = f.number_in("refiner_switch_at", 0, 1).value_or(0.8);
+  }
+
+  request.files = std::make_shared<TempFolder>();
+  if (kind == RequestKind::Img2Img) read_img2img(f, p, *request.files);
+  try {
+    validate(p);
+    check_input_files(p, *catalog.addon_folders());
+  } catch (const Error& e) {
+    throw ApiError(422, e.what());
+  }
+  return request;
+}
+
+}  // namespace atelier::server

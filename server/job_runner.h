@@ -1,0 +1,103 @@
+#pragma once
+// One generation at a time, in the order requests came (A1111's queue_lock), on a worker thread
+// that keeps one model loaded and loads another only when a request names another checkpoint.
+// progress(), interrupt() and skip() answer at once from any thread while a generation runs.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "core/gallery/params_json.h"
+#include "core/pipeline/pipeline.h"
+#include "server/generation_request.h"
+#include "server/model_catalog.h"
+
+namespace atelier::server {
+
+struct GenerationOutcome {
+  std::vector<GeneratedImage> images;  // those finished: fewer than asked when interrupted or skipped
+  RunInfo run;
+  CheckpointItem checkpoint;  // the model that ran, with its hash
+  bool inpainting_model = false;  // its UNet takes the mask and masked image (9 channels)
+  std::string job_timestamp;  // A1111's "%Y%m%d%H%M%S" of the job's start
+  std::shared_ptr<TempFolder> files;  // the init image stays readable (its hash) until the answer is written
+};
+
+// A1111's shared.state as /sdapi/v1/progress reports it.
+struct ProgressSnapshot {
+  bool busy = false;
+  std::string job;             // "" when idle, else "txt2img" / "img2img"
+  int job_count = 0;           // the request's batches (n_iter)
+  int job_no = 0;              // the batch being sampled
+  int sampling_step = 0;
+  int sampling_steps = 0;
+  bool skipped = false;
+  bool interrupted = false;
+  std::string job_timestamp;
+  double elapsed_seconds = 0;  // since the job started
+  std::optional<std::string> current_image;  // the live preview as base64 PNG
+  std::optional<std::string> textinfo;
+  int queued = 0;              // requests waiting behind this one
+};
+
+class JobRunner {
+ public:
+  JobRunner(ModelCatalog& catalog, DeviceChoice device = DeviceChoice::Auto, MemoryMode memory = MemoryMode::Standard);
+  ~JobRunner();  // shutdown(), then waits for the worker
+  JobRunner(const JobRunner&) = delete;
+  JobRunner& operator=(const JobRunner&) = delete;
+
+  // Queues a request; the future holds its images or the error it ended with. ApiError 503 when
+  // kMaxQueued requests already wait.
+  std::future<GenerationOutcome> submit(GenerationRequest request);
+
+  ProgressSnapshot progress(bool with_image);
+  void interrupt();  // stops the running request; the images of its finished batches are kept
+  void skip();       // stops the running batch; the request goes on with its next one
+  // Interrupts the running request and fails the waiting ones (503); later submits fail too.
+  void shutdown();
+
+  // The checkpoint the worker holds loaded, once one is.
+  std::optional<CheckpointItem> loaded_checkpoint();
+
+  static constexpr std::size_t kMaxQueued = 32;
+
+ private:
+  struct Job {
+    GenerationRequest request;
+    std::promise<GenerationOutcome> promise;
+  };
+  void work();
+  GenerationOutcome run(GenerationRequest& request);
+  Pipeline& pipeline_for(const GenerationParams& params);
+  void on_progress(int batch, const GenerationProgress& progress);
+
+  ModelCatalog& catalog_;
+  DeviceChoice device_;
+  MemoryMode memory_;
+  std::unique_ptr<Pipeline> pipeline_;  // the worker's alone
+  ModelHashCache hashes_;               // the VAEs' hashes
+
+  std::mutex mutex_;  // guards what follows
+  std::condition_variable wake_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  ProgressSnapshot state_;
+  std::chrono::steady_clock::time_point job_started_;
+  Image8 preview_;
+  int preview_version_ = 0, encoded_version_ = -1;
+  std::string encoded_preview_;
+  std::optional<CheckpointItem> loaded_;
+
+  std::atomic<bool> cancel_{false};
+  std::atomic<bool> skip_requested_{false};
+  std::thread worker_;  // last: starts once the rest is built
+};
+
+}  // namespace atelier::server

@@ -1,0 +1,91 @@
+#pragma once
+// An API server on a free loopback port in this process, over a library folder holding the
+// tiny SD1 checkpoint as "tiny.safetensors" (with its yaml), and a client for it.
+#include <httplib.h>
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "core/io/image.h"
+#include "server/api_routes.h"
+#include "server/base64.h"
+#include "server/http_server.h"
+#include "server/job_runner.h"
+#include "server/model_catalog.h"
+#include "support/bytes.h"
+#include "support/fixtures.h"
+#include "support/temp_dir.h"
+
+namespace atelier::test {
+
+class TestServer {
+ public:
+  explicit TestServer(server::HttpConfig config = {}) {
+    std::filesystem::create_directories(library());
+    std::filesystem::create_symlink(tiny_model_path(), library() / "tiny.safetensors");
+    std::filesystem::create_symlink(data_path("sd1-tiny/model.yaml"), library() / "tiny.yaml");
+    catalog_ = std::make_unique<server::ModelCatalog>(std::vector{library()}, dir_ / "hashes.json");
+    server::ServerOptions options;
+    options.sd_model_checkpoint = catalog_->checkpoints().at(0).title;
+    runner_ = std::make_unique<server::JobRunner>(*catalog_, DeviceChoice::Cpu);
+    routes_ = std::make_unique<server::ApiRoutes>(*catalog_, *runner_, options, outputs());
+    config.port = 0;
+    http_ = std::make_unique<server::HttpServer>(*routes_, config);
+    port_ = http_->bind();
+    thread_ = std::thread([this] { http_->listen(); });
+  }
+  ~TestServer() {
+    http_->stop();
+    thread_.join();
+  }
+
+  std::filesystem::path library() const { return dir_ / "library"; }
+  std::filesystem::path outputs() const { return dir_ / "outputs"; }
+  server::ModelCatalog& catalog() { return *catalog_; }
+  int port() const { return port_; }
+
+  httplib::Client client() const {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_read_timeout(300, 0);
+    return client;
+  }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<server::ModelCatalog> catalog_;
+  std::unique_ptr<server::JobRunner> runner_;
+  std::unique_ptr<server::ApiRoutes> routes_;
+  std::unique_ptr<server::HttpServer> http_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// An answer: its status and its body as JSON (null when the body is not JSON).
+struct Reply {
+  int status = 0;
+  nlohmann::json body;
+};
+
+inline Reply reply_of(const httplib::Result& result) {
+  if (!result) return {-1, nullptr};
+  return {result->status, nlohmann::json::parse(result->body, nullptr, false)};
+}
+
+inline Reply post(const TestServer& server, const std::string& path, const nlohmann::json& body) {
+  return reply_of(server.client().Post(path.c_str(), body.dump(), "application/json"));
+}
+
+inline Reply get(const TestServer& server, const std::string& path) { return reply_of(server.client().Get(path.c_str())); }
+
+// The pixels of a base64 PNG the API sent, and the file it was written to for other readers.
+inline Image8 decode_png(const std::string& base64, const std::filesystem::path& file) {
+  const auto bytes = server::base64_decode(base64);
+  if (!bytes) throw std::runtime_error("the API sent invalid base64");
+  write_bytes(file, *bytes);
+  return load_image(file);
+}
+
+}  // namespace atelier::test
