@@ -44,10 +44,38 @@ struct GenerationParams {
   std::optional<std::filesystem::path> init_image;
   double denoising_strength = 0.75;
   ResizeMode resize_mode = ResizeMode::JustResize;
-  // Inpainting (img2img with a mask, A1111's "inpaint masked", masked content "original",
-  // inpaint area "whole picture"): white repaints, black keeps; the init image's size.
+  // Inpainting (img2img with a mask, A1111's img2img inpaint tab): white repaints, black keeps;
+  // the init image's size.
   std::optional<std::filesystem::path> mask;
-  int mask_blur = 4;  // A1111's default, pixels
+  int mask_blur = 4;         // A1111's default, pixels
+  bool invert_mask = false;  // A1111's "Inpaint not masked"
+  // A1111's "Inpaint area": the whole picture at the generation size, or only a box around the
+  // mask (grown by `masked_padding` pixels) generated at that size and pasted back.
+  enum class InpaintArea { WholePicture, OnlyMasked } inpaint_area = InpaintArea::WholePicture;
+  int masked_padding = 32;  // A1111's "Only masked padding, pixels"
+  // A1111's "Masked content": what the masked area starts from.
+  enum class MaskedContent { Fill, Original, LatentNoise, LatentNothing } masked_content = MaskedContent::Original;
+  // Outpainting: the init image extended by these many pixels on each side, the new area inpainted.
+  struct Borders {
+    int left = 0, right = 0, top = 0, bottom = 0;
+    bool any() const { return left || right || top || bottom; }
+  } outpaint;
+
+  // A1111's hires fix: the first pass at width x height, upscaled by `hires_scale` (or to
+  // hires_width x hires_height when both are set) with `hires_upscaler` (a latent mode or a pixel
+  // upscaler), then an img2img pass of `hires_steps` (0: `steps`) at `denoising_strength`, with
+  // its own sampler and prompts (empty: the first pass's).
+  bool hires_fix = false;
+  double hires_scale = 2.0;
+  int hires_width = 0, hires_height = 0;
+  int hires_steps = 0;
+  std::string hires_upscaler = "Latent";
+  std::string hires_sampler;
+  std::string hires_prompt;
+  std::string hires_negative_prompt;
+
+  // A1111's "Tiling": seamless textures, circular padding in the UNet's and the VAE's convolutions.
+  bool tiling = false;
 
   std::filesystem::path model;  // a checkpoint file or a diffusers folder
   std::string model_hash;  // AutoV2: first 10 hex digits of the file's SHA-256
