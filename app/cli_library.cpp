@@ -53,6 +53,7 @@ std::shared_ptr<const AddonFolders> CheckpointFinder::addon_folders(CommandLine&
   for (const auto& folder : kind_folders(roots, {ModelKind::Lora, ModelKind::Lycoris})) folders.networks.push_back(folder);
   for (const auto& folder : kind_folders(roots, {ModelKind::Embedding})) folders.embeddings.push_back(folder);
   folders.vaes = kind_folders(roots, {ModelKind::Vae});
+  folders.preview_decoders = kind_folders(roots, {ModelKind::Taesd});
   return std::make_shared<const AddonFolders>(std::move(folders), [this](AddonKind kind, const std::string& hash) {
     return find_by_hash(kind == AddonKind::Vae ? ModelKind::Vae : ModelKind::Lora, hash);
   });

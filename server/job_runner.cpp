@@ -156,12 +156,13 @@ GenerationOutcome JobRunner::run(GenerationRequest& request) {
 }
 
 void JobRunner::on_progress(int batch, const GenerationProgress& progress) {
+  auto preview = progress.preview ? progress.preview() : Image8{};  // drawn before pollers wait on the lock
   std::lock_guard lock(mutex_);
   state_.job_no = batch;
   state_.sampling_step = progress.step;
   state_.sampling_steps = progress.steps;
-  if (!progress.preview.rgb.empty()) {
-    preview_ = progress.preview;
+  if (!preview.rgb.empty()) {
+    preview_ = std::move(preview);
     ++preview_version_;
   }
 }

@@ -110,6 +110,7 @@ std::shared_ptr<const AddonFolders> ModelCatalog::addon_folders() {
   folders.networks = kind_folders(roots_, {ModelKind::Lora, ModelKind::Lycoris});
   folders.embeddings = kind_folders(roots_, {ModelKind::Embedding});
   folders.vaes = kind_folders(roots_, {ModelKind::Vae});
+  folders.preview_decoders = kind_folders(roots_, {ModelKind::Taesd});
   return std::make_shared<const AddonFolders>(std::move(folders), [this](AddonKind kind, const std::string& hash) {
     const auto found = library_.find_by_hash(kind == AddonKind::Vae ? ModelKind::Vae : ModelKind::Lora, hash);
     return found ? std::optional(found->path) : std::nullopt;

@@ -49,7 +49,7 @@ void GenerationWorker::run(const GenerationJob& job) {
     const auto roots = library_roots_with_own(read_library_roots());
     const auto addons = std::make_shared<const AddonFolders>(AddonFolderLists{
         kind_folders(roots, {ModelKind::Lora, ModelKind::Lycoris}), kind_folders(roots, {ModelKind::Embedding}),
-        kind_folders(roots, {ModelKind::Vae})});
+        kind_folders(roots, {ModelKind::Vae}), kind_folders(roots, {ModelKind::Taesd})});
     check_input_files(params, *addons);  // a bad input file fails before the model loads
     load_model(job.id, QString::fromStdString(params.model.string()), QString::fromStdString(std::string(to_string(params.device))),
                job.low_memory ? MemoryMode::Low : MemoryMode::Standard);
@@ -61,7 +61,7 @@ void GenerationWorker::run(const GenerationJob& job) {
 
     const auto progress = [&](const GenerationProgress& p) {
       Q_EMIT progressed(job.id, p.step, p.steps, p.image_index / params.batch_size, params.batch_count, p.elapsed_seconds);
-      if (job.live_preview) Q_EMIT previewReady(job.id, to_qimage(p.preview));
+      if (job.live_preview) Q_EMIT previewReady(job.id, to_qimage(p.preview()));
     };
     const auto started = std::chrono::steady_clock::now();
     const auto images = pipeline_->generate(params, progress, job.cancel.get());

@@ -24,26 +24,28 @@ struct LayoutFolder {
 
 const std::vector<LayoutFolder> kAtelierFolders{
     {ModelKind::Checkpoint, "checkpoints"}, {ModelKind::Lora, "loras"},         {ModelKind::Embedding, "embeddings"},
-    {ModelKind::Vae, "vae"},                {ModelKind::Upscaler, "upscalers"},
+    {ModelKind::Vae, "vae"},                {ModelKind::Upscaler, "upscalers"},      {ModelKind::Taesd, "vae-approx"},
 };
 
 const std::vector<LayoutFolder> kA1111Folders{
     {ModelKind::Checkpoint, "models/Stable-diffusion"}, {ModelKind::Lora, "models/Lora"},
     {ModelKind::Lycoris, "models/LyCORIS"},             {ModelKind::Embedding, "embeddings"},
     {ModelKind::Vae, "models/VAE"},                     {ModelKind::Upscaler, "models/ESRGAN"},
-    {ModelKind::Upscaler, "models/RealESRGAN"},
+    {ModelKind::Upscaler, "models/RealESRGAN"},         {ModelKind::Taesd, "models/VAE-taesd"},
 };
 
 const std::vector<LayoutFolder> kComfyFolders{
     {ModelKind::Checkpoint, "models/checkpoints"}, {ModelKind::Checkpoint, "models/diffusers"},
     {ModelKind::Lora, "models/loras"},             {ModelKind::Embedding, "models/embeddings"},
     {ModelKind::Vae, "models/vae"},                {ModelKind::Upscaler, "models/upscale_models"},
+    {ModelKind::Taesd, "models/vae_approx"},
 };
 
 // ComfyUI's folder names (folder_paths.py) for the kinds Atelier knows.
 const std::map<std::string, ModelKind> kComfyFolderNames{
     {"checkpoints", ModelKind::Checkpoint}, {"diffusers", ModelKind::Checkpoint}, {"loras", ModelKind::Lora},
     {"embeddings", ModelKind::Embedding},   {"vae", ModelKind::Vae},              {"upscale_models", ModelKind::Upscaler},
+    {"vae_approx", ModelKind::Taesd},
 };
 
 bool is_dir(const fs::path& path) {

@@ -10,6 +10,7 @@
 // | embedding   | embeddings/                | embeddings/                    | models/embeddings                |
 // | vae         | vae/                       | models/VAE                     | models/vae                       |
 // | upscaler    | upscalers/                 | models/ESRGAN, models/RealESRGAN | models/upscale_models          |
+// | taesd       | vae-approx/                | models/VAE-taesd               | models/vae_approx                |
 //
 // "Loose files" are the model files at the top of an Atelier root: a plain folder of checkpoints
 // (what the studio's models folder was before it had kind folders) is an Atelier root.
@@ -60,7 +61,7 @@ struct ExtraModelPaths {
 };
 
 // The folders that ComfyUI's extra_model_paths.yaml names for the kinds Atelier knows (checkpoints,
-// diffusers, loras, embeddings, vae, upscale_models; others are ignored), as ComfyUI reads it: each
+// diffusers, loras, embeddings, vae, upscale_models, vae_approx; others are ignored), as ComfyUI reads it: each
 // section's `base_path` (~ and $VARS expanded; relative to the yaml's folder) joined with each line
 // of each value; without base_path a relative line is relative to the yaml's folder. Throws
 // FormatError naming the file when it is not YAML of that shape.

@@ -6,13 +6,14 @@
 namespace atelier {
 namespace {
 
-constexpr std::array<std::pair<ModelKind, std::string_view>, 6> kNames{{
+constexpr std::array<std::pair<ModelKind, std::string_view>, 7> kNames{{
     {ModelKind::Checkpoint, "checkpoint"},
     {ModelKind::Lora, "lora"},
     {ModelKind::Lycoris, "lycoris"},
     {ModelKind::Embedding, "embedding"},
     {ModelKind::Vae, "vae"},
     {ModelKind::Upscaler, "upscaler"},
+    {ModelKind::Taesd, "taesd"},
 }};
 
 bool is_network(ModelKind kind) { return kind == ModelKind::Lora || kind == ModelKind::Lycoris; }

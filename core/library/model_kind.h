@@ -8,9 +8,10 @@
 
 namespace atelier {
 
-enum class ModelKind { Checkpoint, Lora, Lycoris, Embedding, Vae, Upscaler };
+// Taesd: the tiny preview decoders (taesd_decoder, taesdxl_decoder) live previews use.
+enum class ModelKind { Checkpoint, Lora, Lycoris, Embedding, Vae, Upscaler, Taesd };
 
-std::string_view kind_name(ModelKind kind);  // "checkpoint", "lora", "lycoris", "embedding", "vae", "upscaler"
+std::string_view kind_name(ModelKind kind);  // "checkpoint", "lora", "lycoris", "embedding", "vae", "upscaler", "taesd"
 std::optional<ModelKind> parse_model_kind(std::string_view name);  // the inverse; nullopt when unknown
 
 // LoRA and LyCORIS files share one namespace, as in A1111's Lora extension: asking for either

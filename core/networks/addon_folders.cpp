@@ -80,6 +80,16 @@ std::optional<std::filesystem::path> AddonFolders::find_vae(const std::string& n
   return std::nullopt;
 }
 
+std::optional<std::filesystem::path> AddonFolders::find_preview_decoder(std::string_view stem) const {
+  for (const auto& folder : folders_.preview_decoders)
+    for (const char* extension : {".safetensors", ".pth", ".pt"}) {
+      const auto file = folder / (std::string(stem) + extension);
+      std::error_code error;
+      if (std::filesystem::is_regular_file(file, error)) return file;
+    }
+  return std::nullopt;
+}
+
 std::vector<std::filesystem::path> AddonFolders::embedding_files() const {
   return files_in(folders_.embeddings, {".pt", ".bin", ".safetensors"});
 }

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace atelier {
@@ -17,6 +18,7 @@ struct AddonFolderLists {
   std::vector<std::filesystem::path> networks;    // LoRA and LyCORIS
   std::vector<std::filesystem::path> embeddings;  // textual inversion
   std::vector<std::filesystem::path> vaes;
+  std::vector<std::filesystem::path> preview_decoders;  // TAESD
 };
 
 class AddonFolders {
@@ -37,6 +39,9 @@ class AddonFolders {
   std::optional<std::filesystem::path> find_vae(const std::string& name) const;
   // An add-on by the hash an image recorded for it (A1111's "Lora hashes", "VAE hash"), when renamed.
   std::optional<std::filesystem::path> find_by_hash(AddonKind kind, const std::string& hash) const;
+  // The TAESD decoder `stem` ("taesd_decoder", "taesdxl_decoder") as A1111 and ComfyUI name
+  // them, .safetensors before .pth; nullopt when the user has none.
+  std::optional<std::filesystem::path> find_preview_decoder(std::string_view stem) const;
   // Every embedding file (.pt, .bin, .safetensors), in a stable order.
   std::vector<std::filesystem::path> embedding_files() const;
 

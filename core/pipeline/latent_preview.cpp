@@ -11,4 +11,10 @@ Image8 preview_image(const at::Tensor& latent) {
   return tensor_to_image(rgb.unsqueeze(0));
 }
 
+Image8 LivePreview::operator()(const at::Tensor& latent) const {
+  if (!taesd_) return preview_image(latent);
+  // TAESD decodes to [0, 1]; A1111 maps it to [-1, 1] and saves it as it saves images.
+  return tensor_to_image(taesd_->decode(latent.detach().unsqueeze(0)) * 2 - 1);
+}
+
 }  // namespace atelier

@@ -7,8 +7,8 @@
 
 #include "core/error.h"
 #include "core/models/attention.h"
+#include "core/models/model_source.h"
 #include "core/models/standalone_vae.h"
-#include "core/pipeline/latent_preview.h"
 #include "core/pipeline/vae_choice.h"
 #include "core/pipeline/vae_tiling.h"
 #include "core/sampling/sampling_run.h"
@@ -119,6 +119,24 @@ StableDiffusionModel& Pipeline::refiner(const std::filesystem::path& path) {
     refiner_ = load(path);
   }
   return *refiner_;
+}
+
+LivePreview Pipeline::live_preview() {
+  const bool sdxl = model_.info.family == ModelFamily::SDXLBase || model_.info.family == ModelFamily::SDXLRefiner;
+  const auto file = addons_->find_preview_decoder(sdxl ? "taesdxl_decoder" : "taesd_decoder");
+  if (!file) return {};
+  std::error_code error;
+  const auto modified = std::filesystem::last_write_time(*file, error);
+  auto& cached = preview_decoder_;
+  if (!cached.decoder || cached.path != *file || cached.modified != modified) {
+    auto decoder = std::make_shared<TaesdDecoder>(*open_weights_file(*file));
+    if (decoder->latent_channels() != model_.info.unet.out_channels)
+      throw FormatError(file->string() + ": a TAESD decoder for " + std::to_string(decoder->latent_channels()) +
+                        "-channel latents, not this model's " + std::to_string(model_.info.unet.out_channels));
+    decoder->to(target_.device, target_.dtype);
+    cached = {*file, modified, std::move(decoder)};
+  }
+  return LivePreview(cached.decoder);
 }
 
 int64_t Pipeline::attention_slice_bytes() const {
@@ -283,11 +301,12 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     if (refiner_model)
       run.handover = Handover{guided_eps(*refiner_model, *refiner_prompts, params.cfg_scale, cancel, step),
                               refiner_model->info.prediction == Prediction::V, params.refiner_switch_at};
+    const auto preview = progress ? live_preview() : LivePreview();
     StepCallback on_step = [&](int step, int total, const at::Tensor&, const at::Tensor& denoised) {
       if (cancel && cancel->load()) throw Cancelled();
       if (!progress) return;
       std::chrono::duration<double> elapsed = Clock::now() - started;
-      progress({first, image_count, step + 1, total, elapsed.count(), preview_image(denoised[0])});
+      progress({first, image_count, step + 1, total, elapsed.count(), [&] { return preview(denoised[0]); }});
     };
     const auto initial = initial_noise(noise, latent_shape, variation).to(target_.device, target_.dtype);
     const auto latent = init_latent ? run_img2img(run, *init_latent, params.denoising_strength, initial, noise, on_step)

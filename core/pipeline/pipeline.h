@@ -12,6 +12,7 @@
 #include "core/pipeline/device_policy.h"
 #include "core/pipeline/generation_params.h"
 #include "core/pipeline/inpainting.h"
+#include "core/pipeline/latent_preview.h"
 #include "core/pipeline/prompt_conditioning.h"
 #include "core/sampling/denoiser.h"
 
@@ -23,7 +24,9 @@ struct GenerationProgress {
   int step = 0;         // 1-based step within the current batch
   int steps = 0;
   double elapsed_seconds = 0;  // since the request started
-  Image8 preview;              // the current estimate of the first image of the batch, latent-sized
+  // The current estimate of the first image of the batch, drawn when called (during the
+  // callback only): full-sized with a TAESD decoder in the preview folders, else latent-sized.
+  std::function<Image8()> preview;
 };
 using ProgressCallback = std::function<void(const GenerationProgress&)>;
 
@@ -95,6 +98,10 @@ class Pipeline {
   // The embeddings in the embedding folders, read again when the files change.
   const std::vector<TextualInversion>& embeddings();
 
+  // The live preview for the main model's latents: TAESD when the preview folders hold the
+  // family's decoder (loaded once, kept while the file is unchanged), else the cheap one.
+  LivePreview live_preview();
+
   // The refiner at `path`, loaded on first use and kept until another is asked for.
   StableDiffusionModel& refiner(const std::filesystem::path& path);
 
@@ -119,6 +126,11 @@ class Pipeline {
     std::string short_hash;
   };
   std::map<std::filesystem::path, CachedNetwork> network_files_;
+  struct CachedPreviewDecoder {
+    std::filesystem::path path;
+    std::filesystem::file_time_type modified;
+    std::shared_ptr<const TaesdDecoder> decoder;
+  } preview_decoder_;
   std::vector<std::filesystem::path> embedding_files_;
   std::vector<std::filesystem::file_time_type> embedding_times_;
   std::vector<TextualInversion> embeddings_;

@@ -133,6 +133,9 @@ TEST_CASE("bad input gives one line, exit code 2 and no file", "[cli]") {
       {"mask without an init image", {"--mask", tiny_png.string()}, "init image"},
       {"corrupt mask", {"--init-image", tiny_png.string(), "--mask", truncated.string()}, truncated.string()},
       {"refiner switch out of range", {"--refiner-switch", "1.5"}, "refiner switch"},
+      {"seed resize size that is no size", {"--resize-seed-from", "512by512"}, "--resize-seed-from '512by512'"},
+      {"seed resize size out of range", {"--resize-seed-from", "4x512"}, "resize seed from"},
+      {"variation strength out of range", {"--variation-strength", "1.5"}, "variation strength"},
       {"missing refiner", {"--refiner", "/nonexistent/refiner.safetensors"}, "/nonexistent/refiner.safetensors"},
       {"refiner that is no model", {"--refiner", data_path("sd1-tiny/reference.safetensors").string()},
        "reference.safetensors"},
@@ -153,9 +156,11 @@ TEST_CASE("SIGINT mid-run cancels and leaves no file", "[cli]") {
   TempDir dir;
   auto output = dir / "interrupted.png";
   auto args = generate_args(output);
-  args[6] = "1000";  // --steps: long enough to be interrupted
+  args[6] = "1000";  // --steps
+  args.insert(args.end(), {"--batch-size", "16"});  // one long batch: nothing finished when interrupted
   pid_t pid = cli_test::start_cli(args, dir.path());
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // Long enough to be interrupted mid-run however slowly a busy machine loads the model.
+  std::this_thread::sleep_for(std::chrono::seconds(8));
   kill(pid, SIGINT);
   auto result = cli_test::finish_cli(pid, dir.path());
   CHECK(result.exit_code == 130);

@@ -148,7 +148,7 @@ TEST_CASE("a VAE name is found in the VAE folders, else by the hash an image rec
   fs::copy_file(formats().path("vae/vae-tiny-ft-mse.safetensors"), vaes / "sub" / "ft-mse.safetensors");
   fs::copy_file(formats().path("vae/vae-tiny-ft-mse.safetensors"), vaes / "diffusers-vae" / "config.json");
   std::vector<std::string> asked;
-  const AddonFolders folders({{}, {}, {vaes}}, [&](AddonKind kind, const std::string& hash) -> std::optional<fs::path> {
+  const AddonFolders folders({{}, {}, {vaes}, {}}, [&](AddonKind kind, const std::string& hash) -> std::optional<fs::path> {
     asked.push_back(hash);
     if (kind == AddonKind::Vae && hash == "0123456789") return vaes / "sub" / "ft-mse.safetensors";
     return std::nullopt;

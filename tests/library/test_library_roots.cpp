@@ -40,8 +40,9 @@ std::vector<fs::path> paths_of(const std::vector<KindFolder>& folders, ModelKind
 
 TEST_CASE("a root's layout is told by its folders", "[library_roots]") {
   TempDir a1111, comfy, comfy_yaml_only, own;
-  make_dirs(a1111, {"models/Stable-diffusion", "models/Lora", "models/LyCORIS", "models/VAE", "models/ESRGAN", "embeddings"});
-  make_dirs(comfy, {"models/checkpoints", "models/loras", "models/upscale_models", "models/diffusers"});
+  make_dirs(a1111, {"models/Stable-diffusion", "models/Lora", "models/LyCORIS", "models/VAE", "models/ESRGAN", "embeddings",
+                    "models/VAE-taesd"});
+  make_dirs(comfy, {"models/checkpoints", "models/loras", "models/upscale_models", "models/diffusers", "models/vae_approx"});
   std::ofstream(comfy_yaml_only / "extra_model_paths.yaml") << "";
   make_dirs(own, {"checkpoints", "loras"});
   CHECK(detect_layout(a1111.path()) == RootLayout::A1111);
@@ -57,11 +58,13 @@ TEST_CASE("a root's layout is told by its folders", "[library_roots]") {
                              {ModelKind::Embedding, a1111 / "embeddings"},
                              {ModelKind::Vae, a1111 / "models/VAE"},
                              {ModelKind::Upscaler, a1111 / "models/ESRGAN"},
+                             {ModelKind::Taesd, a1111 / "models/VAE-taesd"},
                          });
   const auto comfyui = describe_root(comfy.path());
   CHECK(paths_of(comfyui.folders, ModelKind::Checkpoint) ==
         std::vector<fs::path>{comfy / "models/checkpoints", comfy / "models/diffusers"});
   CHECK(paths_of(comfyui.folders, ModelKind::Upscaler) == std::vector<fs::path>{comfy / "models/upscale_models"});
+  CHECK(paths_of(comfyui.folders, ModelKind::Taesd) == std::vector<fs::path>{comfy / "models/vae_approx"});
   // Atelier's own root: its loose files are checkpoints too (a plain folder of checkpoints).
   CHECK(describe_root(own.path()).folders == std::vector<KindFolder>{{ModelKind::Checkpoint, own.path(), false},
                                                                      {ModelKind::Checkpoint, own / "checkpoints"},

@@ -19,7 +19,7 @@ Pipeline& addon_pipeline() {
   static Pipeline pipeline = [] {
     Pipeline made(tiny_model_path(), DeviceChoice::Cpu);
     made.set_addon_folders(std::make_shared<const AddonFolders>(
-        AddonFolderLists{{networks_fixture().path("lora")}, {networks_fixture().path("embeddings")}, {}}));
+        AddonFolderLists{{networks_fixture().path("lora")}, {networks_fixture().path("embeddings")}, {}, {}}));
     return made;
   }();
   return pipeline;
@@ -66,7 +66,7 @@ TEST_CASE("a damaged network file stops the generation naming the file; the mode
   std::ofstream(dir / "broken.safetensors", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   Pipeline pipeline(tiny_model_path(), DeviceChoice::Cpu);
   pipeline.set_addon_folders(std::make_shared<const AddonFolders>(
-      AddonFolderLists{{dir.path(), networks_fixture().path("lora")}, {}, {}}));
+      AddonFolderLists{{dir.path(), networks_fixture().path("lora")}, {}, {}, {}}));
 
   auto params = case_params(networks_fixture().json()["sampling"]["cases"][0], tiny_model_path());
   params.prompt = "a fox <lora:tiny_lora:1> <lora:broken:1>";

@@ -123,10 +123,33 @@ TEST_CASE("progress is reported every step with a preview", "[pipeline]") {
   auto results = tiny_pipeline().generate(small_params(), [&](const GenerationProgress& p) {
     steps.push_back(p.step);
     CHECK(p.steps == 4);
-    CHECK(p.preview.width == 8);
-    CHECK(p.preview.rgb.size() == 8 * 8 * 3);
+    const auto preview = p.preview();
+    CHECK(preview.width == 8);
+    CHECK(preview.rgb.size() == 8 * 8 * 3);
   });
   CHECK(steps == std::vector<int>{1, 2, 3, 4});
+}
+
+TEST_CASE("a TAESD decoder in the preview folders gives full-size previews", "[pipeline][taesd]") {
+  // A pipeline of its own: the shared one keeps no preview folders.
+  Pipeline pipeline(tiny_model_path(), DeviceChoice::Cpu);
+  const auto taesd = std::filesystem::path(ATELIER_TEST_DATA_DIR) / "taesd";
+  pipeline.set_addon_folders(std::make_shared<const AddonFolders>(AddonFolderLists{{}, {}, {}, {taesd}}));
+  std::vector<Image8> previews;
+  pipeline.generate(small_params(), [&](const GenerationProgress& p) { previews.push_back(p.preview()); });
+  REQUIRE(previews.size() == 4);
+  for (const auto& preview : previews) {
+    CHECK(preview.width == 64);
+    CHECK(preview.height == 64);
+  }
+  CHECK(previews.front().rgb != previews.back().rgb);  // it follows the sampling
+
+  // A file under the decoder's name that is not one is named, not skipped.
+  TempDir broken;
+  std::filesystem::copy_file(tiny_model_path(), broken / "taesd_decoder.safetensors");
+  pipeline.set_addon_folders(std::make_shared<const AddonFolders>(AddonFolderLists{{}, {}, {}, {broken.path()}}));
+  CHECK_THROWS_WITH(pipeline.generate(small_params(), [](const GenerationProgress&) {}),
+                    Catch::Contains("taesd_decoder.safetensors") && Catch::Contains("not a TAESD decoder"));
 }
 
 TEST_CASE("cancelling mid-run throws Cancelled", "[pipeline]") {
