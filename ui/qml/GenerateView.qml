@@ -126,6 +126,7 @@ SplitView {
             id: formScroll
             Layout.fillWidth: true
             Layout.fillHeight: true
+            Layout.preferredHeight: 0  // not its content's height: it scrolls that
             contentWidth: availableWidth
             clip: true
 
