@@ -13,7 +13,42 @@ QString path_text(const std::optional<std::filesystem::path>& path) {
   return path ? QString::fromStdString(path->string()) : QString();
 }
 
+// A1111's labels for the inpaint choices, as its img2img tab shows them.
+using InpaintArea = GenerationParams::InpaintArea;
+using MaskedContent = GenerationParams::MaskedContent;
+constexpr std::pair<InpaintArea, const char*> kInpaintAreas[] = {{InpaintArea::WholePicture, "Whole picture"},
+                                                                 {InpaintArea::OnlyMasked, "Only masked"}};
+constexpr std::pair<MaskedContent, const char*> kMaskedContents[] = {{MaskedContent::Fill, "fill"},
+                                                                     {MaskedContent::Original, "original"},
+                                                                     {MaskedContent::LatentNoise, "latent noise"},
+                                                                     {MaskedContent::LatentNothing, "latent nothing"}};
+
+template <class Choice, std::size_t N>
+QStringList labels(const std::pair<Choice, const char*> (&choices)[N]) {
+  QStringList names;
+  for (const auto& [choice, label] : choices) names << QLatin1String(label);
+  return names;
+}
+
+template <class Choice, std::size_t N>
+QString label_of(const std::pair<Choice, const char*> (&choices)[N], Choice value) {
+  for (const auto& [choice, label] : choices)
+    if (choice == value) return QLatin1String(label);
+  return {};
+}
+
+template <class Choice, std::size_t N>
+Choice parse_label(const std::pair<Choice, const char*> (&choices)[N], const QString& text, const char* key) {
+  for (const auto& [choice, label] : choices)
+    if (text.compare(QLatin1String(label), Qt::CaseInsensitive) == 0) return choice;
+  throw InvalidArgument(std::string(key) + ": unknown value \"" + text.toStdString() + "\"; valid: " +
+                        labels(choices).join(QStringLiteral(", ")).toStdString());
+}
+
 }  // namespace
+
+QStringList inpaint_area_labels() { return labels(kInpaintAreas); }
+QStringList masked_content_labels() { return labels(kMaskedContents); }
 
 QVariantMap to_variant_map(const GenerationParams& p) {
   return {
@@ -41,6 +76,24 @@ QVariantMap to_variant_map(const GenerationParams& p) {
       {QStringLiteral("resizeMode"), qstring(to_string(p.resize_mode))},
       {QStringLiteral("mask"), path_text(p.mask)},
       {QStringLiteral("maskBlur"), p.mask_blur},
+      {QStringLiteral("invertMask"), p.invert_mask},
+      {QStringLiteral("inpaintArea"), label_of(kInpaintAreas, p.inpaint_area)},
+      {QStringLiteral("maskedPadding"), p.masked_padding},
+      {QStringLiteral("maskedContent"), label_of(kMaskedContents, p.masked_content)},
+      {QStringLiteral("outpaintLeft"), p.outpaint.left},
+      {QStringLiteral("outpaintRight"), p.outpaint.right},
+      {QStringLiteral("outpaintTop"), p.outpaint.top},
+      {QStringLiteral("outpaintBottom"), p.outpaint.bottom},
+      {QStringLiteral("hiresFix"), p.hires_fix},
+      {QStringLiteral("hiresScale"), p.hires_scale},
+      {QStringLiteral("hiresWidth"), p.hires_width},
+      {QStringLiteral("hiresHeight"), p.hires_height},
+      {QStringLiteral("hiresSteps"), p.hires_steps},
+      {QStringLiteral("hiresUpscaler"), QString::fromStdString(p.hires_upscaler)},
+      {QStringLiteral("hiresSampler"), QString::fromStdString(p.hires_sampler)},
+      {QStringLiteral("hiresPrompt"), QString::fromStdString(p.hires_prompt)},
+      {QStringLiteral("hiresNegativePrompt"), QString::fromStdString(p.hires_negative_prompt)},
+      {QStringLiteral("tiling"), p.tiling},
       {QStringLiteral("refiner"), path_text(p.refiner)},
       {QStringLiteral("refinerSwitchAt"), p.refiner_switch_at},
       {QStringLiteral("device"), qstring(to_string(p.device))},
@@ -76,6 +129,22 @@ GenerationParams to_generation_params(const QVariantMap& map) {
   number("clipSkip", p.clip_skip);
   number("denoisingStrength", p.denoising_strength);
   number("maskBlur", p.mask_blur);
+  number("invertMask", p.invert_mask);
+  number("maskedPadding", p.masked_padding);
+  number("outpaintLeft", p.outpaint.left);
+  number("outpaintRight", p.outpaint.right);
+  number("outpaintTop", p.outpaint.top);
+  number("outpaintBottom", p.outpaint.bottom);
+  number("hiresFix", p.hires_fix);
+  number("hiresScale", p.hires_scale);
+  number("hiresWidth", p.hires_width);
+  number("hiresHeight", p.hires_height);
+  number("hiresSteps", p.hires_steps);
+  text("hiresUpscaler", p.hires_upscaler);
+  text("hiresSampler", p.hires_sampler);
+  text("hiresPrompt", p.hires_prompt);
+  text("hiresNegativePrompt", p.hires_negative_prompt);
+  number("tiling", p.tiling);
   number("refinerSwitchAt", p.refiner_switch_at);
   number("threads", p.threads);
   const auto string_of = [&](const char* key) { return map.value(QLatin1String(key)).toString(); };
@@ -86,6 +155,9 @@ GenerationParams to_generation_params(const QVariantMap& map) {
   if (!string_of("noise").isEmpty()) p.noise = parse_noise_kind(string_of("noise").toStdString());
   if (!string_of("resizeMode").isEmpty()) p.resize_mode = parse_resize_mode(string_of("resizeMode").toStdString());
   if (!string_of("device").isEmpty()) p.device = parse_device_choice(string_of("device").toStdString());
+  if (!string_of("inpaintArea").isEmpty()) p.inpaint_area = parse_label(kInpaintAreas, string_of("inpaintArea"), "inpaintArea");
+  if (!string_of("maskedContent").isEmpty())
+    p.masked_content = parse_label(kMaskedContents, string_of("maskedContent"), "maskedContent");
   if (!string_of("vaeTiling").isEmpty()) p.vae_tiling = parse_vae_tiling(string_of("vaeTiling").toStdString());
   return p;
 }

@@ -15,6 +15,16 @@
 #include "ui/params_map.h"
 
 namespace atelier::ui {
+namespace {
+
+// A PNG path named by the time in `subfolder` of the cache folder, which is created.
+QString new_cache_png(const QString& subfolder) {
+  const QString folder = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + u'/' + subfolder;
+  QDir().mkpath(folder);
+  return folder + QStringLiteral("/%1.png").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")));
+}
+
+}  // namespace
 
 StudioController::StudioController(QObject* parent)
     : QObject(parent),
@@ -22,6 +32,8 @@ StudioController::StudioController(QObject* parent)
       schedules_(schedule_names()),
       resize_modes_(resize_mode_names()),
       noise_sources_(noise_source_names()),
+      inpaint_areas_(inpaint_area_labels()),
+      masked_contents_(masked_content_labels()),
       devices_(available_device_names()),
       defaults_(to_variant_map(GenerationParams{})) {
   connect(&settings_, &StudioSettings::modelFoldersChanged, this, &StudioController::rescanModels);
@@ -134,10 +146,7 @@ QString StudioController::pasteImage() {
   const QMimeData* data = QGuiApplication::clipboard()->mimeData();
   if (data && data->hasUrls() && data->urls().front().isLocalFile()) return data->urls().front().toLocalFile();
   if (data && data->hasImage()) {
-    const QString folder = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/pasted");
-    QDir().mkpath(folder);
-    const QString path =
-        folder + QStringLiteral("/%1.png").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")));
+    const QString path = new_cache_png(QStringLiteral("pasted"));
     if (qvariant_cast<QImage>(data->imageData()).save(path)) return path;
     Q_EMIT errorOccurred(tr("Could not save the pasted image to %1").arg(path));
     return {};
@@ -145,6 +154,8 @@ QString StudioController::pasteImage() {
   Q_EMIT errorOccurred(tr("The clipboard holds no image"));
   return {};
 }
+
+QString StudioController::newMaskFile() const { return new_cache_png(QStringLiteral("masks")); }
 
 void StudioController::openFolder(const QString& folder) const {
   QDir().mkpath(folder);

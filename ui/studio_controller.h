@@ -30,6 +30,8 @@ class StudioController : public QObject {
   Q_PROPERTY(QStringList schedules READ schedules CONSTANT)
   Q_PROPERTY(QStringList resizeModes READ resizeModes CONSTANT)
   Q_PROPERTY(QStringList noiseSources READ noiseSources CONSTANT)
+  Q_PROPERTY(QStringList inpaintAreas READ inpaintAreas CONSTANT)
+  Q_PROPERTY(QStringList maskedContents READ maskedContents CONSTANT)
   Q_PROPERTY(QStringList devices READ devices CONSTANT)
   Q_PROPERTY(QStringList supportedFormats READ supportedFormats CONSTANT)
   Q_PROPERTY(QVariantMap defaults READ defaults CONSTANT)
@@ -57,6 +59,8 @@ class StudioController : public QObject {
   QStringList schedules() const { return schedules_; }
   QStringList resizeModes() const { return resize_modes_; }
   QStringList noiseSources() const { return noise_sources_; }
+  QStringList inpaintAreas() const { return inpaint_areas_; }
+  QStringList maskedContents() const { return masked_contents_; }
   QStringList devices() const { return devices_; }
   QStringList supportedFormats() const;
   QVariantMap defaults() const { return defaults_; }
@@ -92,6 +96,8 @@ class StudioController : public QObject {
   // The clipboard's image as a file to use as an init image: a copied file's path, or a pasted
   // bitmap saved as PNG in the cache folder. Empty, after errorOccurred, when it holds neither.
   Q_INVOKABLE QString pasteImage();
+  // A new file in the cache folder for the mask editor's mask of a generation (its folder made).
+  Q_INVOKABLE QString newMaskFile() const;
   Q_INVOKABLE void openFolder(const QString& folder) const;  // creates it first if needed
 
  Q_SIGNALS:
@@ -115,7 +121,7 @@ class StudioController : public QObject {
   GalleryModel gallery_;
   std::shared_ptr<ImageStore> images_ = std::make_shared<ImageStore>();
   QStringList extra_models_;
-  const QStringList samplers_, schedules_, resize_modes_, noise_sources_, devices_;
+  const QStringList samplers_, schedules_, resize_modes_, noise_sources_, inpaint_areas_, masked_contents_, devices_;
   const QVariantMap defaults_;
 
   int step_ = 0, steps_ = 0, batch_ = 0, batches_ = 0;

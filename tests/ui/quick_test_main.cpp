@@ -1,5 +1,6 @@
 // Qt Quick Test runner for tests/ui/qml: the Atelier module is linked in statically; `fixturesDir`
-// is the reference fixtures' folder, `testOutputDir` where screenshots go (the build tree).
+// is the reference fixtures' folder, `testDataDir` tests/data, `testOutputDir` where screenshots go
+// (the build tree).
 #include <QQmlContext>
 #include <QQmlEngine>
 #include <QtQml/qqmlextensionplugin.h>
@@ -14,6 +15,7 @@ class Setup : public QObject {
   void qmlEngineAvailable(QQmlEngine* engine) {
     engine->addImportPath(QStringLiteral("qrc:/qt/qml"));
     engine->rootContext()->setContextProperty(QStringLiteral("fixturesDir"), QStringLiteral(ATELIER_FIXTURES_DIR));
+    engine->rootContext()->setContextProperty(QStringLiteral("testDataDir"), QStringLiteral(ATELIER_TEST_DATA_DIR));
     engine->rootContext()->setContextProperty(QStringLiteral("testOutputDir"), QStringLiteral(ATELIER_UI_TEST_BINARY_DIR));
   }
 };

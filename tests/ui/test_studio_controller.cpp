@@ -12,7 +12,10 @@
 #include <QTest>
 #include <QTimer>
 
+#include "core/error.h"
 #include "core/library/library_settings.h"
+#include "ui/mask_document.h"
+#include "ui/params_map.h"
 #include "ui/studio_controller.h"
 
 using atelier::ui::StudioController;
@@ -223,6 +226,71 @@ class StudioControllerTest : public QObject {
     QGuiApplication::clipboard()->setText(QStringLiteral("not an image"));
     QVERIFY(controller_->pasteImage().isEmpty());
     QCOMPARE(errors.size(), 1);
+  }
+
+  // The form's inpainting keys (params_map.h) reach GenerationParams, A1111's labels included.
+  void inpaintSettingsReachTheParams() {
+    const QVariantMap form{{QStringLiteral("maskBlur"), 9},           {QStringLiteral("invertMask"), true},
+                           {QStringLiteral("maskedContent"), QStringLiteral("latent noise")},
+                           {QStringLiteral("inpaintArea"), QStringLiteral("Only masked")},
+                           {QStringLiteral("maskedPadding"), 40},      {QStringLiteral("outpaintLeft"), 16},
+                           {QStringLiteral("outpaintRight"), 24},      {QStringLiteral("outpaintTop"), 32},
+                           {QStringLiteral("outpaintBottom"), 8},      {QStringLiteral("tiling"), true}};
+    const auto params = atelier::ui::to_generation_params(form);
+    QCOMPARE(params.mask_blur, 9);
+    QVERIFY(params.invert_mask);
+    QVERIFY(params.masked_content == atelier::GenerationParams::MaskedContent::LatentNoise);
+    QVERIFY(params.inpaint_area == atelier::GenerationParams::InpaintArea::OnlyMasked);
+    QCOMPARE(params.masked_padding, 40);
+    QCOMPARE(params.outpaint.left, 16);
+    QCOMPARE(params.outpaint.right, 24);
+    QCOMPARE(params.outpaint.top, 32);
+    QCOMPARE(params.outpaint.bottom, 8);
+    QVERIFY(params.tiling);
+    const auto back = atelier::ui::to_variant_map(params);
+    for (auto it = form.begin(); it != form.end(); ++it) QCOMPARE(back.value(it.key()), it.value());
+    QCOMPARE(controller_->defaults().value(QStringLiteral("maskedContent")).toString(), QStringLiteral("original"));
+    QVERIFY(controller_->maskedContents().contains(QStringLiteral("latent nothing")));
+    QCOMPARE(controller_->inpaintAreas(), QStringList({QStringLiteral("Whole picture"), QStringLiteral("Only masked")}));
+
+    QVERIFY_THROWS_EXCEPTION(atelier::InvalidArgument,
+                             atelier::ui::to_generation_params({{QStringLiteral("inpaintArea"), QStringLiteral("Everywhere")}}));
+  }
+
+  // A mask as the editor writes it (white repaints): with no blur, the kept half comes back as it was.
+  void maskedGenerationKeepsWhatTheMaskKeeps() {
+    QImage picture(64, 64, QImage::Format_RGB32);
+    for (int y = 0; y < 64; ++y)
+      for (int x = 0; x < 64; ++x) picture.setPixel(x, y, qRgb(4 * x, 4 * y, 128));
+    const QString init = output_->filePath(QStringLiteral("init.png"));
+    QVERIFY(picture.save(init));
+    atelier::ui::MaskDocument mask;
+    mask.reset({64, 64});
+    mask.begin_stroke(true, 12, 1, {0, 10});
+    mask.extend_stroke({28, 54});
+    const QString mask_file = controller_->newMaskFile();
+    QVERIFY(mask.rasterize().save(mask_file));
+
+    auto job = tiny_job(2);
+    job[QStringLiteral("initImage")] = init;
+    job[QStringLiteral("mask")] = mask_file;
+    job[QStringLiteral("maskBlur")] = 0;
+    job[QStringLiteral("denoisingStrength")] = 1.0;
+    QSignalSpy finished(controller_.get(), &StudioController::jobFinished);
+    QVERIFY(controller_->generate(job) >= 0);
+    QVERIFY(finished.wait(120'000));
+    const QImage result(finished.front().at(1).toStringList().front());
+    QCOMPARE(result.size(), QSize(64, 64));
+    const QImage kept = mask.rasterize();
+    int changed_kept = 0, changed_repainted = 0;
+    for (int y = 0; y < 64; ++y)
+      for (int x = 0; x < 64; ++x) {
+        const bool same = result.pixel(x, y) == picture.pixel(x, y);
+        if (kept.constScanLine(y)[x] == 0) changed_kept += !same;
+        if (kept.constScanLine(y)[x] == 255) changed_repainted += !same;
+      }
+    QCOMPARE(changed_kept, 0);
+    QVERIFY(changed_repainted > 100);
   }
 
   void cancelMidRun() {

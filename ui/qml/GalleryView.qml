@@ -104,19 +104,11 @@ SplitView {
                 required property bool favourite
                 width: grid.cellWidth
                 height: grid.cellHeight
-                Rectangle {
+                GalleryThumbnail {
                     anchors.fill: parent
                     anchors.margins: 4
-                    color: gallery.selected.imageId === cell.imageId ? "#7e57c2" : Qt.rgba(1, 1, 1, 0.06)
-                    radius: 4
-                    Image {
-                        objectName: "thumbnail"
-                        anchors.fill: parent
-                        anchors.margins: 3
-                        source: cell.path === "" ? "" : Thumbnails.url(cell.path)
-                        sourceSize: Qt.size(256, 256)
-                        fillMode: Image.PreserveAspectCrop
-                    }
+                    path: cell.path
+                    selected: gallery.selected.imageId === cell.imageId
                 }
                 MouseArea {
                     anchors.fill: parent

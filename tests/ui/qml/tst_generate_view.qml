@@ -2,7 +2,8 @@ import QtQuick
 import QtTest
 import Atelier
 
-// The generate form: recall of parameters (as the gallery sends them) and the shortcuts.
+// The generate form: recall of parameters (as the gallery sends them), the shortcuts, the
+// Generate button always in view, and the few-step defaults offered.
 TestCase {
     id: test
     name: "GenerateView"
@@ -24,7 +25,9 @@ TestCase {
             steps: 31, cfgScale: 5.5, seed: 1234567890123, width: 768, height: 512, batchCount: 3, batchSize: 2,
             clipSkip: 2, noise: "NV", denoisingStrength: 0.4, resizeMode: "Crop and resize", refinerSwitchAt: 0.65,
             vae: "vae-ft-mse-840000-ema-pruned.safetensors", variationSeed: 77, variationStrength: 0.35,
-            seedResizeFromWidth: 512, seedResizeFromHeight: 640
+            seedResizeFromWidth: 512, seedResizeFromHeight: 640,
+            maskBlur: 12, invertMask: true, maskedContent: "latent nothing", inpaintArea: "Only masked", maskedPadding: 48,
+            outpaintLeft: 64, outpaintRight: 0, outpaintTop: 32, outpaintBottom: 128
         }
         view.applyParameters(recalled)
         const form = view.currentParameters()
@@ -94,5 +97,37 @@ TestCase {
         view.applyParameters({ prompt: "a photo of a cat" })
         const label = findChild(view, "tokenCounter")
         compare(label.text, "5/75")
+    }
+
+    // Heights of the Generate tab in an 860-pixel window (less the tool bar) and smaller, with
+    // an init image so that the form is at its longest.
+    function test_generate_button_stays_in_view() {
+        for (const height of [812, 600, 420]) {
+            const view = createTemporaryObject(viewComponent, test, { height: height })
+            view.setInitImage(testDataDir + "/upscalers/picture.png")
+            const button = findChild(view, "generateButton")
+            verify(button.height > 0)
+            const inView = () => { const top = button.mapToItem(view, 0, 0).y; return top >= 0 && top + button.height <= height }
+            tryVerify(inView, 2000, "the button is below the view at height " + height)  // once laid out
+        }
+    }
+
+    function test_few_step_defaults_are_offered_not_imposed() {
+        const view = createTemporaryObject(viewComponent, test)
+        view.applyParameters({ steps: 30, cfgScale: 7, prompt: "a fox" })
+        verify(!view.fewStepOffered)
+        view.applyParameters({ prompt: "a fox <lora:lcm-lora-sdv1-5:1>" })
+        verify(view.fewStepOffered)
+        compare(view.currentParameters().steps, 30)  // nothing changes until the user says so
+        view.applyFewStepDefaults()  // the offer's Apply
+        const form = view.currentParameters()
+        compare(form.steps, 6)
+        compare(form.cfgScale, 1.5)
+        compare(form.sampler, "LCM")
+        verify(!view.fewStepOffered)
+        view.applyParameters({ prompt: "a fox <lora:sdxl_lightning_8step_lora:1>" })
+        verify(view.fewStepOffered)
+        view.fewStepDismissed = view.fewStep.source  // the ✕
+        verify(!view.fewStepOffered)
     }
 }
