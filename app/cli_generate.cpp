@@ -83,6 +83,8 @@ GenerationParams read_params(CommandLine& args, GenerationParams p) {
   if (auto device = args.value("device")) p.device = parse_device_choice(*device);
   p.threads = args.int_value_or("threads", p.threads);
   if (auto tiling = args.value("vae-tiling")) p.vae_tiling = parse_vae_tiling(*tiling);
+  if (args.flag("tiling")) p.tiling = true;
+  if (args.flag("no-tiling")) p.tiling = false;
   p.vae = args.value_or("vae", p.vae);
   return p;
 }

@@ -33,6 +33,7 @@ const char* const kUsage =
     "      --refiner PATH --refiner-switch F (SDXL refiner from F of the steps; 0 < F <= 1, default 0.8)\n"
     "      --vae auto|none|FILE|DIR|NAME (default auto: MODEL.vae.pt/.ckpt/.safetensors beside the model;\n"
     "            NAME: a VAE file name beside the model or in the library's VAE folders)\n"
+    "      --tiling | --no-tiling (A1111's Tiling: seamless textures; the VAE then decodes untiled)\n"
     "      --device auto|cpu|cuda|mps --threads N --vae-tiling auto|on|off --low-memory\n"
     "      --library DIR (repeatable) where a model NAME or HASH is looked up\n"
     "      --lora-dir DIR --embeddings-dir DIR (repeatable) more folders for <lora:NAME:w> and embeddings\n"
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, Command> commands{
       {"tokenize", {{"raw"}, run_tokenize}},
       {"inspect", {{}, run_inspect}},
-      {"generate", {{"quantize", "no-quantize", "low-memory"}, run_generate}},
+      {"generate", {{"quantize", "no-quantize", "tiling", "no-tiling", "low-memory"}, run_generate}},
       {"make-test-model", {{}, run_make_test_model}},
       {"bench", {{"json", "low-memory"}, run_bench}},
       {"info", {{"json"}, run_info}},

@@ -99,6 +99,7 @@ QVariantMap to_variant_map(const GenerationParams& p) {
       {QStringLiteral("device"), qstring(to_string(p.device))},
       {QStringLiteral("threads"), p.threads},
       {QStringLiteral("vaeTiling"), qstring(to_string(p.vae_tiling))},
+      {QStringLiteral("tiling"), p.tiling},
   };
 }
 
@@ -147,6 +148,7 @@ GenerationParams to_generation_params(const QVariantMap& map) {
   number("tiling", p.tiling);
   number("refinerSwitchAt", p.refiner_switch_at);
   number("threads", p.threads);
+  number("tiling", p.tiling);
   const auto string_of = [&](const char* key) { return map.value(QLatin1String(key)).toString(); };
   if (!string_of("model").isEmpty()) p.model = string_of("model").toStdString();
   if (!string_of("initImage").isEmpty()) p.init_image = string_of("initImage").toStdString();
@@ -177,6 +179,7 @@ QVariantMap from_a1111(const A1111Parameters& parameters) {
     else if (key == "Variation seed strength") map[QStringLiteral("variationStrength")] = value.toDouble();
     else if (key == "Clip skip") map[QStringLiteral("clipSkip")] = value.toInt();
     else if (key == "RNG") map[QStringLiteral("noise")] = value.toUpper();
+    else if (key == "Tiling") map[QStringLiteral("tiling")] = value == QLatin1String("True");
     else if (key == "Denoising strength") map[QStringLiteral("denoisingStrength")] = value.toDouble();
     else if (key == "Resize mode") map[QStringLiteral("resizeMode")] = value;
     else if (key == "Model") map[QStringLiteral("modelName")] = value;

@@ -38,7 +38,7 @@ A1111Parameters a1111_parameters(const GenerationParams& p) {
   auto add = [&](std::string key, std::string value) { out.fields.emplace_back(std::move(key), std::move(value)); };
   add("Steps", std::to_string(p.steps));
   add("Sampler", std::string(choice.sampler->name));
-  if (choice.sampler->kind != SamplerKind::Ddim) add("Schedule type", std::string(to_string(choice.schedule)));
+  if (choice.sampler->kind != SamplerKind::Timesteps) add("Schedule type", std::string(to_string(choice.schedule)));
   add("CFG scale", number_text(p.cfg_scale));
   add("Seed", std::to_string(p.seed));
   add("Size", std::to_string(p.width) + "x" + std::to_string(p.height));
@@ -61,6 +61,7 @@ A1111Parameters a1111_parameters(const GenerationParams& p) {
   }
   if (p.clip_skip > 1) add("Clip skip", std::to_string(p.clip_skip));
   add("RNG", p.noise == NoiseKind::Nv ? "NV" : "CPU");
+  if (p.tiling) add("Tiling", "True");
   if (p.quantize_timesteps) add("Quantized timesteps", "True");
   // A1111's extra_generation_params, in the order it adds them: the mask blur when it blurs
   // (img2img setup), the refiner as its CheckpointInfo.short_title once it has taken over.

@@ -85,6 +85,10 @@ bool apply_field(ImageMetadata& metadata, const std::string& key, const std::str
     p.quantize_timesteps = value == "True";
     return true;
   }
+  if (key == "Tiling") {
+    p.tiling = value == "True";
+    return true;
+  }
   if (key == "Mask blur") return set_integer(p.mask_blur);
   if (key == "Lora hashes" || key == "TI hashes") {
     (key == "Lora hashes" ? p.lora_hashes : p.ti_hashes) = parse_name_hashes(value);

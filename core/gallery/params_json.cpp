@@ -93,6 +93,7 @@ std::string format_params_json(const GenerationParams& p, const std::optional<Ru
       {"device", to_string(p.device)},
       {"threads", p.threads},
       {"vae_tiling", to_string(p.vae_tiling)},
+      {"tiling", p.tiling},
   };
   if (run) out["run"] = {{"device", run->device}, {"dtype", run->dtype}, {"elapsed_seconds", run->elapsed_seconds}};
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -149,6 +150,7 @@ AtelierRecord parse_params_json(std::string_view text) {
   read_label(in, "device", p.device, parse_device_choice);
   read(in, "threads", p.threads);
   read_label(in, "vae_tiling", p.vae_tiling, parse_vae_tiling);
+  read(in, "tiling", p.tiling);
 
   if (const auto run = in.find("run"); run != in.end() && run->is_object()) {
     RunInfo& info = record.run.emplace();

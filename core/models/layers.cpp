@@ -38,11 +38,14 @@ Conv2dImpl::Conv2dImpl(int in, int out, int kernel, int stride, int padding)
       bias_(uninitialised(*this, "bias", {out})) {}
 
 at::Tensor Conv2dImpl::forward(const at::Tensor& x) {
+  const bool wrap = circular_ && padding_ > 0;
+  const at::Tensor input = wrap ? at::_pad_circular(x, {padding_, padding_, padding_, padding_}) : x;
+  const int64_t padding = wrap ? 0 : padding_;
   if (packed_weight_.defined())
-    return at::mkldnn_convolution(x.to_mkldnn(), packed_weight_, bias_, {padding_, padding_}, {stride_, stride_},
+    return at::mkldnn_convolution(input.to_mkldnn(), packed_weight_, bias_, {padding, padding}, {stride_, stride_},
                                   /*dilation=*/{1, 1}, /*groups=*/1)
         .to_dense();
-  return at::conv2d(x, weight_, bias_, stride_, padding_);
+  return at::conv2d(input, weight_, bias_, stride_, padding);
 }
 
 void Conv2dImpl::pack_weight_for_onednn() {
@@ -71,6 +74,17 @@ void pack_convolutions_for_onednn(torch::nn::Module& network, int min_in_channel
   for (const auto& module : network.modules())
     if (auto* conv = module->as<Conv2dImpl>(); conv && conv->in_channels() >= min_in_channels)
       conv->pack_weight_for_onednn();
+}
+
+void set_circular_padding(torch::nn::Module& network, bool circular) {
+  for (const auto& module : network.modules())
+    if (auto* conv = module->as<Conv2dImpl>()) conv->set_circular(circular);
+}
+
+bool pads_circularly(torch::nn::Module& network) {
+  for (const auto& module : network.modules())
+    if (auto* conv = module->as<Conv2dImpl>(); conv && conv->circular()) return true;
+  return false;
 }
 
 LayerNormImpl::LayerNormImpl(int width, double eps)

@@ -52,10 +52,16 @@ class Conv2dImpl : public torch::nn::Module {
   at::Tensor dense_weight() const;
   void set_dense_weight(const at::Tensor& weight);
 
+  // Pads circularly rather than with zeros (PyTorch's padding_mode 'circular'): the output wraps
+  // around the input's edges, which A1111's "Tiling" sets for seamless textures.
+  void set_circular(bool circular) { circular_ = circular; }
+  bool circular() const { return circular_; }
+
  private:
   at::Tensor packed(const at::Tensor& weight) const;
 
   int in_channels_, stride_, padding_;
+  bool circular_ = false;
   at::Tensor weight_, bias_;
   at::Tensor packed_weight_;  // oneDNN's layout, when packed
 };
@@ -66,6 +72,12 @@ TORCH_MODULE(Conv2d);
 // reorders and 233 packed, at 4² 31 and 164; at 640 channels and 16² 201 and 225; but 320
 // channels at 64² lost 9 % to the activation conversions, so those stay dense.
 void pack_convolutions_for_onednn(torch::nn::Module& network, int min_in_channels);
+
+// A1111's Tiling (sd_hijack's apply_circular): every convolution of `network` pads circularly
+// when `circular`, with zeros otherwise.
+void set_circular_padding(torch::nn::Module& network, bool circular);
+// Whether `network`'s convolutions pad circularly (any of them).
+bool pads_circularly(torch::nn::Module& network);
 
 class LayerNormImpl : public torch::nn::Module {
  public:

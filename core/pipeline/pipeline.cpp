@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/models/attention.h"
+#include "core/models/layers.h"
 #include "core/models/model_source.h"
 #include "core/models/standalone_vae.h"
 #include "core/pipeline/vae_choice.h"
@@ -26,10 +27,20 @@ constexpr double kNegativeAestheticScore = 2.5;
 // The largest slice of attention scores held at once in low-memory mode.
 constexpr int64_t kLowMemoryAttentionBytes = int64_t{32} << 20;
 
-// The user's choice, or for Auto whether the latent is large enough to need tiles.
-bool use_tiling(GenerationParams::VaeTiling mode, int64_t latent_height, int64_t latent_width) {
+// The user's choice, or for Auto whether the latent is large enough to need tiles; never for a
+// VAE padding circularly (Tiling), whose tiles would each wrap onto themselves.
+bool use_tiling(GenerationParams::VaeTiling mode, int64_t latent_height, int64_t latent_width,
+                AutoencoderKLImpl& vae) {
+  if (pads_circularly(vae)) return false;
   if (mode == GenerationParams::VaeTiling::Auto) return tiling_needed(latent_height, latent_width);
   return mode == GenerationParams::VaeTiling::On;
+}
+
+// A1111's Tiling: circular padding in the UNet's and the VAE's convolutions (the text encoders
+// have none), zeros again when off.
+void use_circular_padding(StableDiffusionModel& model, bool tiling) {
+  set_circular_padding(*model.unet, tiling);
+  set_circular_padding(*model.vae, tiling);
 }
 
 // The seed of the batch's `index`-th image, as A1111 numbers them: one after the other, except
@@ -161,9 +172,11 @@ PromptConditioning Pipeline::encode_prompts(const StableDiffusionModel& model, c
 }
 
 EpsModel Pipeline::guided_eps(const StableDiffusionModel& model, const PromptConditioning& prompts, double cfg_scale,
-                               const std::atomic<bool>* cancel, std::shared_ptr<int> step) {
+                               const std::atomic<bool>* cancel, std::shared_ptr<int> step,
+                               std::shared_ptr<at::Tensor> last_uncond) {
   if (!step) step = std::make_shared<int>(0);
-  return [this, unet = model.unet.ptr(), prompts, cfg_scale, cancel, step](const at::Tensor& x, const at::Tensor& t) {
+  return [this, unet = model.unet.ptr(), prompts, cfg_scale, cancel, step, last_uncond](const at::Tensor& x,
+                                                                                       const at::Tensor& t) {
     if (cancel && cancel->load()) throw Cancelled();
     const Conditioning& at_cond = prompts.cond.at(*step);
     const Conditioning& at_uncond = prompts.uncond.at(*step);
@@ -185,7 +198,7 @@ EpsModel Pipeline::guided_eps(const StableDiffusionModel& model, const PromptCon
     const at::Tensor input = at_cond.concat.defined() ? at::cat({x, per_image(at_cond.concat)}, 1) : x;
     // At CFG 1 the guided output is the conditional one: the unconditional half is not run, as
     // ComfyUI does, which halves the step (few-step models run at CFG 1).
-    if (cfg_scale == 1.0) return unet->forward(input, timesteps, cond.context, cond.vector);
+    if (cfg_scale == 1.0 && !last_uncond) return unet->forward(input, timesteps, cond.context, cond.vector);
     at::Tensor out_uncond, out_cond;
     if (uncond.context.size(1) == cond.context.size(1)) {
       const auto out = unet->forward(at::cat({input, input}), at::cat({timesteps, timesteps}),
@@ -196,6 +209,7 @@ EpsModel Pipeline::guided_eps(const StableDiffusionModel& model, const PromptCon
       out_uncond = unet->forward(input, timesteps, uncond.context, uncond.vector);
       out_cond = unet->forward(input, timesteps, cond.context, cond.vector);
     }
+    if (last_uncond) *last_uncond = out_uncond;
     return out_uncond + (out_cond - out_uncond) * cfg_scale;
   };
 }
@@ -203,7 +217,7 @@ EpsModel Pipeline::guided_eps(const StableDiffusionModel& model, const PromptCon
 at::Tensor Pipeline::encode_latent(const at::Tensor& pixels, GenerationParams::VaeTiling tiling) {
   const auto& vae_config = model_.vae->config();
   const int factor = vae_config.downsample_factor();
-  const bool tiled = use_tiling(tiling, pixels.size(2) / factor, pixels.size(3) / factor);
+  const bool tiled = use_tiling(tiling, pixels.size(2) / factor, pixels.size(3) / factor, *model_.vae);
   const auto on_target = pixels.to(target_.device, target_.vae_dtype);
   const WeightsInUse vae_weights(model_.vae_weights.get(), *model_.vae);
   const AttentionSliceLimit limit(attention_slice_bytes());
@@ -222,7 +236,7 @@ at::Tensor Pipeline::decode(const at::Tensor& latent, GenerationParams::VaeTilin
                             StableDiffusionModel* model) {
   auto& vae = model ? model->vae : model_.vae;
   auto unscaled = (latent / vae->config().scale_factor).to(target_.vae_dtype);
-  const bool tiled = use_tiling(tiling, latent.size(2), latent.size(3));
+  const bool tiled = use_tiling(tiling, latent.size(2), latent.size(3), *vae);
   const WeightsInUse vae_weights((model ? *model : model_).vae_weights.get(), *vae);
   const AttentionSliceLimit limit(attention_slice_bytes());
   return tiled ? decode_tiled(vae, unscaled) : vae->decode(unscaled);
@@ -237,6 +251,7 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   configure_threads(params.threads);
   const auto vae = vae_for(params);
   use_vae(model_, vae);
+  use_circular_padding(model_, params.tiling);
   params.vae_name = vae ? vae->filename().string() : "";
   at::InferenceMode inference;
   const auto started = Clock::now();
@@ -248,7 +263,10 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   auto prompts = encode_prompts(untagged);
   params.ti_hashes = prompts.ti_hashes;
   StableDiffusionModel* refiner_model = params.refiner ? &refiner(*params.refiner) : nullptr;
-  if (refiner_model) use_vae(*refiner_model, resolve_vae(params.vae, refiner_model->info.path, *addons_));
+  if (refiner_model) {
+    use_vae(*refiner_model, resolve_vae(params.vae, refiner_model->info.path, *addons_));
+    use_circular_padding(*refiner_model, params.tiling);
+  }
   const auto refiner_prompts = refiner_model ? std::optional(encode_prompts(*refiner_model, untagged)) : std::nullopt;
   const int factor = model_.vae->config().downsample_factor();
   const int latent_height = params.height / factor, latent_width = params.width / factor;
@@ -295,11 +313,13 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     BatchNoise noise(params.noise, seeds);
 
     const auto step = std::make_shared<int>(0);  // A1111's denoiser step, shared with the refiner
+    const double guidance = guidance_scale(*choice.sampler, params.cfg_scale);
+    const auto last_uncond = choice.sampler->cfg_plus_plus ? std::make_shared<at::Tensor>() : nullptr;
     SamplingRun run{choice, params.steps, params.quantize_timesteps,
-                    guided_eps(model_, prompts, params.cfg_scale, cancel, step), schedule,
-                    model_.info.prediction == Prediction::V, std::nullopt, latent_mask};
+                    guided_eps(model_, prompts, guidance, cancel, step, last_uncond), schedule,
+                    model_.info.prediction == Prediction::V, std::nullopt, latent_mask, last_uncond};
     if (refiner_model)
-      run.handover = Handover{guided_eps(*refiner_model, *refiner_prompts, params.cfg_scale, cancel, step),
+      run.handover = Handover{guided_eps(*refiner_model, *refiner_prompts, guidance, cancel, step, last_uncond),
                               refiner_model->info.prediction == Prediction::V, params.refiner_switch_at};
     const auto preview = progress ? live_preview() : LivePreview();
     StepCallback on_step = [&](int step, int total, const at::Tensor&, const at::Tensor& denoised) {

@@ -66,12 +66,14 @@ class Pipeline {
   // The UNet's output (ε or v) with classifier-free guidance at `cfg_scale`: one batched call
   // on [uncond, cond], or two calls when their contexts differ in length (A1111's default,
   // pad_cond_uncond off). Each call takes the conditioning of the step it counts (prompt
-  // editing), continuing `step` when given (the refiner carries on the base's count).
+  // editing), continuing `step` when given (the refiner carries on the base's count). With
+  // `last_uncond` (CFG++) every call stores its unconditional output there, also at CFG 1.
   EpsModel guided_eps(const PromptConditioning& prompts, double cfg_scale, const std::atomic<bool>* cancel = nullptr) {
     return guided_eps(model_, prompts, cfg_scale, cancel);
   }
   EpsModel guided_eps(const StableDiffusionModel& model, const PromptConditioning& prompts, double cfg_scale,
-                      const std::atomic<bool>* cancel = nullptr, std::shared_ptr<int> step = nullptr);
+                      const std::atomic<bool>* cancel = nullptr, std::shared_ptr<int> step = nullptr,
+                      std::shared_ptr<at::Tensor> last_uncond = nullptr);
   // A latent as the sampler leaves it (scaled) -> the image in about [-1, 1], [B, 3, H, W], by
   // `model`'s VAE (the main model's by default).
   at::Tensor decode(const at::Tensor& latent, GenerationParams::VaeTiling tiling,

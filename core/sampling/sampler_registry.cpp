@@ -26,7 +26,10 @@ constexpr SamplerSpec kSamplers[] = {
     {"DPM fast", "k_dpm_fast", SamplerKind::KDiffusion, sample_dpm_fast, Uniform, false},
     {"DPM adaptive", "k_dpm_ad", SamplerKind::KDiffusion, sample_dpm_adaptive, Uniform, false},
     {"Restart", "restart", SamplerKind::KDiffusion, sample_restart, Karras, false},
-    {"DDIM", "ddim", SamplerKind::Ddim, nullptr, Uniform, false},
+    {"DDIM", "ddim", SamplerKind::Timesteps, nullptr, Uniform, false, sample_ddim},
+    {"DDIM CFG++", "ddim_cfgpp", SamplerKind::Timesteps, nullptr, Uniform, false, sample_ddim_cfgpp, true},
+    {"PLMS", "plms", SamplerKind::Timesteps, nullptr, Uniform, false, sample_plms},
+    {"UniPC", "unipc", SamplerKind::Timesteps, nullptr, Uniform, false, sample_unipc},
     {"LCM", "k_lcm", SamplerKind::Lcm, sample_lcm, Uniform, false},
 };
 
@@ -64,10 +67,15 @@ SamplerChoice choose_sampler(std::string_view sampler, std::string_view schedule
   unknown_sampler(sampler);
 }
 
+double guidance_scale(const SamplerSpec& sampler, double cfg_scale) {
+  constexpr double kCfgPlusPlusRange = 12.5;
+  return sampler.cfg_plus_plus ? cfg_scale / kCfgPlusPlusRange : cfg_scale;
+}
+
 at::Tensor sampler_sigmas(const SamplerChoice& choice, int steps, const DiscreteSchedule& model) {
   const SamplerSpec& spec = *choice.sampler;
-  if (spec.kind == SamplerKind::Ddim) {
-    throw InvalidArgument("DDIM steps through timesteps, not sigmas (see ddim_timesteps)");
+  if (spec.kind == SamplerKind::Timesteps) {
+    throw InvalidArgument(std::string(spec.name) + " steps through timesteps, not sigmas (see ddim_timesteps)");
   }
   const ScheduleType type = choice.schedule == Automatic ? spec.automatic_schedule : choice.schedule;
   const DiscreteSchedule levels = spec.kind == SamplerKind::Lcm ? model.lcm() : model;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
-#include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/sampling/sigma_schedules.h"
@@ -508,40 +508,6 @@ at::Tensor sample_lcm(const Denoiser& model, at::Tensor x, const at::Tensor& sig
     report(callback, i, s.steps(), x, denoised);
     x = denoised;
     if (s[i + 1] > 0) x = x + s[i + 1] * fresh_noise(noise, x);
-  }
-  return x;
-}
-
-std::vector<std::int64_t> ddim_timesteps(int steps, std::int64_t levels) {
-  if (steps < 1 || steps > levels) {
-    throw InvalidArgument("DDIM needs 1 to " + std::to_string(levels) + " steps, got " +
-                          std::to_string(steps));
-  }
-  std::vector<std::int64_t> timesteps;
-  for (std::int64_t t = 0; t < levels; t += levels / steps) timesteps.push_back(std::min(t + 1, levels - 1));
-  return timesteps;
-}
-
-at::Tensor sample_ddim(const EpsModel& model, at::Tensor x, const DiscreteSchedule& schedule,
-                       const std::vector<std::int64_t>& timesteps, const StepCallback& callback,
-                       bool v_prediction) {
-  const auto alpha = [&](std::int64_t t) { return schedule.alphas_cumprod()[t].item<double>(); };
-  const int total = static_cast<int>(timesteps.size());
-  for (int step = 0; step < total; ++step) {
-    const int index = total - 1 - step;
-    const double a_t = alpha(timesteps[index]);
-    const double a_prev = alpha(index > 0 ? timesteps[index - 1] : 0);
-    const at::Tensor output = model(x, at::full({x.size(0)}, timesteps[index], x.options().dtype(at::kLong)));
-    at::Tensor eps, x0;
-    if (v_prediction) {
-      eps = std::sqrt(a_t) * output + std::sqrt(1 - a_t) * x;
-      x0 = std::sqrt(a_t) * x - std::sqrt(1 - a_t) * output;
-    } else {
-      eps = output;
-      x0 = (x - std::sqrt(1 - a_t) * eps) / std::sqrt(a_t);
-    }
-    report(callback, step, total, x, x0);
-    x = std::sqrt(a_prev) * x0 + std::sqrt(1 - a_prev) * eps;
   }
   return x;
 }

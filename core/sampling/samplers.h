@@ -1,12 +1,10 @@
 #pragma once
-// The samplers, each a short loop that reads like its formula (k_diffusion/sampling.py,
-// ldm/models/diffusion/ddim.py, A1111's sample_lcm). Per-step scalars are computed in double
-// from the F32 sigmas; tensors stay in x's dtype and device.
+// The k-diffusion samplers, each a short loop that reads like its formula (k_diffusion/sampling.py,
+// A1111's sample_lcm; DDIM and the other timestep samplers are in timestep_samplers.h). Per-step
+// scalars are computed in double from the F32 sigmas; tensors stay in x's dtype and device.
 #include <ATen/ATen.h>
 
-#include <cstdint>
 #include <functional>
-#include <vector>
 
 #include "core/sampling/denoiser.h"
 #include "core/sampling/noise.h"
@@ -73,21 +71,5 @@ at::Tensor sample_restart(const Denoiser& model, at::Tensor x, const at::Tensor&
 // lcm_denoiser over DiscreteSchedule::lcm().
 at::Tensor sample_lcm(const Denoiser& model, at::Tensor x, const at::Tensor& sigmas, NoiseSource& noise,
                       const StepCallback& callback);
-
-// LDM's DDIM timesteps for `steps` steps of a `levels`-timestep model: 1, 1 + c, 1 + 2c, ...
-// with c = levels / steps (integer division). When c does not divide `levels` there are more
-// than `steps`, as in LDM; the last is clipped to levels - 1 (as A1111 does) where LDM would
-// index past the end. Throws InvalidArgument unless 1 <= steps <= levels.
-std::vector<std::int64_t> ddim_timesteps(int steps, std::int64_t levels = 1000);
-
-// DDIM with eta 0 in eps-space, as ldm/models/diffusion/ddim.py: x starts as unit noise x_T
-// (not scaled by a sigma) and is stepped from the last of `timesteps` (ascending) to the first,
-// each step from alpha_cumprod[t_i] to alpha_cumprod[t_(i-1)], the last to alpha_cumprod[0].
-// `model` is called directly on x with the integer timestep; the callback's "denoised" is x0.
-// With `v_prediction` the model gives v: ε = sqrt(a) v + sqrt(1 - a) x and x0 = sqrt(a) x -
-// sqrt(1 - a) v (LDM's predict_eps_from_z_and_v, predict_start_from_z_and_v).
-at::Tensor sample_ddim(const EpsModel& model, at::Tensor x, const DiscreteSchedule& schedule,
-                       const std::vector<std::int64_t>& timesteps, const StepCallback& callback,
-                       bool v_prediction = false);
 
 }  // namespace atelier

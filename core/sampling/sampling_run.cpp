@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "core/error.h"
@@ -42,27 +43,51 @@ Denoiser denoiser_for(const SamplingRun& run) {
   };
 }
 
-// DDIM calls the model with timesteps: A1111 reads the timestep as the table index there.
-EpsModel ddim_model_for(const SamplingRun& run) {
-  if (run.latent_mask) throw InvalidArgument("DDIM does not inpaint yet; choose a k-diffusion sampler such as Euler");
-  if (!run.handover) return run.eps;
-  if (run.handover->v_prediction != run.v_prediction)
-    throw InvalidArgument("DDIM cannot hand over between an epsilon and a v-prediction model");
-  return [base = run.eps, handover = *run.handover](const at::Tensor& x, const at::Tensor& t) {
-    return hand_over_now(handover, t.max().item<std::int64_t>()) ? handover.model(x, t) : base(x, t);
-  };
+// A v model's output as the ε a timestep sampler steps with (A1111's CompVisTimestepsVDenoiser):
+// ε = sqrt(a) v + sqrt(1 - a) x, a = alphas_cumprod at the timestep truncated to an integer.
+at::Tensor eps_from_v(const at::Tensor& v, const at::Tensor& x, const at::Tensor& t, const DiscreteSchedule& schedule) {
+  const at::Tensor a = schedule.alphas_cumprod().index_select(0, t.to(at::kCPU, at::kLong));
+  const at::Tensor alpha = append_dims(a, x.dim()).to(x.options());
+  return alpha.sqrt() * v + (1 - alpha).sqrt() * x;
 }
 
-bool is_ddim(const SamplingRun& run) { return run.sampler.sampler->kind == SamplerKind::Ddim; }
+// The run's model in eps-space as A1111's timestep samplers call it: the hand-over decided by the
+// timestep, which A1111 reads as the table index there.
+TimestepModel timestep_model_for(const SamplingRun& run) {
+  if (run.latent_mask) {
+    throw InvalidArgument(std::string(run.sampler.sampler->name) +
+                          " does not inpaint yet; choose a k-diffusion sampler such as Euler");
+  }
+  struct Call {
+    at::Tensor x, t;
+    bool v_prediction = false;
+  };
+  const auto last = std::make_shared<Call>();
+  TimestepModel model;
+  model.eps = [run, last](const at::Tensor& x, const at::Tensor& t) {
+    const bool second = run.handover && hand_over_now(*run.handover, t.max().item<std::int64_t>());
+    *last = {x, t, second ? run.handover->v_prediction : run.v_prediction};
+    const at::Tensor output = second ? run.handover->model(x, t) : run.eps(x, t);
+    return last->v_prediction ? eps_from_v(output, x, t, run.schedule) : output;
+  };
+  if (run.last_uncond) {
+    model.last_uncond_eps = [last, uncond = run.last_uncond, schedule = run.schedule] {
+      return last->v_prediction ? eps_from_v(*uncond, last->x, last->t, schedule) : *uncond;
+    };
+  }
+  return model;
+}
+
+bool steps_through_timesteps(const SamplingRun& run) { return run.sampler.sampler->kind == SamplerKind::Timesteps; }
 
 }  // namespace
 
 at::Tensor run_txt2img(const SamplingRun& run, const at::Tensor& noise, NoiseSource& fresh,
                        const StepCallback& callback) {
   at::NoGradGuard no_grad;
-  if (is_ddim(run)) {
-    return sample_ddim(ddim_model_for(run), noise, run.schedule, ddim_timesteps(run.steps, run.schedule.levels()),
-                       callback, run.v_prediction);
+  if (steps_through_timesteps(run)) {
+    return run.sampler.sampler->timestep_function(timestep_model_for(run), noise, run.schedule,
+                                                  ddim_timesteps(run.steps, run.schedule.levels()), false, callback);
   }
   const at::Tensor sigmas = sampler_sigmas(run.sampler, run.steps, run.schedule);
   const at::Tensor x = run.sampler.sampler->function(denoiser_for(run), noise * sigmas[0].item<double>(), sigmas,
@@ -77,12 +102,12 @@ at::Tensor run_img2img(const SamplingRun& run, const at::Tensor& init_latent, do
   }
   at::NoGradGuard no_grad;
   const int t_enc = static_cast<int>(std::min(strength, 0.999) * run.steps);
-  if (is_ddim(run)) {
+  if (steps_through_timesteps(run)) {
     std::vector<std::int64_t> timesteps = ddim_timesteps(run.steps, run.schedule.levels());
     const double alpha = run.schedule.alphas_cumprod()[timesteps[t_enc]].item<double>();
     timesteps.resize(t_enc);
     const at::Tensor x = std::sqrt(alpha) * init_latent + std::sqrt(1 - alpha) * noise;
-    return sample_ddim(ddim_model_for(run), x, run.schedule, timesteps, callback, run.v_prediction);
+    return run.sampler.sampler->timestep_function(timestep_model_for(run), x, run.schedule, timesteps, true, callback);
   }
   const at::Tensor sigmas =
       sampler_sigmas(run.sampler, run.steps, run.schedule).slice(0, run.steps - t_enc - 1);

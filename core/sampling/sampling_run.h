@@ -16,7 +16,7 @@ namespace atelier {
 
 // A second model taking over part-way (SDXL's refiner), as A1111's apply_refiner decides it by
 // default: before each model call, the noise level's index i in the model's sigma table (the
-// timestep for DDIM) gives completed = (999 - i) / 1000; from the first call where
+// timestep for the timestep samplers) gives completed = (999 - i) / 1000; from the first call where
 // completed >= switch_at on, `model` runs instead. The latent and the sigmas carry on unchanged.
 struct Handover {
   EpsModel model;
@@ -43,6 +43,9 @@ struct SamplingRun {
   bool v_prediction = false;  // the model gives v (SD2.x 768-v) rather than ε
   std::optional<Handover> handover;
   std::optional<LatentMask> latent_mask;
+  // For CFG++: the unconditional output (ε or v) of the latest call of `eps` or the hand-over
+  // model, which they record there (Pipeline::guided_eps).
+  std::shared_ptr<const at::Tensor> last_uncond = nullptr;
 };
 
 // txt2img from `noise` (unit variance, on the model's device: the first draw of each image's
@@ -52,7 +55,8 @@ at::Tensor run_txt2img(const SamplingRun& run, const at::Tensor& noise, NoiseSou
 
 // img2img as A1111 with img2img_fix_steps off: t_enc = int(min(strength, 0.999) * steps), then
 // the last t_enc + 1 steps of the `steps`-step schedule from `init_latent` noised to that level
-// (DDIM: the first t_enc timesteps, from alpha_cumprod at timestep t_enc, as LDM's img2img).
+// (timestep samplers: the first t_enc timesteps, from alpha_cumprod at timestep t_enc, as A1111's
+// CompVisSampler.sample_img2img).
 // Throws InvalidArgument unless 0 < strength <= 1.
 at::Tensor run_img2img(const SamplingRun& run, const at::Tensor& init_latent, double strength,
                        const at::Tensor& noise, NoiseSource& fresh, const StepCallback& callback);

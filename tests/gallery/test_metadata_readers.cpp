@@ -134,11 +134,12 @@ TEST_CASE("A1111: variation seed, its strength and resize seed from, read and wr
 }
 
 TEST_CASE("A1111: a sampler Atelier does not run is kept and reported", "[metadata][a1111]") {
-  const auto metadata = read_texts({{"parameters", "p\nSteps: 20, Sampler: UniPC, CFG scale: 7, Seed: 1"}});
-  CHECK(metadata.params.sampler == "UniPC");
-  CHECK(mentions(metadata.unmapped, "UniPC"));
+  const auto metadata = read_texts({{"parameters", "p\nSteps: 20, Sampler: Euler Dy, CFG scale: 7, Seed: 1"}});
+  CHECK(metadata.params.sampler == "Euler Dy");
+  CHECK(mentions(metadata.unmapped, "Euler Dy"));
   // One Atelier runs is not reported.
-  CHECK_FALSE(mentions(read_texts({{"parameters", "p\nSteps: 20, Sampler: Restart, Seed: 1"}}).unmapped, "Restart"));
+  for (const char* runs : {"Restart", "UniPC", "PLMS", "DDIM CFG++"})
+    CHECK_FALSE(mentions(read_texts({{"parameters", std::string("p\nSteps: 20, Sampler: ") + runs + ", Seed: 1"}}).unmapped, runs));
 }
 
 TEST_CASE("ComfyUI: the default workflow's API graph", "[metadata][comfyui]") {

@@ -2,7 +2,7 @@
 
 #include "core/error.h"
 #include "core/sampling/denoiser.h"
-#include "core/sampling/samplers.h"
+#include "core/sampling/timestep_samplers.h"
 #include "sampling/replay.h"
 
 using namespace atelier;

@@ -9,14 +9,17 @@ using namespace atelier;
 TEST_CASE("Every A1111 sampler name is registered", "[registry]") {
   for (const char* name : {"Euler", "Euler a", "Heun", "LMS", "DPM2", "DPM2 a", "DPM++ 2S a", "DPM++ 2M",
                            "DPM++ SDE", "DPM++ 2M SDE", "DPM++ 2M SDE Heun", "DPM++ 3M SDE", "DPM fast",
-                           "DPM adaptive", "Restart", "DDIM", "LCM"}) {
+                           "DPM adaptive", "Restart", "DDIM", "DDIM CFG++", "PLMS", "UniPC", "LCM"}) {
     INFO(name);
     const SamplerSpec& spec = find_sampler(name);
     CHECK(spec.name == name);
-    CHECK((spec.function != nullptr) == (spec.kind != SamplerKind::Ddim));
+    CHECK((spec.function != nullptr) == (spec.kind != SamplerKind::Timesteps));
+    CHECK((spec.timestep_function != nullptr) == (spec.kind == SamplerKind::Timesteps));
     CHECK(&find_sampler(spec.alias) == &spec);
   }
-  CHECK(samplers().size() == 17);
+  CHECK(samplers().size() == 20);
+  CHECK(find_sampler("ddim_cfgpp").name == "DDIM CFG++");
+  CHECK(find_sampler("unipc").name == "UniPC");
   CHECK(find_sampler("euler A").name == "Euler a");
   CHECK(find_sampler("k_dpmpp_2m").name == "DPM++ 2M");
 }
@@ -67,11 +70,21 @@ TEST_CASE("Legacy combined names carry their schedule type", "[registry]") {
 
 TEST_CASE("Unknown names are rejected with the valid ones", "[registry]") {
   CHECK_THROWS_AS(choose_sampler("Euler b"), InvalidArgument);
-  CHECK_THROWS_WITH(find_sampler("UniPC"),
-                    Catch::Contains("Euler a, Euler, LMS") && Catch::Contains("DDIM, LCM"));
+  CHECK_THROWS_WITH(find_sampler("Euler Dy"),
+                    Catch::Contains("Euler a, Euler, LMS") && Catch::Contains("DDIM, DDIM CFG++, PLMS, UniPC, LCM"));
   CHECK_THROWS_WITH(choose_sampler("DPM++ 2M Beta"), Catch::Contains("DPM++ 2M Karras"));
   CHECK_THROWS_AS(choose_sampler("Euler", "Beta"), InvalidArgument);
   CHECK_THROWS_AS(sampler_sigmas(choose_sampler("DDIM"), 10, test::sd_schedule()), InvalidArgument);
+  CHECK_THROWS_AS(sampler_sigmas(choose_sampler("UniPC"), 10, test::sd_schedule()), InvalidArgument);
+}
+
+TEST_CASE("CFG++ guides at a 12.5th of the CFG scale, the others at the scale", "[registry]") {
+  CHECK(guidance_scale(find_sampler("DDIM CFG++"), 7.5) == Approx(0.6));
+  CHECK(find_sampler("DDIM CFG++").cfg_plus_plus);
+  for (const SamplerSpec& spec : samplers()) {
+    INFO(spec.name);
+    if (!spec.cfg_plus_plus) CHECK(guidance_scale(spec, 7.5) == 7.5);
+  }
 }
 
 TEST_CASE("DPM2 takes one step more and drops the next-to-last sigma", "[registry]") {

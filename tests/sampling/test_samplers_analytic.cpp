@@ -3,6 +3,7 @@
 
 #include "core/sampling/sampler_registry.h"
 #include "core/sampling/samplers.h"
+#include "core/sampling/timestep_samplers.h"
 #include "core/sampling/sigma_schedules.h"
 
 using namespace atelier;
@@ -115,9 +116,10 @@ TEST_CASE("DDIM follows the ODE of Gaussian data in eps-space", "[samplers][anal
   };
   // DDIM is Euler on x / sqrt(a) against sigma = sqrt((1 - a) / a), from the last timestep to a_0.
   const auto ode_error = [&](int steps) {
-    const std::vector<std::int64_t> timesteps = ddim_timesteps(steps);
+    std::vector<std::int64_t> timesteps = ddim_timesteps(steps);
+    timesteps.insert(timesteps.begin(), 0);
     const at::Tensor x_T = unit_noise({1, 4, 8, 8});
-    const at::Tensor x_0 = sample_ddim(eps, x_T, model, timesteps, {});
+    const at::Tensor x_0 = sample_ddim({eps, {}}, x_T, model, timesteps, false, {});
     const auto sigma_of = [](double a) { return std::sqrt((1 - a) / a); };
     const double a_T = alpha(timesteps.back()), a_0 = alpha(0);
     return relative_error(x_0,

@@ -2,6 +2,7 @@
 
 #include "core/sampling/sampler_registry.h"
 #include "core/sampling/samplers.h"
+#include "core/sampling/timestep_samplers.h"
 #include "replay.h"
 
 using namespace atelier;
@@ -90,11 +91,13 @@ TEST_CASE("DDIM replays the reference runs in eps-space", "[samplers][replay]") 
       CHECK(test::relative_error(x, trajectory.x(step)) <= kTolerance);
       CHECK(test::relative_error(x0, trajectory.denoised(step)) <= kTolerance);
     };
-    const at::Tensor latent = sample_ddim(eps, ref(run["noise"]), test::sd_schedule(), timesteps, count);
+    // LDM's DDIMSampler is A1111's loop over its timesteps with 0 in front: it ends at alphas_cumprod[0].
+    std::vector<std::int64_t> to_zero{0};
+    to_zero.insert(to_zero.end(), timesteps.begin(), timesteps.end());
+    const at::Tensor latent = sample_ddim({eps, {}}, ref(run["noise"]), test::sd_schedule(), to_zero, false, count);
     CHECK(callbacks == 8);
     CHECK(trajectory.worst_x_error() <= kTolerance);
     CHECK(test::relative_error(latent, ref(run["latent"])) <= kTolerance);
-    // The last step ends at alphas_cumprod[0], not at 1.
     CHECK(alphas_prev[0].item<float>() == ac[0].item<float>());
   }
 }
