@@ -32,7 +32,7 @@ const std::vector<Command>& commands() {
        "  tokenize [--raw] [--model PATH] TEXT   print the CLIP token ids, one 77-id chunk per line\n"},
       {"inspect", {}, run_inspect,
        "  inspect MODEL                          print what a checkpoint (file or diffusers folder) is and its sizes\n"},
-      {"generate", {"quantize", "no-quantize", "low-memory"}, run_generate,
+      {"generate", {"quantize", "no-quantize", "tiling", "no-tiling", "low-memory"}, run_generate,
        "  generate --model PATH|NAME|HASH --prompt TEXT (--output FILE | --output-dir DIR) [options]\n"
        "  generate --from IMAGE.png [--model PATH] (--output FILE | --output-dir DIR) [options]\n"
        "                                         re-run an image from its metadata; options override it\n"
