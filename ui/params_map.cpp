@@ -41,6 +41,15 @@ QVariantMap to_variant_map(const GenerationParams& p) {
       {QStringLiteral("resizeMode"), qstring(to_string(p.resize_mode))},
       {QStringLiteral("mask"), path_text(p.mask)},
       {QStringLiteral("maskBlur"), p.mask_blur},
+      {QStringLiteral("hiresFix"), p.hires_fix},
+      {QStringLiteral("hiresScale"), p.hires_scale},
+      {QStringLiteral("hiresWidth"), p.hires_width},
+      {QStringLiteral("hiresHeight"), p.hires_height},
+      {QStringLiteral("hiresSteps"), p.hires_steps},
+      {QStringLiteral("hiresUpscaler"), QString::fromStdString(p.hires_upscaler)},
+      {QStringLiteral("hiresSampler"), QString::fromStdString(p.hires_sampler)},
+      {QStringLiteral("hiresPrompt"), QString::fromStdString(p.hires_prompt)},
+      {QStringLiteral("hiresNegativePrompt"), QString::fromStdString(p.hires_negative_prompt)},
       {QStringLiteral("refiner"), path_text(p.refiner)},
       {QStringLiteral("refinerSwitchAt"), p.refiner_switch_at},
       {QStringLiteral("device"), qstring(to_string(p.device))},
@@ -76,6 +85,15 @@ GenerationParams to_generation_params(const QVariantMap& map) {
   number("clipSkip", p.clip_skip);
   number("denoisingStrength", p.denoising_strength);
   number("maskBlur", p.mask_blur);
+  number("hiresFix", p.hires_fix);
+  number("hiresScale", p.hires_scale);
+  number("hiresWidth", p.hires_width);
+  number("hiresHeight", p.hires_height);
+  number("hiresSteps", p.hires_steps);
+  text("hiresUpscaler", p.hires_upscaler);
+  text("hiresSampler", p.hires_sampler);
+  text("hiresPrompt", p.hires_prompt);
+  text("hiresNegativePrompt", p.hires_negative_prompt);
   number("refinerSwitchAt", p.refiner_switch_at);
   number("threads", p.threads);
   const auto string_of = [&](const char* key) { return map.value(QLatin1String(key)).toString(); };

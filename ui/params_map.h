@@ -2,7 +2,9 @@
 // GenerationParams as QML sees them: a QVariantMap with one key per form field
 // (prompt, negativePrompt, model, vae, steps, cfgScale, sampler, schedule, seed, width, height,
 // batchCount, batchSize, clipSkip, noise, initImage, denoisingStrength, resizeMode, mask,
-// maskBlur, refiner, refinerSwitchAt, device, threads, vaeTiling; an absent path is ""). Conversions
+// maskBlur, hiresFix, hiresScale, hiresWidth, hiresHeight, hiresSteps, hiresUpscaler, hiresSampler,
+// hiresPrompt, hiresNegativePrompt, refiner, refinerSwitchAt, device, threads, vaeTiling; an
+// absent path is ""). Conversions
 // live here so the form, the queue and the gallery agree.
 #include <QVariantMap>
 
