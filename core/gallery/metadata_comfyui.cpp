@@ -52,7 +52,10 @@ class GraphReader {
       const std::string first = first_pass(samplers);
       visited_.insert(first);
       read_sampler(graph_[first]);
-      if (const auto hires = hires_pass(samplers, first)) read_hires_pass(graph_[first], graph_[*hires]);
+      if (const auto hires = hires_pass(samplers, first)) {
+        visited_.insert(*hires);
+        read_hires_pass(graph_[first], graph_[*hires]);
+      }
       for (const auto& id : samplers)
         if (!visited_.contains(id))
           metadata_.unmapped.emplace_back("sampler node " + id + " (only node " + first + " was read)");
