@@ -47,6 +47,34 @@ GenerationParams base_params(CommandLine& args, CheckpointFinder& models) {
   return p;
 }
 
+// The --hires-* options: any of them turns hires fix on; --hires-denoise is A1111's one strength.
+void read_hires_fix(CommandLine& args, GenerationParams& p) {
+  const auto scale = args.value("hires-scale");
+  const auto size = args.value("hires-size");
+  if (scale && size) throw InvalidArgument("give --hires-scale X or --hires-size WxH, not both");
+  const auto steps = args.value("hires-steps"), denoise = args.value("hires-denoise");
+  const auto upscaler = args.value("hires-upscaler"), sampler = args.value("hires-sampler");
+  const auto prompt = args.value("hires-prompt"), negative = args.value("hires-negative-prompt");
+  if (!(scale || size || steps || denoise || upscaler || sampler || prompt || negative)) return;
+  p.hires_fix = true;
+  if (scale) {
+    p.hires_scale = args.double_value_or("hires-scale", p.hires_scale);
+    p.hires_width = p.hires_height = 0;
+  }
+  if (size) {
+    const auto sides = parse_size(*size, 0);
+    if (!sides || (sides->first == 0 && sides->second == 0))
+      throw InvalidArgument("--hires-size '" + *size + "': expected WxH, e.g. 1024x1024 (a side of 0 keeps the proportion)");
+    std::tie(p.hires_width, p.hires_height) = *sides;
+  }
+  p.hires_steps = args.int_value_or("hires-steps", p.hires_steps);
+  p.denoising_strength = args.double_value_or("hires-denoise", p.denoising_strength);
+  p.hires_upscaler = upscaler.value_or(p.hires_upscaler);
+  p.hires_sampler = sampler.value_or(p.hires_sampler);
+  p.hires_prompt = prompt.value_or(p.hires_prompt);
+  p.hires_negative_prompt = negative.value_or(p.hires_negative_prompt);
+}
+
 // Every option overrides what `p` holds.
 GenerationParams read_params(CommandLine& args, GenerationParams p) {
   if (auto model = args.value("model")) p.model = without_trailing_separator(*model);
@@ -76,6 +104,7 @@ GenerationParams read_params(CommandLine& args, GenerationParams p) {
   if (auto init = args.value("init-image")) p.init_image = *init;
   p.denoising_strength = args.double_value_or("strength", p.denoising_strength);
   if (auto mode = args.value("resize-mode")) p.resize_mode = parse_resize_mode(*mode);
+  read_hires_fix(args, p);
   if (auto mask = args.value("mask")) p.mask = *mask;
   p.mask_blur = args.int_value_or("mask-blur", p.mask_blur);
   if (auto refiner = args.value("refiner")) p.refiner = *refiner;
@@ -132,6 +161,7 @@ int run_generate(CommandLine& args) {
 
   Pipeline pipeline(params.model, params.device, memory);
   pipeline.set_addon_folders(addons);
+  pipeline.set_upscaler_finder(models.resolver());
   ModelHashCache hashes;
   params.model_hash = checked_hash(hashes, "model", params.model, params.model_hash);
   if (params.refiner) params.refiner_hash = checked_hash(hashes, "refiner", *params.refiner, params.refiner_hash);

@@ -45,6 +45,13 @@ std::optional<std::filesystem::path> CheckpointFinder::find_by_hash(ModelKind ki
   return found ? std::optional(found->path) : std::nullopt;
 }
 
+ModelResolver CheckpointFinder::resolver() {
+  return [this](ModelKind kind, std::string_view name) -> std::optional<std::filesystem::path> {
+    const auto found = library().resolve(kind, name);
+    return found ? std::optional(found->path) : std::nullopt;
+  };
+}
+
 std::shared_ptr<const AddonFolders> CheckpointFinder::addon_folders(CommandLine& args) {
   AddonFolderLists folders;
   for (const auto& folder : args.values("lora-dir")) folders.networks.emplace_back(folder);

@@ -30,6 +30,10 @@ class CheckpointFinder {
   // A file of `kind` in the library by hash (a re-run's network renamed since it was recorded).
   std::optional<std::filesystem::path> find_by_hash(ModelKind kind, const std::string& hash);
 
+  // The library's files by name (a hires fix's upscaler), through this finder, which must
+  // outlive the result.
+  ModelResolver resolver();
+
   // Where the prompt's networks and embeddings and the VAE choice are looked up: the folders of
   // --lora-dir and --embeddings-dir (repeatable), then the library roots' LoRA, LyCORIS, embedding
   // and VAE folders; by hash through this finder, which must outlive the result.

@@ -69,6 +69,16 @@ nlohmann::json to_json(const ImageMetadata& metadata) {
   }
   if (p.seed_resize_from_width > 0 && p.seed_resize_from_height > 0)
     out["seed_resize_from"] = {p.seed_resize_from_width, p.seed_resize_from_height};
+  if (p.hires_fix) {
+    out["hires_fix"] = true;
+    if (p.hires_width == 0 && p.hires_height == 0) out["hires_scale"] = p.hires_scale;
+    else out["hires_resize"] = {p.hires_width, p.hires_height};
+    out["hires_steps"] = p.hires_steps;
+    out["hires_upscaler"] = p.hires_upscaler;
+    if (!p.hires_sampler.empty()) out["hires_sampler"] = p.hires_sampler;
+    if (!p.hires_prompt.empty()) out["hires_prompt"] = p.hires_prompt;
+    if (!p.hires_negative_prompt.empty()) out["hires_negative_prompt"] = p.hires_negative_prompt;
+  }
   if (!p.vae_name.empty()) {
     out["vae"] = p.vae;
     out["vae_name"] = p.vae_name;

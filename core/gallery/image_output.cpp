@@ -30,6 +30,24 @@ std::string init_image_hash(const std::filesystem::path& path) {
   }
 }
 
+// A1111's txt2img init(): the hires fix's extra_generation_params, in its order; the sampler and
+// prompts only where they differ from the first pass's.
+template <typename Add>
+void add_hires_fields(const GenerationParams& p, const SamplerChoice& first_pass, const Add& add) {
+  if (!p.hires_sampler.empty()) {
+    const auto choice = choose_sampler(p.hires_sampler, p.schedule);
+    if (choice.sampler != first_pass.sampler || choice.schedule != first_pass.schedule)
+      add("Hires sampler", p.hires_sampler);
+  }
+  if (!p.hires_prompt.empty() && p.hires_prompt != p.prompt) add("Hires prompt", p.hires_prompt);
+  if (!p.hires_negative_prompt.empty() && p.hires_negative_prompt != p.negative_prompt)
+    add("Hires negative prompt", p.hires_negative_prompt);
+  if (p.hires_width == 0 && p.hires_height == 0) add("Hires upscale", number_text(p.hires_scale));
+  else add("Hires resize", std::to_string(p.hires_width) + "x" + std::to_string(p.hires_height));
+  if (p.hires_steps > 0) add("Hires steps", std::to_string(p.hires_steps));
+  add("Hires upscaler", p.hires_upscaler);
+}
+
 }  // namespace
 
 A1111Parameters a1111_parameters(const GenerationParams& p) {
@@ -54,8 +72,8 @@ A1111Parameters a1111_parameters(const GenerationParams& p) {
   }
   if (p.seed_resize_from_width > 0 && p.seed_resize_from_height > 0)
     add("Seed resize from", std::to_string(p.seed_resize_from_width) + "x" + std::to_string(p.seed_resize_from_height));
+  if (p.init_image || p.hires_fix) add("Denoising strength", number_text(p.denoising_strength));
   if (p.init_image) {
-    add("Denoising strength", number_text(p.denoising_strength));
     add("Resize mode", std::string(to_string(p.resize_mode)));
     if (auto hash = init_image_hash(*p.init_image); !hash.empty()) add("Init image hash", hash);
   }
@@ -63,6 +81,7 @@ A1111Parameters a1111_parameters(const GenerationParams& p) {
   add("RNG", p.noise == NoiseKind::Nv ? "NV" : "CPU");
   if (p.tiling) add("Tiling", "True");
   if (p.quantize_timesteps) add("Quantized timesteps", "True");
+  if (p.hires_fix) add_hires_fields(p, choice, add);
   // A1111's extra_generation_params, in the order it adds them: the mask blur when it blurs
   // (img2img setup), the refiner as its CheckpointInfo.short_title once it has taken over.
   if (p.mask && p.mask_blur > 0) add("Mask blur", std::to_string(p.mask_blur));

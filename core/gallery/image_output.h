@@ -13,7 +13,8 @@ namespace atelier {
 // A1111's infotext fields for `params` ("Steps", "Sampler", "Schedule type", "CFG scale", ...).
 // "Init image hash" is the AutoV2-style hash of the init image file, when it can be read;
 // "Mask blur" comes with a mask, "Refiner" ("name [hash]") and "Refiner switch at" with a refiner,
-// "VAE hash" and "VAE" (the file name) with a standalone VAE.
+// "VAE hash" and "VAE" (the file name) with a standalone VAE, "Denoising strength" and the
+// "Hires ..." fields with hires fix.
 A1111Parameters a1111_parameters(const GenerationParams& params);
 
 // `file` for one image; `name-1.png`, `name-2.png`, ... for several.

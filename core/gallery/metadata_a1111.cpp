@@ -2,6 +2,8 @@
 // (modules/infotext_utils.py).
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <optional>
 #include <tuple>
 #include <type_traits>
 
@@ -12,7 +14,36 @@
 namespace atelier {
 namespace {
 
-bool is_hires_key(std::string_view key) { return key.starts_with("Hires ") || key == "First pass size"; }
+// A1111's hires fix is on when its strength and a hires field are there (infotext_utils' paste field
+// for enable_hr), "First pass size" being the one before 1.0.
+bool hires_fix_on(const A1111Parameters& parameters) {
+  bool strength = false, hires = false;
+  for (const auto& [key, value] : parameters.fields) {
+    strength = strength || key == "Denoising strength";
+    hires = hires || key == "Hires upscale" || key == "Hires upscaler" || key == "Hires resize" ||
+            key == "First pass size";
+  }
+  return strength && hires;
+}
+
+// A1111's old_hires_fix_first_pass_dimensions: about 512 x 512 pixels in the final proportion.
+std::pair<int, int> old_first_pass_size(int width, int height) {
+  const double scale = std::sqrt(512.0 * 512.0 / (static_cast<double>(width) * height));
+  return {static_cast<int>(std::ceil(scale * width / 64)) * 64, static_cast<int>(std::ceil(scale * height / 64)) * 64};
+}
+
+// Before 1.0, "Size" was the final size and "First pass size" the first pass's (0x0: A1111 chose
+// it), as restore_old_hires_fix_params converts it.
+void restore_old_hires_fix(GenerationParams& p, std::string_view first_pass) {
+  const auto size = parse_size(first_pass, 0);
+  if (!size) return;
+  auto [width, height] = *size;
+  if (width == 0 || height == 0) std::tie(width, height) = old_first_pass_size(p.width, p.height);
+  p.hires_width = p.width;
+  p.hires_height = p.height;
+  p.width = width;
+  p.height = height;
+}
 
 // Hashes compare in lowercase; A1111 has written both.
 std::string lowercase(std::string text) {
@@ -21,7 +52,7 @@ std::string lowercase(std::string text) {
 }
 
 // Applies one A1111 field to `metadata`; false when it is not one GenerationParams holds.
-bool apply_field(ImageMetadata& metadata, const std::string& key, const std::string& value, bool hires) {
+bool apply_field(ImageMetadata& metadata, const std::string& key, const std::string& value) {
   GenerationParams& p = metadata.params;
   auto set_integer = [&](auto& field) {
     const auto number = parse_integer(value);
@@ -37,8 +68,8 @@ bool apply_field(ImageMetadata& metadata, const std::string& key, const std::str
   if (key == "Seed") return set_integer(p.seed);
   if (key == "CFG scale") return set_number(p.cfg_scale);
   if (key == "Clip skip") return set_integer(p.clip_skip);
-  // With hires fix, it is the second pass's strength, which Atelier does not run.
-  if (key == "Denoising strength") return !hires && set_number(p.denoising_strength);
+  // img2img's strength, or with hires fix the second pass's, as A1111 uses one field for both.
+  if (key == "Denoising strength") return set_number(p.denoising_strength);
   if (key == "Model hash") {
     p.model_hash = lowercase(value);
     return true;
@@ -56,13 +87,24 @@ bool apply_field(ImageMetadata& metadata, const std::string& key, const std::str
     p.vae = p.vae_name = value;
     return true;
   }
-  auto set_size = [&](int& width, int& height) {
-    const auto size = parse_size(value);
+  auto set_size = [&](int& width, int& height, int smallest = 1) {
+    const auto size = parse_size(value, smallest);
     if (size) std::tie(width, height) = *size;
     return size.has_value();
   };
   if (key == "Size") return set_size(p.width, p.height);
   if (key == "Seed resize from") return set_size(p.seed_resize_from_width, p.seed_resize_from_height);
+  if (key == "Hires upscale") return set_number(p.hires_scale);
+  if (key == "Hires resize") return set_size(p.hires_width, p.hires_height, 0);
+  if (key == "Hires steps") return set_integer(p.hires_steps);
+  if (key == "Hires upscaler" || key == "Hires sampler" || key == "Hires prompt" || key == "Hires negative prompt") {
+    std::string& field = key == "Hires upscaler"  ? p.hires_upscaler
+                         : key == "Hires sampler" ? p.hires_sampler
+                         : key == "Hires prompt"  ? p.hires_prompt
+                                                  : p.hires_negative_prompt;
+    field = value;
+    return true;
+  }
   if (key == "Variation seed") return set_integer(p.variation_seed);
   if (key == "Variation seed strength") return set_number(p.variation_strength);
   if (key == "Sampler") {
@@ -113,18 +155,21 @@ ImageMetadata metadata_from_a1111(const A1111Parameters& parameters, std::string
   metadata.source = std::move(source);
   metadata.params.prompt = parameters.prompt;
   metadata.params.negative_prompt = parameters.negative_prompt;
-  const bool hires = std::any_of(parameters.fields.begin(), parameters.fields.end(),
-                                 [](const auto& field) { return is_hires_key(field.first); });
+  GenerationParams& p = metadata.params;
+  p.hires_fix = hires_fix_on(parameters);
   bool has_schedule = false;
+  std::string first_pass;  // "First pass size", converted once every field is read
   for (const auto& [key, value] : parameters.fields) {
-    if (apply_field(metadata, key, value, hires)) {
+    if (apply_field(metadata, key, value)) {
       has_schedule = has_schedule || key == "Schedule type";
     } else {
       metadata.extra.emplace_back(key, value);
+      if (key == "First pass size") first_pass = value;
+      else if (p.hires_fix && key.starts_with("Hires ")) metadata.unmapped.emplace_back("\"" + key + "\" of the hires fix");
     }
   }
+  if (p.hires_fix && !first_pass.empty()) restore_old_hires_fix(p, first_pass);
 
-  GenerationParams& p = metadata.params;
   if (const auto names = a1111_sampler_names(p.sampler)) {
     // A legacy combined name ("DPM++ 2M Karras") brings its schedule, as A1111 1.9+ reads it.
     if (!has_schedule || names->sampler != p.sampler) p.schedule = names->schedule;
@@ -132,7 +177,6 @@ ImageMetadata metadata_from_a1111(const A1111Parameters& parameters, std::string
   } else {
     metadata.unmapped.emplace_back("sampler \"" + p.sampler + "\" is not one Atelier runs");
   }
-  if (hires) metadata.unmapped.emplace_back("hires fix (Atelier re-runs the first pass only)");
   return metadata;
 }
 

@@ -1,9 +1,15 @@
 // ComfyUI's `prompt` chunk: the API graph, {"3": {"class_type": "KSampler", "inputs": {"seed":
 // 42, "positive": ["6", 0], ...}}, ...}. A link is [node id, output index]. The parameters are
-// found by following the links out of the sampler node.
+// found by following the links out of the sampler node fed by the empty latent (the first pass);
+// a second sampler fed by its upscaled latent or upscaled decoded image is A1111's hires fix.
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "core/gallery/metadata_readers.h"
 #include "core/gallery/metadata_values.h"
@@ -12,6 +18,22 @@ namespace atelier {
 namespace {
 
 using nlohmann::json;
+
+// ComfyUI's latent upscale methods that are A1111's latent modes: the same torch interpolate
+// (align_corners false, no antialias); "area" and "bislerp" have none.
+std::optional<std::string> latent_mode_from_comfyui(std::string_view method) {
+  if (method == "bilinear") return "Latent";
+  if (method == "bicubic") return "Latent (bicubic)";
+  if (method == "nearest-exact") return "Latent (nearest-exact)";
+  return std::nullopt;
+}
+
+// ComfyUI's image scale methods that are A1111's pixel upscalers.
+std::optional<std::string> pixel_upscaler_from_comfyui(std::string_view method) {
+  if (method == "lanczos") return "Lanczos";
+  if (method == "nearest-exact") return "Nearest";
+  return std::nullopt;
+}
 
 // Nodes after the sampler that hold no generation parameters.
 const std::set<std::string> kOutputNodes{"VAEDecode", "SaveImage", "PreviewImage"};
@@ -23,11 +45,20 @@ class GraphReader {
   ImageMetadata read() {
     metadata_.source = "comfyui";
     metadata_.params.quantize_timesteps = true;  // ComfyUI's model sampling rounds timesteps
-    const json* sampler = find_sampler();
-    if (!sampler) {
+    const auto samplers = sampler_ids();
+    if (samplers.empty()) {
       metadata_.unmapped.emplace_back("no KSampler or KSamplerAdvanced node");
     } else {
-      read_sampler(*sampler);
+      const std::string first = first_pass(samplers);
+      visited_.insert(first);
+      read_sampler(graph_[first]);
+      if (const auto hires = hires_pass(samplers, first)) {
+        visited_.insert(*hires);
+        read_hires_pass(graph_[first], graph_[*hires]);
+      }
+      for (const auto& id : samplers)
+        if (!visited_.contains(id))
+          metadata_.unmapped.emplace_back("sampler node " + id + " (only node " + first + " was read)");
     }
     for (const auto& [id, node] : graph_.items()) {
       if (!visited_.contains(id) && !kOutputNodes.contains(class_of(node))) {
@@ -49,22 +80,66 @@ class GraphReader {
     return inputs != node.end() && inputs->is_object() ? *inputs : empty;
   }
 
-  // The sampler node with the lowest id, as ComfyUI numbers the default workflow's.
-  const json* find_sampler() {
-    const json* found = nullptr;
-    std::string found_id;
-    for (const auto& [id, node] : graph_.items()) {
+  static bool is_sampler(const json& node) {
+    const std::string type = class_of(node);
+    return type == "KSampler" || type == "KSamplerAdvanced";
+  }
+
+  std::vector<std::string> sampler_ids() const {
+    std::vector<std::string> ids;
+    for (const auto& [id, node] : graph_.items())
+      if (is_sampler(node)) ids.push_back(id);
+    return ids;
+  }
+
+  // The id a link input points to, without reading the node; nullopt for a value or a dangling link.
+  std::optional<std::string> linked(const json& inputs, const char* name) const {
+    const auto link = inputs.find(name);
+    if (link == inputs.end() || !link->is_array() || link->empty() || !(*link)[0].is_string()) return std::nullopt;
+    const std::string id = (*link)[0].get<std::string>();
+    const auto node = graph_.find(id);
+    if (node == graph_.end() || !node->is_object()) return std::nullopt;
+    return id;
+  }
+
+  std::string linked_class(const json& inputs, const char* name) const {
+    const auto id = linked(inputs, name);
+    return id ? class_of(graph_[*id]) : std::string();
+  }
+
+  // The sampler of the empty latent; else the one with the lowest id, as ComfyUI numbers the
+  // default workflow's.
+  std::string first_pass(const std::vector<std::string>& samplers) const {
+    for (const auto& id : samplers)
+      if (linked_class(inputs_of(graph_[id]), "latent_image") == "EmptyLatentImage") return id;
+    return samplers.front();
+  }
+
+  // Whether `image` (an image output) comes from decoding sampler `first`, through image upscalers.
+  bool decodes(const std::optional<std::string>& image, const std::string& first) const {
+    auto id = image;
+    for (int depth = 0; id && depth < 64; ++depth) {
+      const json& node = graph_[*id];
       const std::string type = class_of(node);
-      if (type != "KSampler" && type != "KSamplerAdvanced") continue;
-      if (found) {
-        metadata_.unmapped.emplace_back("sampler node " + id + " (only node " + found_id + " was read)");
-        continue;
-      }
-      found = &node;
-      found_id = id;
+      if (type == "VAEDecode") return linked(inputs_of(node), "samples") == first;
+      if (type != "ImageScale" && type != "ImageScaleBy" && type != "ImageUpscaleWithModel") return false;
+      id = linked(inputs_of(node), "image");
     }
-    if (found) visited_.insert(found_id);
-    return found;
+    return false;
+  }
+
+  // The sampler whose latent is the first pass's upscaled, as a latent or as pixels encoded again.
+  std::optional<std::string> hires_pass(const std::vector<std::string>& samplers, const std::string& first) const {
+    for (const auto& id : samplers) {
+      const auto latent = linked(inputs_of(graph_[id]), "latent_image");
+      if (id == first || !latent) continue;
+      const json& source = graph_[*latent];
+      const std::string type = class_of(source);
+      if ((type == "LatentUpscale" || type == "LatentUpscaleBy") && linked(inputs_of(source), "samples") == first)
+        return id;
+      if (type == "VAEEncode" && decodes(linked(inputs_of(source), "pixels"), first)) return id;
+    }
+    return std::nullopt;
   }
 
   // The node a link input points to, marked as read; nullptr for a value or a dangling link.
@@ -115,6 +190,99 @@ class GraphReader {
     if (const json* negative = follow(inputs, "negative")) read_prompt(*negative, p.negative_prompt);
     read_model(follow(inputs, "model"));
     read_latent(follow(inputs, "latent_image"), denoise);
+  }
+
+  // The second sampler as A1111's hires pass: its steps and denoise, its sampler and prompts
+  // where they differ from the first pass's, and the upscale before it.
+  void read_hires_pass(const json& first, const json& node) {
+    const json& inputs = inputs_of(node);
+    GenerationParams& p = metadata_.params;
+    p.hires_fix = true;
+    read_value(inputs, "steps", p.hires_steps);
+    if (!read_value(inputs, "denoise", p.denoising_strength))
+      metadata_.unmapped.emplace_back("the hires pass's denoise (" + class_of(node) + " has none)");
+    std::int64_t seed = p.seed;
+    read_value(inputs, class_of(node) == "KSamplerAdvanced" ? "noise_seed" : "seed", seed);
+    if (seed != p.seed) metadata_.unmapped.emplace_back("the hires pass's own seed " + std::to_string(seed));
+    double cfg = p.cfg_scale;
+    if (read_value(inputs, "cfg", cfg) && cfg != p.cfg_scale)
+      metadata_.unmapped.emplace_back("the hires pass's own CFG scale " + json(cfg).dump());
+    std::string sampler;
+    if (read_value(inputs, "sampler_name", sampler)) {
+      const auto name = a1111_sampler_from_comfyui(sampler);
+      if (!name) unmappable("sampler_name", sampler);
+      else if (*name != p.sampler) p.hires_sampler = *name;
+    }
+    std::string scheduler;
+    if (read_value(inputs, "scheduler", scheduler) && a1111_schedule_from_comfyui(scheduler) != p.schedule)
+      metadata_.unmapped.emplace_back("the hires pass's own scheduler \"" + scheduler + "\"");
+    const json& first_inputs = inputs_of(first);
+    if (linked(inputs, "positive") != linked(first_inputs, "positive"))
+      if (const json* positive = follow(inputs, "positive")) read_prompt(*positive, p.hires_prompt);
+    if (linked(inputs, "negative") != linked(first_inputs, "negative"))
+      if (const json* negative = follow(inputs, "negative")) read_prompt(*negative, p.hires_negative_prompt);
+    if (linked(inputs, "model") != linked(first_inputs, "model"))
+      metadata_.unmapped.emplace_back("the hires pass's own model");
+    read_upscale(*follow(inputs, "latent_image"));
+  }
+
+  // LatentUpscale(By) as A1111's latent modes, or the image upscalers between VAEDecode and VAEEncode.
+  void read_upscale(const json& node) {
+    GenerationParams& p = metadata_.params;
+    const json& inputs = inputs_of(node);
+    std::string method;
+    if (class_of(node) != "VAEEncode") {
+      if (read_value(inputs, "upscale_method", method)) {
+        if (auto mode = latent_mode_from_comfyui(method)) p.hires_upscaler = *mode;
+        else unmappable("upscale_method", method);
+      }
+      if (class_of(node) == "LatentUpscaleBy") {
+        read_value(inputs, "scale_by", p.hires_scale);
+      } else {
+        read_value(inputs, "width", p.hires_width);
+        read_value(inputs, "height", p.hires_height);
+        std::string crop;
+        if (read_value(inputs, "crop", crop) && crop != "disabled")
+          metadata_.unmapped.emplace_back("LatentUpscale's crop \"" + crop + "\"");
+      }
+      return;
+    }
+    // From the encoder back to the decoder: the last ImageScale applied gives the size.
+    std::optional<std::pair<int, int>> size;
+    double scale = 1;
+    std::string model_file;
+    const json* image = follow(inputs, "pixels");
+    for (int depth = 0; image && class_of(*image) != "VAEDecode" && depth < 64;
+         ++depth, image = follow(inputs_of(*image), "image")) {
+      const json& image_inputs = inputs_of(*image);
+      if (class_of(*image) == "ImageUpscaleWithModel") {
+        if (const json* loader = follow(image_inputs, "upscale_model")) read_value(inputs_of(*loader), "model_name", model_file);
+        continue;
+      }
+      if (method.empty()) read_value(image_inputs, "upscale_method", method);
+      if (size) continue;
+      if (class_of(*image) == "ImageScale") {
+        int width = 0, height = 0;
+        read_value(image_inputs, "width", width);
+        read_value(image_inputs, "height", height);
+        size.emplace(width, height);
+      } else {
+        double by = 1;
+        read_value(image_inputs, "scale_by", by);
+        scale *= by;
+      }
+    }
+    if (!model_file.empty()) {
+      p.hires_upscaler = std::filesystem::path(model_file).stem().string();  // as A1111 names upscaler files
+    } else if (auto name = pixel_upscaler_from_comfyui(method)) {
+      p.hires_upscaler = *name;
+    } else {
+      p.hires_upscaler = "Lanczos";
+      unmappable("upscale_method", method);
+    }
+    if (size) std::tie(p.hires_width, p.hires_height) = *size;
+    else if (model_file.empty()) p.hires_scale = scale;
+    else metadata_.unmapped.emplace_back("the hires scale (ImageUpscaleWithModel's factor is not in the workflow)");
   }
 
   void unmappable(const char* what, const std::string& value) {

@@ -83,14 +83,15 @@ std::optional<double> parse_number(std::string_view text) {
   return value;
 }
 
-std::optional<std::pair<int, int>> parse_size(std::string_view text) {
+std::optional<std::pair<int, int>> parse_size(std::string_view text, int smallest) {
   text = trim(text);
   if (text.starts_with('(') && text.ends_with(')')) text = text.substr(1, text.size() - 2);
   auto separator = text.find_first_of("x,");
   if (separator == std::string_view::npos) return std::nullopt;
   const auto width = parse_integer(text.substr(0, separator));
   const auto height = parse_integer(text.substr(separator + 1));
-  if (!width || !height || *width <= 0 || *height <= 0 || *width > 1 << 20 || *height > 1 << 20) return std::nullopt;
+  if (!width || !height || *width < smallest || *height < smallest || *width > 1 << 20 || *height > 1 << 20)
+    return std::nullopt;
   return std::pair{static_cast<int>(*width), static_cast<int>(*height)};
 }
 

@@ -11,8 +11,9 @@ namespace atelier {
 
 std::optional<long long> parse_integer(std::string_view text);
 std::optional<double> parse_number(std::string_view text);
-// "512x768", "512 x 768", "(512, 768)" -> {512, 768}.
-std::optional<std::pair<int, int>> parse_size(std::string_view text);
+// "512x768", "512 x 768", "(512, 768)" -> {512, 768}; each side at least `smallest` (0 for
+// A1111's "Hires resize: 1024x0", the other side following the proportion).
+std::optional<std::pair<int, int>> parse_size(std::string_view text, int smallest = 1);
 
 // A1111's sampler and schedule type for another tool's sampler name, through our registry:
 // "DPM++ 2M Karras" -> {"DPM++ 2M", "Karras"}, "Euler A" -> {"Euler a", "Automatic"}.

@@ -80,6 +80,15 @@ std::string format_params_json(const GenerationParams& p, const std::optional<Ru
       {"resize_mode", to_string(p.resize_mode)},
       {"mask", path_value(p.mask)},
       {"mask_blur", p.mask_blur},
+      {"hires_fix", p.hires_fix},
+      {"hires_scale", p.hires_scale},
+      {"hires_width", p.hires_width},
+      {"hires_height", p.hires_height},
+      {"hires_steps", p.hires_steps},
+      {"hires_upscaler", p.hires_upscaler},
+      {"hires_sampler", p.hires_sampler},
+      {"hires_prompt", p.hires_prompt},
+      {"hires_negative_prompt", p.hires_negative_prompt},
       {"model", p.model.string()},
       {"model_hash", p.model_hash},
       {"vae", p.vae},
@@ -135,6 +144,15 @@ AtelierRecord parse_params_json(std::string_view text) {
   read_label(in, "resize_mode", p.resize_mode, parse_resize_mode);
   read_path(in, "mask", p.mask);
   read(in, "mask_blur", p.mask_blur);
+  read(in, "hires_fix", p.hires_fix);
+  read(in, "hires_scale", p.hires_scale);
+  read(in, "hires_width", p.hires_width);
+  read(in, "hires_height", p.hires_height);
+  read(in, "hires_steps", p.hires_steps);
+  read(in, "hires_upscaler", p.hires_upscaler);
+  read(in, "hires_sampler", p.hires_sampler);
+  read(in, "hires_prompt", p.hires_prompt);
+  read(in, "hires_negative_prompt", p.hires_negative_prompt);
   std::string model;
   read(in, "model", model);
   p.model = model;

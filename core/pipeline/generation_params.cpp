@@ -1,12 +1,27 @@
 #include "core/pipeline/generation_params.h"
 
 #include "core/error.h"
+#include "core/pipeline/hires_size.h"
 
 namespace atelier {
 namespace {
 
 void require(bool ok, const std::string& message) {
   if (!ok) throw InvalidArgument(message);
+}
+
+void validate_hires_fix(const GenerationParams& p) {
+  require(!p.init_image, "hires fix is a txt2img option: it cannot be combined with an init image");
+  require(!p.refiner, "hires fix with a refiner is not supported yet");
+  require(p.hires_scale > 0 && p.hires_scale <= 16, "hires scale must be above 0 and at most 16");
+  require(p.hires_width >= 0 && p.hires_height >= 0, "hires size: each side must be 0 (follows the other) or more");
+  require(p.hires_steps >= 0 && p.hires_steps <= 1000, "hires steps must be between 0 (the first pass's) and 1000");
+  require(p.denoising_strength > 0, "hires fix needs a denoising strength above 0");
+  require(!p.hires_upscaler.empty(), "no hires upscaler given");
+  const HiresSize size = hires_size(p, 8);
+  const int width = size.latent_width(8) * 8, height = size.latent_height(8) * 8;
+  require(width >= 64 && height >= 64 && width <= 8192 && height <= 8192,
+          "hires fix size " + std::to_string(width) + "x" + std::to_string(height) + " must be between 64 and 8192");
 }
 
 }  // namespace
@@ -46,6 +61,7 @@ void validate(const GenerationParams& p) {
   require(!p.mask || p.init_image, "a mask needs an init image");
   require(p.mask_blur >= 0 && p.mask_blur <= 64, "mask blur must be between 0 and 64 pixels");
   require(p.refiner_switch_at > 0 && p.refiner_switch_at <= 1, "refiner switch must be in (0, 1]");
+  if (p.hires_fix) validate_hires_fix(p);
 }
 
 }  // namespace atelier

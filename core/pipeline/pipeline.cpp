@@ -10,6 +10,7 @@
 #include "core/models/layers.h"
 #include "core/models/model_source.h"
 #include "core/models/standalone_vae.h"
+#include "core/pipeline/hires_fix.h"
 #include "core/pipeline/vae_choice.h"
 #include "core/pipeline/vae_tiling.h"
 #include "core/sampling/sampling_run.h"
@@ -154,7 +155,8 @@ int64_t Pipeline::attention_slice_bytes() const {
   return memory_ == MemoryMode::Low ? kLowMemoryAttentionBytes : 0;
 }
 
-PromptConditioning Pipeline::encode_prompts(const StableDiffusionModel& model, const GenerationParams& params) {
+PromptConditioning Pipeline::encode_prompts(const StableDiffusionModel& model, const GenerationParams& params,
+                                            const ScheduleOptions& schedule) {
   std::vector<std::unique_ptr<WeightsInUse>> weights;
   for (const auto& encoder : model.text_encoders)
     weights.push_back(std::make_unique<WeightsInUse>(encoder.weights.get(), *encoder.network));
@@ -162,10 +164,10 @@ PromptConditioning Pipeline::encode_prompts(const StableDiffusionModel& model, c
   Conditioner conditioner(model, ClipTokenizer::bundled(), params.clip_skip, embeddings());
   PromptConditioning prompts;
   prompts.cond = conditioner.encode_schedule(params.prompt, params.steps,
-                                             ImageConditioning::of_size(params.width, params.height));
+                                             ImageConditioning::of_size(params.width, params.height), false, schedule);
   prompts.uncond = conditioner.encode_schedule(
       params.negative_prompt, params.steps,
-      ImageConditioning::of_size(params.width, params.height, kNegativeAestheticScore), /*negative=*/true);
+      ImageConditioning::of_size(params.width, params.height, kNegativeAestheticScore), /*negative=*/true, schedule);
   for (const auto* embedding : conditioner.used_embeddings())
     prompts.ti_hashes.emplace_back(embedding->name, embedding->short_hash);
   return prompts;
@@ -289,6 +291,8 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     for (auto* scheduled : {&prompts.cond, &prompts.uncond})
       for (auto& conditioning : scheduled->conditionings) conditioning.concat = concat;
   }
+  std::optional<HiresFix> hires;
+  if (params.hires_fix) hires.emplace(*this, params);
   std::optional<LatentMask> latent_mask;
   if (mask && init_latent)
     latent_mask = LatentMask{*init_latent,
@@ -322,15 +326,23 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
       run.handover = Handover{guided_eps(*refiner_model, *refiner_prompts, guidance, cancel, step, last_uncond),
                               refiner_model->info.prediction == Prediction::V, params.refiner_switch_at};
     const auto preview = progress ? live_preview() : LivePreview();
+    // With hires fix both passes count as one: the first pass's steps, then the second's.
+    int steps_before = 0, steps_after = hires ? hires->steps() : 0;
     StepCallback on_step = [&](int step, int total, const at::Tensor&, const at::Tensor& denoised) {
       if (cancel && cancel->load()) throw Cancelled();
       if (!progress) return;
       std::chrono::duration<double> elapsed = Clock::now() - started;
-      progress({first, image_count, step + 1, total, elapsed.count(), [&] { return preview(denoised[0]); }});
+      progress({first, image_count, steps_before + step + 1, steps_before + total + steps_after, elapsed.count(),
+                [&] { return preview(denoised[0]); }});
     };
     const auto initial = initial_noise(noise, latent_shape, variation).to(target_.device, target_.dtype);
-    const auto latent = init_latent ? run_img2img(run, *init_latent, params.denoising_strength, initial, noise, on_step)
-                                    : run_txt2img(run, initial, noise, on_step);
+    auto latent = init_latent ? run_img2img(run, *init_latent, params.denoising_strength, initial, noise, on_step)
+                              : run_txt2img(run, initial, noise, on_step);
+    if (hires) {
+      steps_before = params.steps;
+      steps_after = 0;
+      latent = hires->run(latent, seeds, variation, on_step, cancel);
+    }
 
     // A1111 decodes with the model loaded last: the refiner's VAE once it has taken over.
     const bool refined = run.handover && *run.handover->switched;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/io/image.h"
+#include "core/library/model_kind.h"
 #include "core/models/stable_diffusion.h"
 #include "core/networks/addon_folders.h"
 #include "core/networks/network_patcher.h"
@@ -59,10 +60,13 @@ class Pipeline {
 
   // The stages generate() runs, also timed one by one by the benchmark. Each needs an
   // at::InferenceMode in scope.
-  // The prompt and negative prompt of `params` over its steps, at its size (SDXL's size
-  // conditioning), for the main model or the refiner.
-  PromptConditioning encode_prompts(const GenerationParams& params) { return encode_prompts(model_, params); }
-  PromptConditioning encode_prompts(const StableDiffusionModel& model, const GenerationParams& params);
+  // The prompt and negative prompt of `params` over its steps (`schedule`: of a hires pass), at
+  // its size (SDXL's size conditioning), for the main model or the refiner.
+  PromptConditioning encode_prompts(const GenerationParams& params, const ScheduleOptions& schedule = {}) {
+    return encode_prompts(model_, params, schedule);
+  }
+  PromptConditioning encode_prompts(const StableDiffusionModel& model, const GenerationParams& params,
+                                    const ScheduleOptions& schedule = {});
   // The UNet's output (ε or v) with classifier-free guidance at `cfg_scale`: one batched call
   // on [uncond, cond], or two calls when their contexts differ in length (A1111's default,
   // pad_cond_uncond off). Each call takes the conditioning of the step it counts (prompt
@@ -88,6 +92,9 @@ class Pipeline {
   // Where the prompt's networks and embeddings and the VAE choice's VAEs are found by name.
   void set_addon_folders(std::shared_ptr<const AddonFolders> folders) { addons_ = std::move(folders); }
   const AddonFolders& addon_folders() const { return *addons_; }
+  // Where a hires fix's upscaler files are found by name (core/upscale/upscaler.h's open_upscaler).
+  void set_upscaler_finder(ModelResolver find) { upscalers_ = std::move(find); }
+  const ModelResolver& upscaler_finder() const { return upscalers_; }
   // The standalone VAE `params` decode with (core/pipeline/vae_choice.h), nullopt for the model's own.
   std::optional<std::filesystem::path> vae_for(const GenerationParams& params) const;
   // The model's weights with the networks `prompt`'s `<lora:…>` tags ask for (the originals
@@ -121,6 +128,7 @@ class Pipeline {
   StableDiffusionModel model_;
   std::optional<StableDiffusionModel> refiner_;
   std::shared_ptr<const AddonFolders> addons_ = std::make_shared<const AddonFolders>();
+  ModelResolver upscalers_;
   std::unique_ptr<NetworkPatcher> patcher_;  // made when a network is first asked for
   struct CachedNetwork {
     std::filesystem::file_time_type modified;

@@ -150,8 +150,8 @@ Conditioning Conditioner::encode(const std::string& prompt, const ImageCondition
 namespace atelier {
 
 ScheduledConditioning Conditioner::encode_schedule(const std::string& prompt, int steps, const ImageConditioning& image,
-                                                   bool negative) {
-  ScheduledConditioning scheduled{prompt_schedule(prompt, steps), {}};
+                                                   bool negative, const ScheduleOptions& options) {
+  ScheduledConditioning scheduled{prompt_schedule(prompt, steps, options), {}};
   for (const auto& entry : scheduled.schedule) scheduled.conditionings.push_back(encode(entry.text, image, negative));
   return scheduled;
 }

@@ -96,9 +96,10 @@ class Conditioner {
   // A negative prompt that is empty gives SDXL zeros for everything the text encoders make
   // (A1111's sd_models_xl.get_learned_conditioning); the size numbers stay.
   Conditioning encode(const std::string& prompt, const ImageConditioning& image, bool negative = false);
-  // Each text of the prompt's editing schedule over `steps` steps, encoded once.
+  // Each text of the prompt's editing schedule over `steps` steps (`options`: of a hires pass),
+  // encoded once.
   ScheduledConditioning encode_schedule(const std::string& prompt, int steps, const ImageConditioning& image,
-                                        bool negative = false);
+                                        bool negative = false, const ScheduleOptions& options = {});
 
   // The embeddings the prompts encoded so far used, in order of first use.
   std::vector<const TextualInversion*> used_embeddings() const;

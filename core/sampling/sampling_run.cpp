@@ -95,25 +95,47 @@ at::Tensor run_txt2img(const SamplingRun& run, const at::Tensor& noise, NoiseSou
   return run.latent_mask ? run.latent_mask->blend(x) : x;
 }
 
-at::Tensor run_img2img(const SamplingRun& run, const at::Tensor& init_latent, double strength,
-                       const at::Tensor& noise, NoiseSource& fresh, const StepCallback& callback) {
+namespace {
+
+void check_strength(double strength) {
   if (!(strength > 0 && strength <= 1)) {
     throw InvalidArgument("denoising strength must be in (0, 1], got " + std::to_string(strength));
   }
+}
+
+// The last t_enc + 1 steps of a `schedule_steps`-step schedule from `init_latent` noised to that
+// level (DDIM: the first t_enc timesteps, from alpha_cumprod at timestep t_enc, as LDM's img2img).
+at::Tensor img2img(const SamplingRun& run, int schedule_steps, int t_enc, const at::Tensor& init_latent,
+                   const at::Tensor& noise, NoiseSource& fresh, const StepCallback& callback) {
   at::NoGradGuard no_grad;
-  const int t_enc = static_cast<int>(std::min(strength, 0.999) * run.steps);
   if (steps_through_timesteps(run)) {
-    std::vector<std::int64_t> timesteps = ddim_timesteps(run.steps, run.schedule.levels());
+    std::vector<std::int64_t> timesteps = ddim_timesteps(schedule_steps, run.schedule.levels());
     const double alpha = run.schedule.alphas_cumprod()[timesteps[t_enc]].item<double>();
     timesteps.resize(t_enc);
     const at::Tensor x = std::sqrt(alpha) * init_latent + std::sqrt(1 - alpha) * noise;
     return run.sampler.sampler->timestep_function(timestep_model_for(run), x, run.schedule, timesteps, true, callback);
   }
   const at::Tensor sigmas =
-      sampler_sigmas(run.sampler, run.steps, run.schedule).slice(0, run.steps - t_enc - 1);
+      sampler_sigmas(run.sampler, schedule_steps, run.schedule).slice(0, schedule_steps - t_enc - 1);
   const at::Tensor x = run.sampler.sampler->function(
       denoiser_for(run), init_latent + noise * sigmas[0].item<double>(), sigmas, fresh, callback);
   return run.latent_mask ? run.latent_mask->blend(x) : x;
+}
+
+}  // namespace
+
+at::Tensor run_img2img(const SamplingRun& run, const at::Tensor& init_latent, double strength,
+                       const at::Tensor& noise, NoiseSource& fresh, const StepCallback& callback) {
+  check_strength(strength);
+  const int t_enc = static_cast<int>(std::min(strength, 0.999) * run.steps);
+  return img2img(run, run.steps, t_enc, init_latent, noise, fresh, callback);
+}
+
+at::Tensor run_img2img_fixed_steps(const SamplingRun& run, const at::Tensor& init_latent, double strength,
+                                   const at::Tensor& noise, NoiseSource& fresh, const StepCallback& callback) {
+  check_strength(strength);
+  const int schedule_steps = static_cast<int>(run.steps / std::min(strength, 0.999));
+  return img2img(run, schedule_steps, run.steps - 1, init_latent, noise, fresh, callback);
 }
 
 }  // namespace atelier

@@ -61,4 +61,10 @@ at::Tensor run_txt2img(const SamplingRun& run, const at::Tensor& noise, NoiseSou
 at::Tensor run_img2img(const SamplingRun& run, const at::Tensor& init_latent, double strength,
                        const at::Tensor& noise, NoiseSource& fresh, const StepCallback& callback);
 
+// img2img as A1111 runs it when it is given the steps (its hires pass, or img2img_fix_steps on):
+// exactly run.steps steps, the last of a schedule of int(run.steps / min(strength, 0.999)).
+// Throws InvalidArgument unless 0 < strength <= 1.
+at::Tensor run_img2img_fixed_steps(const SamplingRun& run, const at::Tensor& init_latent, double strength,
+                                   const at::Tensor& noise, NoiseSource& fresh, const StepCallback& callback);
+
 }  // namespace atelier

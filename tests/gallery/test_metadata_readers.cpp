@@ -49,15 +49,57 @@ TEST_CASE("A1111 before 1.9: legacy sampler name, hires fix, LoRA and TI hashes"
   CHECK(metadata.params.model == "anything-v5");
   CHECK(metadata.params.clip_skip == 2);
   CHECK(metadata.params.noise == NoiseKind::Nv);  // no RNG field: A1111's default, GPU
-  // The hires pass's strength is not the img2img strength.
-  CHECK(metadata.params.denoising_strength == GenerationParams{}.denoising_strength);
-  CHECK(extra_value(metadata, "Denoising strength") == "0.5");
-  CHECK(extra_value(metadata, "Hires upscale") == "2");
+  // A1111's hires fix: the strength is the second pass's.
+  CHECK(metadata.params.hires_fix);
+  CHECK(metadata.params.denoising_strength == 0.5);
+  CHECK(metadata.params.hires_scale == 2);
+  CHECK(metadata.params.hires_upscaler == "Latent");
+  CHECK(metadata.params.hires_steps == 0);
   using Hashes = std::vector<std::pair<std::string, std::string>>;
   CHECK(metadata.params.lora_hashes == Hashes{{"add_detail", "7c6bad76eb54"}});
   CHECK(metadata.params.ti_hashes == Hashes{{"easynegative", "c74b4e810b03"}});
   CHECK(extra_value(metadata, "Version") == "v1.6.0");
-  CHECK(mentions(metadata.unmapped, "hires"));
+  CHECK(metadata.unmapped.empty());
+}
+
+TEST_CASE("A1111 hires fix fields: resize, steps, sampler, prompts; before 1.0 First pass size", "[metadata][a1111]") {
+  const auto metadata = read_texts({{"parameters",
+                                     "a castle\nNegative prompt: fog\n"
+                                     "Steps: 25, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7, Seed: 5, "
+                                     "Size: 512x768, Model: m, Denoising strength: 0.45, Hires sampler: DPM++ 2M, "
+                                     "Hires prompt: \"a castle, detailed\", Hires negative prompt: haze, "
+                                     "Hires resize: 1024x0, Hires steps: 12, Hires upscaler: 4x-UltraSharp, "
+                                     "Hires checkpoint: other, Version: v1.7.0"}});
+  const auto& p = metadata.params;
+  CHECK(p.hires_fix);
+  CHECK(p.width == 512);
+  CHECK(p.height == 768);
+  CHECK(p.hires_width == 1024);
+  CHECK(p.hires_height == 0);
+  CHECK(p.hires_steps == 12);
+  CHECK(p.hires_upscaler == "4x-UltraSharp");
+  CHECK(p.hires_sampler == "DPM++ 2M");
+  CHECK(p.hires_prompt == "a castle, detailed");
+  CHECK(p.hires_negative_prompt == "haze");
+  CHECK(p.denoising_strength == 0.45);
+  CHECK(mentions(metadata.unmapped, "Hires checkpoint"));
+
+  // Without a hires field the strength is img2img's, and hires fix stays off.
+  CHECK_FALSE(read_texts({{"parameters", "p\nSteps: 20, Seed: 1, Denoising strength: 0.3"}}).params.hires_fix);
+
+  // A1111 before 1.0: Size was the final size; First pass size 0x0 lets A1111 choose about 512x512.
+  const auto old = read_texts({{"parameters", "p\nSteps: 20, Seed: 1, Size: 1024x1536, Denoising strength: 0.7, "
+                                              "First pass size: 0x0"}});
+  CHECK(old.params.hires_fix);
+  CHECK(old.params.hires_width == 1024);
+  CHECK(old.params.hires_height == 1536);
+  // sqrt(512² / (1024·1536)) · 1024 / 64 = 6.53 -> 7 · 64; · 1536 / 64 = 9.80 -> 10 · 64.
+  CHECK(old.params.width == 448);
+  CHECK(old.params.height == 640);
+  const auto given = read_texts({{"parameters", "p\nSteps: 20, Seed: 1, Size: 1024x1024, Denoising strength: 0.7, "
+                                                "First pass size: 512x512"}});
+  CHECK(given.params.width == 512);
+  CHECK(given.params.hires_width == 1024);
 }
 
 TEST_CASE("A1111 1.9+: separate schedule type, 8-hex model hash, RNG CPU", "[metadata][a1111]") {
@@ -199,6 +241,98 @@ TEST_CASE("ComfyUI: advanced sampler, clip skip, LoRA and what cannot be mapped"
   CHECK(mentions(metadata.unmapped, "LoRA"));
   CHECK(mentions(metadata.unmapped, "19 (UltimateSDUpscale)"));
   CHECK(extra_value(metadata, "LoRA") == "\"add_detail.safetensors\": 0.8");
+}
+
+TEST_CASE("ComfyUI two-pass: the empty latent's sampler is the first pass, the upscaled one the hires pass",
+          "[metadata][comfyui][hires]") {
+  // ComfyUI's hires fix example as the API graph: the second KSampler ("10") sorts before the first ("3").
+  const auto metadata = read_texts({{"prompt", R"json({
+    "3": {"inputs": {"seed": 89848141647836, "steps": 12, "cfg": 8, "sampler_name": "dpmpp_sde",
+                     "scheduler": "normal", "denoise": 1, "model": ["16", 0], "positive": ["6", 0],
+                     "negative": ["7", 0], "latent_image": ["5", 0]}, "class_type": "KSampler"},
+    "5": {"inputs": {"width": 768, "height": 768, "batch_size": 1}, "class_type": "EmptyLatentImage"},
+    "6": {"inputs": {"text": "a glass bottle with a galaxy inside", "clip": ["16", 1]}, "class_type": "CLIPTextEncode"},
+    "7": {"inputs": {"text": "bad hands, text, watermark", "clip": ["16", 1]}, "class_type": "CLIPTextEncode"},
+    "8": {"inputs": {"samples": ["11", 0], "vae": ["16", 2]}, "class_type": "VAEDecode"},
+    "9": {"inputs": {"filename_prefix": "ComfyUI", "images": ["8", 0]}, "class_type": "SaveImage"},
+    "10": {"inputs": {"upscale_method": "nearest-exact", "width": 1152, "height": 1152, "crop": "disabled",
+                      "samples": ["3", 0]}, "class_type": "LatentUpscale"},
+    "11": {"inputs": {"seed": 89848141647836, "steps": 14, "cfg": 8, "sampler_name": "dpmpp_2m",
+                      "scheduler": "normal", "denoise": 0.5, "model": ["16", 0], "positive": ["6", 0],
+                      "negative": ["7", 0], "latent_image": ["10", 0]}, "class_type": "KSampler"},
+    "16": {"inputs": {"ckpt_name": "v2-1_768-ema-pruned.safetensors"}, "class_type": "CheckpointLoaderSimple"}})json"}});
+  const auto& p = metadata.params;
+  CHECK(p.seed == 89848141647836);
+  CHECK(p.steps == 12);
+  CHECK(p.sampler == "DPM++ SDE");
+  CHECK(p.width == 768);
+  CHECK(p.height == 768);
+  CHECK(p.hires_fix);
+  CHECK(p.hires_steps == 14);
+  CHECK(p.denoising_strength == 0.5);
+  CHECK(p.hires_width == 1152);
+  CHECK(p.hires_height == 1152);
+  CHECK(p.hires_upscaler == "Latent (nearest-exact)");
+  CHECK(p.hires_sampler == "DPM++ 2M");
+  CHECK(p.hires_prompt.empty());  // the same prompt nodes
+  CHECK(p.prompt == "a glass bottle with a galaxy inside");
+  INFO(Catch::Detail::stringify(metadata.unmapped));
+  CHECK(metadata.unmapped.empty());
+
+  // LatentUpscaleBy gives the factor; another seed or prompt for the second pass is said or read.
+  const auto by = read_texts({{"prompt", R"json({
+    "1": {"inputs": {"seed": 5, "steps": 20, "cfg": 7, "sampler_name": "euler", "scheduler": "normal", "denoise": 1,
+                     "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0], "latent_image": ["5", 0]},
+          "class_type": "KSampler"},
+    "2": {"inputs": {"seed": 6, "steps": 10, "cfg": 7, "sampler_name": "euler", "scheduler": "normal",
+                     "denoise": 0.55, "model": ["4", 0], "positive": ["8", 0], "negative": ["7", 0],
+                     "latent_image": ["3", 0]}, "class_type": "KSampler"},
+    "3": {"inputs": {"upscale_method": "bilinear", "scale_by": 1.5, "samples": ["1", 0]}, "class_type": "LatentUpscaleBy"},
+    "4": {"inputs": {"ckpt_name": "sd15.safetensors"}, "class_type": "CheckpointLoaderSimple"},
+    "5": {"inputs": {"width": 512, "height": 512, "batch_size": 1}, "class_type": "EmptyLatentImage"},
+    "6": {"inputs": {"text": "a fox", "clip": ["4", 1]}, "class_type": "CLIPTextEncode"},
+    "7": {"inputs": {"text": "", "clip": ["4", 1]}, "class_type": "CLIPTextEncode"},
+    "8": {"inputs": {"text": "a fox, sharp fur", "clip": ["4", 1]}, "class_type": "CLIPTextEncode"}})json"}});
+  CHECK(by.params.seed == 5);
+  CHECK(by.params.steps == 20);
+  CHECK(by.params.hires_scale == 1.5);
+  CHECK(by.params.hires_upscaler == "Latent");
+  CHECK(by.params.hires_sampler.empty());
+  CHECK(by.params.hires_prompt == "a fox, sharp fur");
+  CHECK(mentions(by.unmapped, "seed 6"));
+}
+
+TEST_CASE("ComfyUI two-pass through pixels: decode, upscale model, scale, encode", "[metadata][comfyui][hires]") {
+  const auto metadata = read_texts({{"prompt", R"json({
+    "3": {"inputs": {"seed": 42, "steps": 25, "cfg": 6, "sampler_name": "euler_ancestral", "scheduler": "karras",
+                     "denoise": 1, "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0],
+                     "latent_image": ["5", 0]}, "class_type": "KSampler"},
+    "4": {"inputs": {"ckpt_name": "sd15.safetensors"}, "class_type": "CheckpointLoaderSimple"},
+    "5": {"inputs": {"width": 512, "height": 640, "batch_size": 1}, "class_type": "EmptyLatentImage"},
+    "6": {"inputs": {"text": "a harbour", "clip": ["4", 1]}, "class_type": "CLIPTextEncode"},
+    "7": {"inputs": {"text": "blur", "clip": ["4", 1]}, "class_type": "CLIPTextEncode"},
+    "8": {"inputs": {"samples": ["3", 0], "vae": ["4", 2]}, "class_type": "VAEDecode"},
+    "12": {"inputs": {"model_name": "4x-UltraSharp.pth"}, "class_type": "UpscaleModelLoader"},
+    "13": {"inputs": {"upscale_model": ["12", 0], "image": ["8", 0]}, "class_type": "ImageUpscaleWithModel"},
+    "14": {"inputs": {"upscale_method": "lanczos", "width": 1024, "height": 1280, "crop": "disabled",
+                      "image": ["13", 0]}, "class_type": "ImageScale"},
+    "15": {"inputs": {"pixels": ["14", 0], "vae": ["4", 2]}, "class_type": "VAEEncode"},
+    "16": {"inputs": {"seed": 42, "steps": 15, "cfg": 6, "sampler_name": "euler_ancestral", "scheduler": "karras",
+                      "denoise": 0.35, "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0],
+                      "latent_image": ["15", 0]}, "class_type": "KSampler"},
+    "17": {"inputs": {"samples": ["16", 0], "vae": ["4", 2]}, "class_type": "VAEDecode"},
+    "18": {"inputs": {"filename_prefix": "hires", "images": ["17", 0]}, "class_type": "SaveImage"}})json"}});
+  const auto& p = metadata.params;
+  CHECK(p.steps == 25);
+  CHECK(p.width == 512);
+  CHECK(p.hires_fix);
+  CHECK(p.hires_steps == 15);
+  CHECK(p.denoising_strength == 0.35);
+  CHECK(p.hires_upscaler == "4x-UltraSharp");
+  CHECK(p.hires_width == 1024);
+  CHECK(p.hires_height == 1280);
+  INFO(Catch::Detail::stringify(metadata.unmapped));
+  CHECK(metadata.unmapped.empty());
 }
 
 TEST_CASE("InvokeAI: an invokeai_metadata record", "[metadata][invokeai]") {

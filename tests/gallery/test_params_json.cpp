@@ -36,6 +36,15 @@ GenerationParams unusual_params() {
   p.resize_mode = ResizeMode::ResizeAndFill;
   p.mask = "/images/mask, white.png";
   p.mask_blur = 11;
+  p.hires_fix = true;
+  p.hires_scale = 1.1 + 0.2;  // not exactly 1.3
+  p.hires_width = 1000;
+  p.hires_height = 0;
+  p.hires_steps = 9;
+  p.hires_upscaler = "4x-UltraSharp";
+  p.hires_sampler = "DPM++ SDE";
+  p.hires_prompt = "a (cat:1.3), detailed";
+  p.hires_negative_prompt = "blurry\nsecond line";
   p.model = "/models/Deliberate v2.safetensors";
   p.model_hash = "9aba26abdf";
   p.vae = "/models/VAE/vae-ft-mse-840000-ema-pruned.safetensors";
@@ -71,6 +80,15 @@ void check_equal(const GenerationParams& a, const GenerationParams& b) {
   CHECK(a.resize_mode == b.resize_mode);
   CHECK(a.mask == b.mask);
   CHECK(a.mask_blur == b.mask_blur);
+  CHECK(a.hires_fix == b.hires_fix);
+  CHECK(a.hires_scale == b.hires_scale);
+  CHECK(a.hires_width == b.hires_width);
+  CHECK(a.hires_height == b.hires_height);
+  CHECK(a.hires_steps == b.hires_steps);
+  CHECK(a.hires_upscaler == b.hires_upscaler);
+  CHECK(a.hires_sampler == b.hires_sampler);
+  CHECK(a.hires_prompt == b.hires_prompt);
+  CHECK(a.hires_negative_prompt == b.hires_negative_prompt);
   CHECK(a.model == b.model);
   CHECK(a.model_hash == b.model_hash);
   CHECK(a.vae == b.vae);
@@ -173,6 +191,15 @@ TEST_CASE("a saved image reads back as ours, equal, and its A1111 text as equal 
   CHECK(a1111.params.vae_name == params.vae_name);
   CHECK(a1111.params.vae_hash == params.vae_hash);
   CHECK(a1111.params.mask_blur == params.mask_blur);
+  CHECK(a1111.params.hires_fix);
+  CHECK(a1111.params.denoising_strength == params.denoising_strength);
+  CHECK(a1111.params.hires_width == params.hires_width);
+  CHECK(a1111.params.hires_height == params.hires_height);
+  CHECK(a1111.params.hires_steps == params.hires_steps);
+  CHECK(a1111.params.hires_upscaler == params.hires_upscaler);
+  CHECK(a1111.params.hires_sampler == params.hires_sampler);
+  CHECK(a1111.params.hires_prompt == params.hires_prompt);
+  CHECK(a1111.params.hires_negative_prompt == params.hires_negative_prompt);
   CHECK(a1111.params.refiner == "sd_xl_refiner_1.0");  // A1111 names it by file stem
   CHECK(a1111.params.refiner_hash == params.refiner_hash);
   CHECK(a1111.params.refiner_switch_at == params.refiner_switch_at);
@@ -200,6 +227,38 @@ TEST_CASE("the refiner and the mask blur are written as A1111 writes them, only 
   CHECK_THAT(keys(params), Catch::Contains("Mask blur: 4\n"));
   params.mask_blur = 0;  // A1111 records it only when it blurs
   CHECK_THAT(keys(params), !Catch::Contains("Mask blur"));
+}
+
+TEST_CASE("hires fix is written as A1111's txt2img writes it, only when on", "[params_json][hires]") {
+  const auto keys = [](const GenerationParams& p) {
+    std::string text;
+    for (const auto& [key, value] : a1111_parameters(p).fields) text += key + ": " + value + "\n";
+    return text;
+  };
+  GenerationParams params;
+  params.model = "/models/sd15.safetensors";
+  params.hires_steps = 10;  // off: nothing of it, not even the strength
+  CHECK_THAT(keys(params), !Catch::Contains("Hires") && !Catch::Contains("Denoising strength"));
+
+  // The strength among the main fields, then the hires ones as init() adds them; the sampler and
+  // prompts only when they differ, the steps only when set.
+  params.hires_fix = true;
+  params.hires_steps = 0;
+  params.denoising_strength = 0.7;
+  CHECK_THAT(keys(params), Catch::Contains("Model: sd15\nDenoising strength: 0.7\nRNG: CPU\n"
+                                           "Hires upscale: 2\nHires upscaler: Latent\nVersion: "));
+  params.hires_sampler = "Euler a";  // the first pass's
+  params.hires_prompt = params.prompt = "a cat";
+  CHECK_THAT(keys(params), !Catch::Contains("Hires sampler") && !Catch::Contains("Hires prompt"));
+  params.hires_sampler = "DPM++ 2M Karras";
+  params.hires_prompt = "a cat, detailed";
+  params.hires_negative_prompt = "blur";
+  params.hires_width = 1024;
+  params.hires_steps = 15;
+  params.hires_upscaler = "R-ESRGAN 4x+";
+  CHECK_THAT(keys(params), Catch::Contains("RNG: CPU\nHires sampler: DPM++ 2M Karras\nHires prompt: a cat, detailed\n"
+                                           "Hires negative prompt: blur\nHires resize: 1024x0\nHires steps: 15\n"
+                                           "Hires upscaler: R-ESRGAN 4x+\nVersion: "));
 }
 
 TEST_CASE("a standalone VAE is written as A1111 writes it, after the model, only when one ran", "[params_json]") {
