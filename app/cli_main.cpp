@@ -29,7 +29,11 @@ const char* const kUsage =
     "      --variation-seed N --variation-strength X (0..1) --resize-seed-from WxH (A1111's variation seeds)\n"
     "      --quantize | --no-quantize --init-image FILE --strength X\n"
     "      --resize-mode 'just resize'|'crop and resize'|'resize and fill'\n"
-    "      --mask FILE (with --init-image; white repaints) --mask-blur N (default 4)\n"
+    "      --mask FILE (with --init-image; white repaints) --mask-blur N (default 4) --invert-mask\n"
+    "      --inpaint-area whole|masked --masked-padding N (default 32; masked: crop around the mask)\n"
+    "      --masked-content fill|original|latent-noise|latent-nothing (default original)\n"
+    "      --outpaint L,R,T,B (pixels added on each side of --init-image; the output is its size plus\n"
+    "            these; over the whole picture the canvas is sampled at its size rounded up to 8)\n"
     "      --refiner PATH --refiner-switch F (SDXL refiner from F of the steps; 0 < F <= 1, default 0.8)\n"
     "      --vae auto|none|FILE|DIR|NAME (default auto: MODEL.vae.pt/.ckpt/.safetensors beside the model;\n"
     "            NAME: a VAE file name beside the model or in the library's VAE folders)\n"
@@ -74,7 +78,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, Command> commands{
       {"tokenize", {{"raw"}, run_tokenize}},
       {"inspect", {{}, run_inspect}},
-      {"generate", {{"quantize", "no-quantize", "low-memory"}, run_generate}},
+      {"generate", {{"quantize", "no-quantize", "low-memory", "invert-mask"}, run_generate}},
       {"make-test-model", {{}, run_make_test_model}},
       {"bench", {{"json", "low-memory"}, run_bench}},
       {"info", {{"json"}, run_info}},

@@ -3,6 +3,7 @@
 #include <QRegularExpression>
 
 #include "core/error.h"
+#include "core/pipeline/inpaint_options.h"
 
 namespace atelier::ui {
 namespace {
@@ -41,6 +42,14 @@ QVariantMap to_variant_map(const GenerationParams& p) {
       {QStringLiteral("resizeMode"), qstring(to_string(p.resize_mode))},
       {QStringLiteral("mask"), path_text(p.mask)},
       {QStringLiteral("maskBlur"), p.mask_blur},
+      {QStringLiteral("invertMask"), p.invert_mask},
+      {QStringLiteral("inpaintArea"), qstring(to_string(p.inpaint_area))},
+      {QStringLiteral("maskedPadding"), p.masked_padding},
+      {QStringLiteral("maskedContent"), qstring(to_string(p.masked_content))},
+      {QStringLiteral("outpaintLeft"), p.outpaint.left},
+      {QStringLiteral("outpaintRight"), p.outpaint.right},
+      {QStringLiteral("outpaintTop"), p.outpaint.top},
+      {QStringLiteral("outpaintBottom"), p.outpaint.bottom},
       {QStringLiteral("refiner"), path_text(p.refiner)},
       {QStringLiteral("refinerSwitchAt"), p.refiner_switch_at},
       {QStringLiteral("device"), qstring(to_string(p.device))},
@@ -76,6 +85,12 @@ GenerationParams to_generation_params(const QVariantMap& map) {
   number("clipSkip", p.clip_skip);
   number("denoisingStrength", p.denoising_strength);
   number("maskBlur", p.mask_blur);
+  number("invertMask", p.invert_mask);
+  number("maskedPadding", p.masked_padding);
+  number("outpaintLeft", p.outpaint.left);
+  number("outpaintRight", p.outpaint.right);
+  number("outpaintTop", p.outpaint.top);
+  number("outpaintBottom", p.outpaint.bottom);
   number("refinerSwitchAt", p.refiner_switch_at);
   number("threads", p.threads);
   const auto string_of = [&](const char* key) { return map.value(QLatin1String(key)).toString(); };
@@ -86,6 +101,9 @@ GenerationParams to_generation_params(const QVariantMap& map) {
   if (!string_of("noise").isEmpty()) p.noise = parse_noise_kind(string_of("noise").toStdString());
   if (!string_of("resizeMode").isEmpty()) p.resize_mode = parse_resize_mode(string_of("resizeMode").toStdString());
   if (!string_of("device").isEmpty()) p.device = parse_device_choice(string_of("device").toStdString());
+  if (!string_of("inpaintArea").isEmpty()) p.inpaint_area = parse_inpaint_area(string_of("inpaintArea").toStdString());
+  if (!string_of("maskedContent").isEmpty())
+    p.masked_content = parse_masked_content(string_of("maskedContent").toStdString());
   if (!string_of("vaeTiling").isEmpty()) p.vae_tiling = parse_vae_tiling(string_of("vaeTiling").toStdString());
   return p;
 }
@@ -107,6 +125,11 @@ QVariantMap from_a1111(const A1111Parameters& parameters) {
     else if (key == "RNG") map[QStringLiteral("noise")] = value.toUpper();
     else if (key == "Denoising strength") map[QStringLiteral("denoisingStrength")] = value.toDouble();
     else if (key == "Resize mode") map[QStringLiteral("resizeMode")] = value;
+    else if (key == "Mask blur") map[QStringLiteral("maskBlur")] = value.toInt();
+    else if (key == "Mask mode") map[QStringLiteral("invertMask")] = value == QStringLiteral("Inpaint not masked");
+    else if (key == "Inpaint area") map[QStringLiteral("inpaintArea")] = value.toLower();
+    else if (key == "Masked area padding") map[QStringLiteral("maskedPadding")] = value.toInt();
+    else if (key == "Masked content") map[QStringLiteral("maskedContent")] = value;
     else if (key == "Model") map[QStringLiteral("modelName")] = value;
     else if (key == "Model hash") map[QStringLiteral("modelHash")] = value;
     else if (key == "Size") {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/pipeline/inpaint_options.h"
 
 namespace atelier {
 namespace {
@@ -80,6 +81,11 @@ std::string format_params_json(const GenerationParams& p, const std::optional<Ru
       {"resize_mode", to_string(p.resize_mode)},
       {"mask", path_value(p.mask)},
       {"mask_blur", p.mask_blur},
+      {"invert_mask", p.invert_mask},
+      {"inpaint_area", to_string(p.inpaint_area)},
+      {"masked_padding", p.masked_padding},
+      {"masked_content", to_string(p.masked_content)},
+      {"outpaint", to_string(p.outpaint)},
       {"model", p.model.string()},
       {"model_hash", p.model_hash},
       {"vae", p.vae},
@@ -134,6 +140,11 @@ AtelierRecord parse_params_json(std::string_view text) {
   read_label(in, "resize_mode", p.resize_mode, parse_resize_mode);
   read_path(in, "mask", p.mask);
   read(in, "mask_blur", p.mask_blur);
+  read(in, "invert_mask", p.invert_mask);
+  read_label(in, "inpaint_area", p.inpaint_area, parse_inpaint_area);
+  read(in, "masked_padding", p.masked_padding);
+  read_label(in, "masked_content", p.masked_content, parse_masked_content);
+  read_label(in, "outpaint", p.outpaint, parse_borders);
   std::string model;
   read(in, "model", model);
   p.model = model;
