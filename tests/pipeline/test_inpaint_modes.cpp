@@ -147,7 +147,7 @@ TEST_CASE("masked content fill: the masked area takes the colours around it, the
   const Image8 filled = fill_masked_area(holed, mask);
   for (std::size_t i = 0; i < filled.rgb.size(); ++i) {
     if (!mask.rgb[i]) REQUIRE(filled.rgb[i] == holed.rgb[i]);
-    else REQUIRE(std::abs(filled.rgb[i] - image.rgb[i]) <= 2);
+    else REQUIRE(std::abs(filled.rgb[i] - image.rgb[i]) <= 4);  // 8-bit unpremultiplying truncates
   }
   // All masked: nothing to take colours from, black (Image.new's transparent black, as RGB).
   CHECK(fill_masked_area(image, solid(32, 24, 255)).rgb == solid(32, 24, 0).rgb);
@@ -196,10 +196,18 @@ TEST_CASE("latent nothing over a fully white mask at strength 1 is txt2img of th
   params.masked_content = MaskedContent::LatentNothing;
   params.denoising_strength = 1.0;
   params.mask_blur = 0;
-  const Image8 inpainted = generate_one(params);
+  const auto inpainted = tiny_pipeline().generate(params).at(0);
   params.init_image.reset();
   params.mask.reset();
-  CHECK(inpainted.rgb == generate_one(params).rgb);
+  const auto txt2img = tiny_pipeline().generate(params).at(0);
+  const double error = relative_error(inpainted.latent, txt2img.latent);
+  INFO("latent relative error " << error);
+  CHECK(error < 1e-5);  // float rounding only (measured 6e-6): the two paths order the products differently
+  // Whereas masked content "original" starts from the init image's latent.
+  params.init_image = dir / "init.png";
+  params.mask = dir / "mask.png";
+  params.masked_content = MaskedContent::Original;
+  CHECK(relative_error(tiny_pipeline().generate(params).at(0).latent, txt2img.latent) > 1e-2);
 }
 
 TEST_CASE("masked content fill starts a fully masked image from black", "[inpaint][pipeline][fill]") {
@@ -257,7 +265,7 @@ TEST_CASE("only masked: generated at the requested size in the crop box, pasted 
   for (int y = 0; y < 80; ++y)
     for (int x = 0; x < 96; ++x) {
       const bool white = x >= 40 && x < 56 && y >= 30 && y < 42;
-      REQUIRE(white ? same_pixel(out, x, y, in_box, x - 32, y - 20) : same_pixel(out, x, y, init, x, y));
+      REQUIRE((white ? same_pixel(out, x, y, in_box, x - 32, y - 20) : same_pixel(out, x, y, init, x, y)));
     }
 }
 
