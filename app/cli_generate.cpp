@@ -17,6 +17,7 @@
 #include "core/library/family_sizes.h"
 #include "core/models/checkpoint.h"
 #include "core/models/model_source.h"
+#include "core/pipeline/inpaint_options.h"
 #include "core/pipeline/input_files.h"
 #include "core/pipeline/pipeline.h"
 
@@ -107,6 +108,11 @@ GenerationParams read_params(CommandLine& args, GenerationParams p) {
   read_hires_fix(args, p);
   if (auto mask = args.value("mask")) p.mask = *mask;
   p.mask_blur = args.int_value_or("mask-blur", p.mask_blur);
+  if (args.flag("invert-mask")) p.invert_mask = true;
+  if (auto area = args.value("inpaint-area")) p.inpaint_area = parse_inpaint_area(*area);
+  p.masked_padding = args.int_value_or("masked-padding", p.masked_padding);
+  if (auto content = args.value("masked-content")) p.masked_content = parse_masked_content(*content);
+  if (auto borders = args.value("outpaint")) p.outpaint = parse_borders(*borders);
   if (auto refiner = args.value("refiner")) p.refiner = *refiner;
   p.refiner_switch_at = args.double_value_or("refiner-switch", p.refiner_switch_at);
   if (auto device = args.value("device")) p.device = parse_device_choice(*device);

@@ -32,7 +32,7 @@ const std::vector<Command>& commands() {
        "  tokenize [--raw] [--model PATH] TEXT   print the CLIP token ids, one 77-id chunk per line\n"},
       {"inspect", {}, run_inspect,
        "  inspect MODEL                          print what a checkpoint (file or diffusers folder) is and its sizes\n"},
-      {"generate", {"quantize", "no-quantize", "tiling", "no-tiling", "low-memory"}, run_generate,
+      {"generate", {"quantize", "no-quantize", "tiling", "no-tiling", "low-memory", "invert-mask"}, run_generate,
        "  generate --model PATH|NAME|HASH --prompt TEXT (--output FILE | --output-dir DIR) [options]\n"
        "  generate --from IMAGE.png [--model PATH] (--output FILE | --output-dir DIR) [options]\n"
        "                                         re-run an image from its metadata; options override it\n"
@@ -42,7 +42,11 @@ const std::vector<Command>& commands() {
        "      --variation-seed N --variation-strength X (0..1) --resize-seed-from WxH (A1111's variation seeds)\n"
        "      --quantize | --no-quantize --init-image FILE --strength X\n"
        "      --resize-mode 'just resize'|'crop and resize'|'resize and fill'\n"
-       "      --mask FILE (with --init-image; white repaints) --mask-blur N (default 4)\n"
+       "      --mask FILE (with --init-image; white repaints) --mask-blur N (default 4) --invert-mask\n"
+       "      --inpaint-area whole|masked --masked-padding N (default 32; masked: crop around the mask)\n"
+       "      --masked-content fill|original|latent-noise|latent-nothing (default original)\n"
+       "      --outpaint L,R,T,B (pixels added on each side of --init-image; the output is its size plus\n"
+       "            these; over the whole picture the canvas is sampled at its size rounded up to 8)\n"
        "      --hires-scale X | --hires-size WxH (a side 0: proportional) --hires-steps N (0: --steps)\n"
        "            --hires-denoise X (default 0.75) --hires-upscaler NAME (default Latent; Latent (antialiased),\n"
        "            Latent (bicubic), Latent (bicubic antialiased), Latent (nearest), Latent (nearest-exact),\n"

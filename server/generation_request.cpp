@@ -1,11 +1,11 @@
 #include "server/generation_request.h"
 
+#include <array>
 #include <cmath>
 #include <limits>
 
 #include "core/error.h"
 #include "core/io/image.h"
-#include "core/io/png.h"
 #include "core/pipeline/input_files.h"
 #include "core/pipeline/pipeline.h"
 #include "core/sampling/sampler_registry.h"
@@ -118,13 +118,6 @@ std::filesystem::path image_file(const std::string& field, const json& value, co
   return path;
 }
 
-// A1111's inpainting_mask_invert: the mask's black repaints. Written as a new PNG.
-void invert_mask(const std::filesystem::path& path) {
-  Image8 mask = load_image(path);
-  for (auto& value : mask.rgb) value = static_cast<std::uint8_t>(255 - value);
-  write_png(path, mask, {});
-}
-
 void read_img2img(const JsonFields& f, GenerationParams& p, const TempFolder& files) {
   const auto* images = f.value("init_images");
   if (!images) throw FieldError(f.field("init_images"), "required: one base64 image");
@@ -138,11 +131,15 @@ void read_img2img(const JsonFields& f, GenerationParams& p, const TempFolder& fi
 
   if (const auto* mask = f.value("mask")) {
     p.mask = image_file("mask", *mask, files, "mask");
-    if (f.integer_in("inpainting_mask_invert", 0, 1).value_or(0) == 1) invert_mask(*p.mask);
-    refuse_unless(f.integer_in("inpainting_fill", 0, 3).value_or(1) == 1, f, "inpainting_fill",
-                  "only 1 (original) is supported");
-    refuse_unless(!f.boolean("inpaint_full_res").value_or(false), f, "inpaint_full_res",
-                  "only false (whole picture) is supported");
+    // A1111's API defaults: fill, only masked with no padding.
+    p.invert_mask = f.integer_in("inpainting_mask_invert", 0, 1).value_or(0) == 1;
+    constexpr std::array kContents{GenerationParams::MaskedContent::Fill, GenerationParams::MaskedContent::Original,
+                                   GenerationParams::MaskedContent::LatentNoise,
+                                   GenerationParams::MaskedContent::LatentNothing};
+    p.masked_content = kContents[std::size_t(f.integer_in("inpainting_fill", 0, 3).value_or(0))];
+    p.inpaint_area = f.boolean("inpaint_full_res").value_or(true) ? GenerationParams::InpaintArea::OnlyMasked
+                                                                  : GenerationParams::InpaintArea::WholePicture;
+    p.masked_padding = int(f.integer_in("inpaint_full_res_padding", 0, 256).value_or(0));
     const auto blur_x = f.integer_in("mask_blur_x", 0, 64), blur_y = f.integer_in("mask_blur_y", 0, 64);
     refuse_unless(blur_x.value_or(4) == blur_y.value_or(4), f, "mask_blur_x", "mask_blur_x and mask_blur_y must be equal");
     p.mask_blur = int(f.integer_in("mask_blur", 0, 64).value_or(blur_x.value_or(4)));

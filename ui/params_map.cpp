@@ -3,6 +3,7 @@
 #include <QRegularExpression>
 
 #include "core/error.h"
+#include "core/pipeline/inpaint_options.h"
 
 namespace atelier::ui {
 namespace {
@@ -182,6 +183,11 @@ QVariantMap from_a1111(const A1111Parameters& parameters) {
     else if (key == "Tiling") map[QStringLiteral("tiling")] = value == QLatin1String("True");
     else if (key == "Denoising strength") map[QStringLiteral("denoisingStrength")] = value.toDouble();
     else if (key == "Resize mode") map[QStringLiteral("resizeMode")] = value;
+    else if (key == "Mask blur") map[QStringLiteral("maskBlur")] = value.toInt();
+    else if (key == "Mask mode") map[QStringLiteral("invertMask")] = value == QStringLiteral("Inpaint not masked");
+    else if (key == "Inpaint area") map[QStringLiteral("inpaintArea")] = value;
+    else if (key == "Masked area padding") map[QStringLiteral("maskedPadding")] = value.toInt();
+    else if (key == "Masked content") map[QStringLiteral("maskedContent")] = value;
     else if (key == "Model") map[QStringLiteral("modelName")] = value;
     else if (key == "Model hash") map[QStringLiteral("modelHash")] = value;
     else if (key == "Size") {

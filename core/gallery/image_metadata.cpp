@@ -1,6 +1,7 @@
 #include "core/gallery/image_metadata.h"
 
 #include "core/gallery/metadata_readers.h"
+#include "core/pipeline/inpaint_options.h"
 
 namespace atelier {
 
@@ -59,10 +60,14 @@ nlohmann::json to_json(const ImageMetadata& metadata) {
       {"unmapped", metadata.unmapped},
   };
   if (p.init_image) out["init_image"] = p.init_image->string();
-  if (p.mask) {
-    out["mask"] = p.mask->string();
-    out["mask_blur"] = p.mask_blur;
-  }
+  if (p.mask) out["mask"] = p.mask->string();
+  // A1111's own PNGs name no mask file, but their inpainting settings read back all the same.
+  out["mask_blur"] = p.mask_blur;
+  out["invert_mask"] = p.invert_mask;
+  out["inpaint_area"] = to_string(p.inpaint_area);
+  out["masked_padding"] = p.masked_padding;
+  out["masked_content"] = to_string(p.masked_content);
+  if (p.outpaint.any()) out["outpaint"] = to_string(p.outpaint);
   if (p.variation_strength != 0) {
     out["variation_seed"] = p.variation_seed;
     out["variation_strength"] = p.variation_strength;

@@ -37,11 +37,11 @@ ImageMetadata parse_image_metadata(const std::vector<PngText>& texts);
 
 // One object with snake_case keys, as `atelier-cli info --json` prints it: prompt,
 // negative_prompt, steps, sampler (A1111's name), schedule, cfg_scale, seed, width, height,
-// model, model_hash, clip_skip, denoising_strength, rng, source, extra, unmapped (and run,
-// init_image, mask with mask_blur, vae with vae_name and vae_hash, refiner with refiner_hash and
-// refiner_switch_at when known; with hires fix hires_fix, hires_scale or hires_resize [w, h],
-// hires_steps (0: the first pass's), hires_upscaler, and hires_sampler, hires_prompt and
-// hires_negative_prompt when set).
+// model, model_hash, clip_skip, denoising_strength, mask_blur, invert_mask, inpaint_area,
+// masked_padding, masked_content, rng, source, extra, unmapped (and run, init_image, mask,
+// outpaint, vae with vae_name and vae_hash, refiner with refiner_hash and refiner_switch_at
+// when known; with hires fix hires_fix, hires_scale or hires_resize [w, h], hires_steps (0: the
+// first pass's), hires_upscaler, and hires_sampler, hires_prompt and hires_negative_prompt when set).
 nlohmann::json to_json(const ImageMetadata& metadata);
 
 }  // namespace atelier

@@ -8,6 +8,7 @@
 #include "core/gallery/metadata_values.h"
 #include "core/io/png.h"
 #include "core/io/sha256.h"
+#include "core/pipeline/inpaint_options.h"
 #include "core/sampling/sampler_registry.h"
 
 namespace atelier {
@@ -48,6 +49,21 @@ void add_hires_fields(const GenerationParams& p, const SamplerChoice& first_pass
   add("Hires upscaler", p.hires_upscaler);
 }
 
+// As A1111's StableDiffusionProcessingImg2Img.init writes them: "Mask mode" when inverted,
+// "Mask blur" when it blurs, the area and its padding for "Only masked", "Masked content"
+// unless "original". Outpainting borders are Atelier's own (its JSON chunk keeps them).
+template <typename Add>
+void add_inpainting_fields(const GenerationParams& p, const Add& add) {
+  if (p.invert_mask) add("Mask mode", "Inpaint not masked");
+  if (p.mask_blur > 0) add("Mask blur", std::to_string(p.mask_blur));
+  if (p.inpaint_area == GenerationParams::InpaintArea::OnlyMasked) {
+    add("Inpaint area", std::string(a1111_label(p.inpaint_area)));
+    add("Masked area padding", std::to_string(p.masked_padding));
+  }
+  if (p.masked_content != GenerationParams::MaskedContent::Original)
+    add("Masked content", std::string(to_string(p.masked_content)));
+}
+
 }  // namespace
 
 A1111Parameters a1111_parameters(const GenerationParams& p) {
@@ -82,9 +98,10 @@ A1111Parameters a1111_parameters(const GenerationParams& p) {
   if (p.tiling) add("Tiling", "True");
   if (p.quantize_timesteps) add("Quantized timesteps", "True");
   if (p.hires_fix) add_hires_fields(p, choice, add);
-  // A1111's extra_generation_params, in the order it adds them: the mask blur when it blurs
-  // (img2img setup), the refiner as its CheckpointInfo.short_title once it has taken over.
-  if (p.mask && p.mask_blur > 0) add("Mask blur", std::to_string(p.mask_blur));
+  // A1111's extra_generation_params, in the order it adds them: the inpainting settings that
+  // differ from its defaults (img2img setup), the refiner as its CheckpointInfo.short_title
+  // once it has taken over.
+  if (p.mask || p.outpaint.any()) add_inpainting_fields(p, add);
   if (!p.lora_hashes.empty()) add("Lora hashes", format_name_hashes(p.lora_hashes));
   if (!p.ti_hashes.empty()) add("TI hashes", format_name_hashes(p.ti_hashes));
   if (p.refiner) {

@@ -7,8 +7,10 @@
 #include <tuple>
 #include <type_traits>
 
+#include "core/error.h"
 #include "core/gallery/metadata_readers.h"
 #include "core/gallery/metadata_values.h"
+#include "core/pipeline/inpaint_options.h"
 #include "core/sampling/sigma_schedules.h"
 
 namespace atelier {
@@ -132,6 +134,20 @@ bool apply_field(ImageMetadata& metadata, const std::string& key, const std::str
     return true;
   }
   if (key == "Mask blur") return set_integer(p.mask_blur);
+  if (key == "Mask mode") {
+    p.invert_mask = value == "Inpaint not masked";
+    return p.invert_mask || value == "Inpaint masked";
+  }
+  if (key == "Masked area padding") return set_integer(p.masked_padding);
+  if (key == "Inpaint area" || key == "Masked content") {
+    try {
+      if (key == "Inpaint area") p.inpaint_area = parse_inpaint_area(value);
+      else p.masked_content = parse_masked_content(value);
+      return true;
+    } catch (const InvalidArgument&) {
+      return false;
+    }
+  }
   if (key == "Lora hashes" || key == "TI hashes") {
     (key == "Lora hashes" ? p.lora_hashes : p.ti_hashes) = parse_name_hashes(value);
     return true;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/pipeline/inpaint_options.h"
 
 namespace atelier {
 namespace {
@@ -89,6 +90,11 @@ std::string format_params_json(const GenerationParams& p, const std::optional<Ru
       {"hires_sampler", p.hires_sampler},
       {"hires_prompt", p.hires_prompt},
       {"hires_negative_prompt", p.hires_negative_prompt},
+      {"invert_mask", p.invert_mask},
+      {"inpaint_area", to_string(p.inpaint_area)},
+      {"masked_padding", p.masked_padding},
+      {"masked_content", to_string(p.masked_content)},
+      {"outpaint", to_string(p.outpaint)},
       {"model", p.model.string()},
       {"model_hash", p.model_hash},
       {"vae", p.vae},
@@ -153,6 +159,11 @@ AtelierRecord parse_params_json(std::string_view text) {
   read(in, "hires_sampler", p.hires_sampler);
   read(in, "hires_prompt", p.hires_prompt);
   read(in, "hires_negative_prompt", p.hires_negative_prompt);
+  read(in, "invert_mask", p.invert_mask);
+  read_label(in, "inpaint_area", p.inpaint_area, parse_inpaint_area);
+  read(in, "masked_padding", p.masked_padding);
+  read_label(in, "masked_content", p.masked_content, parse_masked_content);
+  read_label(in, "outpaint", p.outpaint, parse_borders);
   std::string model;
   read(in, "model", model);
   p.model = model;

@@ -42,10 +42,13 @@ GenerationParams::VaeTiling parse_vae_tiling(std::string_view name) {
 }
 
 void validate(const GenerationParams& p) {
-  require(p.width >= 64 && p.height >= 64 && p.width <= 8192 && p.height <= 8192,
-          "size " + std::to_string(p.width) + "x" + std::to_string(p.height) + " must be between 64 and 8192");
-  require(p.width % 8 == 0 && p.height % 8 == 0,
-          "size " + std::to_string(p.width) + "x" + std::to_string(p.height) + " must be a multiple of 8");
+  // Outpainting over the whole picture samples the canvas: its size is checked once known.
+  if (!p.outpaint.any() || p.inpaint_area == GenerationParams::InpaintArea::OnlyMasked) {
+    require(p.width >= 64 && p.height >= 64 && p.width <= 8192 && p.height <= 8192,
+            "size " + std::to_string(p.width) + "x" + std::to_string(p.height) + " must be between 64 and 8192");
+    require(p.width % 8 == 0 && p.height % 8 == 0,
+            "size " + std::to_string(p.width) + "x" + std::to_string(p.height) + " must be a multiple of 8");
+  }
   require(p.steps >= 1 && p.steps <= 1000, "steps must be between 1 and 1000, got " + std::to_string(p.steps));
   require(p.cfg_scale >= 0 && p.cfg_scale <= 100, "CFG scale must be between 0 and 100");
   require(p.batch_count >= 1 && p.batch_count <= 1000, "batch count must be between 1 and 1000");
@@ -60,6 +63,13 @@ void validate(const GenerationParams& p) {
   require(!p.model.empty(), "no model given");
   require(!p.mask || p.init_image, "a mask needs an init image");
   require(p.mask_blur >= 0 && p.mask_blur <= 64, "mask blur must be between 0 and 64 pixels");
+  require(!p.invert_mask || p.mask, "--invert-mask needs a mask (--mask)");
+  require(p.masked_padding >= 0 && p.masked_padding <= 256, "masked padding must be between 0 and 256 pixels");
+  const auto& b = p.outpaint;
+  require(!b.any() || p.init_image, "outpainting (--outpaint) needs an init image");
+  require(b.left >= 0 && b.right >= 0 && b.top >= 0 && b.bottom >= 0 && b.left <= 4096 && b.right <= 4096 &&
+              b.top <= 4096 && b.bottom <= 4096,
+          "outpaint borders must be between 0 and 4096 pixels each");
   require(p.refiner_switch_at > 0 && p.refiner_switch_at <= 1, "refiner switch must be in (0, 1]");
   if (p.hires_fix) validate_hires_fix(p);
 }

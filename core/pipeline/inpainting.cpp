@@ -1,5 +1,7 @@
 #include "core/pipeline/inpainting.h"
 
+#include "core/pipeline/mask_ops.h"
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -9,23 +11,10 @@
 namespace atelier {
 namespace {
 
-constexpr int kBinaryThreshold = 128;  // A1111's create_binary_mask: 255 if x > 128
-
-// PIL's "L" conversion: L = (299 R + 587 G + 114 B) / 1000, rounded.
-std::uint8_t luma(const std::uint8_t* rgb) {
-  return static_cast<std::uint8_t>((rgb[0] * 299 + rgb[1] * 587 + rgb[2] * 114 + 500) / 1000);
-}
-
 cv::Mat first_channel(const Image8& image) {
   cv::Mat out(image.height, image.width, CV_8UC1);
   for (int i = 0; i < image.width * image.height; ++i) out.data[i] = image.rgb[3 * i];
   return out;
-}
-
-Image8 grey_image(const cv::Mat& mat) {
-  Image8 image{mat.cols, mat.rows, std::vector<std::uint8_t>(std::size_t(mat.cols) * mat.rows * 3)};
-  for (int i = 0; i < mat.cols * mat.rows; ++i) std::fill_n(&image.rgb[3 * i], 3, mat.data[i]);
-  return image;
 }
 
 // Pillow's bicubic filter (a = -0.5).
@@ -68,16 +57,7 @@ std::vector<std::uint8_t> resample(const std::vector<std::uint8_t>& in, int in_s
 }  // namespace
 
 InpaintMask load_inpaint_mask(const std::filesystem::path& path, int width, int height, ResizeMode mode, int blur) {
-  const Image8 image = load_image(path);
-  cv::Mat mask(image.height, image.width, CV_8UC1);
-  for (int i = 0; i < image.width * image.height; ++i)
-    mask.data[i] = luma(&image.rgb[3 * i]) > kBinaryThreshold ? 255 : 0;
-  if (blur > 0) {
-    const int kernel = 2 * static_cast<int>(2.5 * blur + 0.5) + 1;
-    cv::GaussianBlur(mask, mask, cv::Size(kernel, 1), blur);
-    cv::GaussianBlur(mask, mask, cv::Size(1, kernel), blur);
-  }
-  return resize_for_generation(grey_image(mask), width, height, mode);
+  return resize_for_generation(blurred_mask(read_binary_mask(path), blur), width, height, mode);
 }
 
 at::Tensor conditioning_mask(const InpaintMask& mask) {
@@ -92,15 +72,6 @@ at::Tensor latent_repaint_mask(const InpaintMask& mask, int latent_height, int l
   const auto columns = resample(pixels, mask.width, latent_width, mask.height, /*along_rows=*/true);
   auto reduced = resample(columns, mask.height, latent_height, latent_width, /*along_rows=*/false);
   return at::from_blob(reduced.data(), {1, 1, latent_height, latent_width}, at::kByte).to(at::kFloat).div(255).round();
-}
-
-Image8 overlay_original(const Image8& generated, const Image8& original, const InpaintMask& mask) {
-  Image8 out = generated;
-  for (std::size_t i = 0; i < out.rgb.size(); ++i) {
-    const int repaint = std::min(2 * mask.rgb[i - i % 3], 255);  // the generated image's share
-    out.rgb[i] = static_cast<std::uint8_t>((generated.rgb[i] * repaint + original.rgb[i] * (255 - repaint) + 127) / 255);
-  }
-  return out;
 }
 
 }  // namespace atelier

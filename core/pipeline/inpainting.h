@@ -1,7 +1,7 @@
 #pragma once
 // A1111's inpainting inputs (img2img "Inpaint masked", masked content "original", inpaint area
 // "whole picture"; modules/processing.py): the mask as it reads and blurs it, the two latent-size
-// masks it derives (c_concat's and the blending one differ), and the overlay of the original.
+// masks it derives (c_concat's and the blending one differ). The other modes: inpaint_plan.h.
 #include <ATen/ATen.h>
 
 #include <filesystem>
@@ -25,9 +25,5 @@ at::Tensor conditioning_mask(const InpaintMask& mask);
 // The blending mask, 1 = repaint [1, 1, h, w] (F32): PIL's antialiased bicubic reduction to the
 // latent size, / 255, rounded (A1111's latmask / nmask).
 at::Tensor latent_repaint_mask(const InpaintMask& mask, int latent_height, int latent_width);
-
-// A1111's apply_overlay: `original` with alpha 255 - clip(2 mask, 0, 255) composited over
-// `generated`, so the kept area keeps its pixels.
-Image8 overlay_original(const Image8& generated, const Image8& original, const InpaintMask& mask);
 
 }  // namespace atelier

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <random>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/models/attention.h"
@@ -11,6 +12,8 @@
 #include "core/models/model_source.h"
 #include "core/models/standalone_vae.h"
 #include "core/pipeline/hires_fix.h"
+#include "core/pipeline/inpaint_plan.h"
+#include "core/pipeline/masked_content.h"
 #include "core/pipeline/vae_choice.h"
 #include "core/pipeline/vae_tiling.h"
 #include "core/sampling/sampling_run.h"
@@ -48,6 +51,12 @@ void use_circular_padding(StableDiffusionModel& model, bool tiling) {
 // that a variation keeps the seed and counts up the variation seed instead.
 std::int64_t image_seed(const GenerationParams& params, int index) {
   return params.seed + (params.variation_strength == 0 ? index : 0);
+}
+
+std::vector<std::uint64_t> batch_seeds(const GenerationParams& params, int first) {
+  std::vector<std::uint64_t> seeds;
+  for (int i = 0; i < params.batch_size; ++i) seeds.push_back(static_cast<std::uint64_t>(image_seed(params, first + i)));
+  return seeds;
 }
 
 }  // namespace
@@ -251,6 +260,8 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   if (params.seed == -1) params.seed = random_seed();
   if (params.variation_seed == -1) params.variation_seed = random_seed();
   configure_threads(params.threads);
+  const auto inpaint = inpaints(params) ? std::optional(plan_inpainting(params)) : std::nullopt;
+  if (inpaint) std::tie(params.width, params.height) = std::pair(inpaint->width, inpaint->height);
   const auto vae = vae_for(params);
   use_vae(model_, vae);
   use_circular_padding(model_, params.tiling);
@@ -272,17 +283,19 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   const auto refiner_prompts = refiner_model ? std::optional(encode_prompts(*refiner_model, untagged)) : std::nullopt;
   const int factor = model_.vae->config().downsample_factor();
   const int latent_height = params.height / factor, latent_width = params.width / factor;
+  const std::vector<int64_t> latent_shape{params.batch_size, model_.info.unet.out_channels, latent_height,
+                                          latent_width};
 
   // The init image and mask at the generation size, as A1111 fits them.
   std::optional<Image8> init_image;
   std::optional<at::Tensor> init_latent;
   if (params.init_image) {
-    init_image = resize_for_generation(load_image(*params.init_image), params.width, params.height, params.resize_mode);
+    init_image = inpaint ? inpaint->image
+                         : resize_for_generation(load_image(*params.init_image), params.width, params.height,
+                                                 params.resize_mode);
     init_latent = encode_latent(image_to_tensor(*init_image), params.vae_tiling);
   }
-  const auto mask = params.mask ? std::optional(load_inpaint_mask(*params.mask, params.width, params.height,
-                                                                  params.resize_mode, params.mask_blur))
-                                : std::nullopt;
+  const auto mask = inpaint ? std::optional(inpaint->mask) : std::nullopt;
   if (model_.info.inpainting) {
     // No mask repaints everything; txt2img starts from a grey image (A1111's txt2img_image_conditioning).
     const auto source = init_image ? image_to_tensor(*init_image) : at::zeros({1, 3, params.height, params.width});
@@ -294,27 +307,28 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   std::optional<HiresFix> hires;
   if (params.hires_fix) hires.emplace(*this, params);
   std::optional<LatentMask> latent_mask;
-  if (mask && init_latent)
-    latent_mask = LatentMask{*init_latent,
-                             latent_repaint_mask(*mask, latent_height, latent_width).to(init_latent->options())};
+  if (mask && init_latent) {
+    const auto repaint = latent_repaint_mask(*mask, latent_height, latent_width).to(init_latent->options());
+    // As A1111, the latent noise is the first batch's seeds' for every batch.
+    const auto noise = params.masked_content == GenerationParams::MaskedContent::LatentNoise
+                           ? BatchNoise(params.noise, batch_seeds(params, 0)).randn(latent_shape).to(repaint.options())
+                           : at::Tensor();
+    init_latent = masked_init_latent(params.masked_content, *init_latent, repaint, noise);
+    latent_mask = LatentMask{*init_latent, repaint};
+  }
 
   const auto schedule = DiscreteSchedule::scaled_linear(model_.info.schedule.linear_start,
                                                         model_.info.schedule.linear_end, model_.info.schedule.timesteps);
-  const std::vector<int64_t> latent_shape{params.batch_size, model_.info.unet.out_channels, latent_height,
-                                          latent_width};
   const int image_count = params.batch_count * params.batch_size;
 
   std::vector<GeneratedImage> results;
   for (int batch = 0; batch < params.batch_count; ++batch) {
     const int first = batch * params.batch_size;
-    std::vector<std::uint64_t> seeds;
     SeedVariation variation{{}, params.variation_strength, params.seed_resize_from_height / factor,
                             params.seed_resize_from_width / factor};
-    for (int i = 0; i < params.batch_size; ++i) {
-      seeds.push_back(static_cast<std::uint64_t>(image_seed(params, first + i)));
+    for (int i = 0; i < params.batch_size; ++i)
       variation.variation_seeds.push_back(static_cast<std::uint64_t>(params.variation_seed + first + i));
-    }
-    BatchNoise noise(params.noise, seeds);
+    BatchNoise noise(params.noise, batch_seeds(params, first));
 
     const auto step = std::make_shared<int>(0);  // A1111's denoiser step, shared with the refiner
     const double guidance = guidance_scale(*choice.sampler, params.cfg_scale);
@@ -349,8 +363,10 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     auto images = decode(latent, params.vae_tiling, refined ? refiner_model : nullptr).to(at::kCPU, at::kFloat);
     for (int i = 0; i < params.batch_size; ++i) {
       auto image = tensor_to_image(images.narrow(0, i, 1));
-      if (mask) image = overlay_original(image, *init_image, *mask);
+      if (inpaint) image = finish_inpainting(image, *inpaint);
       GeneratedImage result{std::move(image), params, latent.narrow(0, i, 1).to(at::kCPU, at::kFloat)};
+      if (inpaint)
+        std::tie(result.params.width, result.params.height) = std::pair(inpaint->recorded_width, inpaint->recorded_height);
       result.params.seed = image_seed(params, first + i);
       result.params.variation_seed = params.variation_seed + first + i;
       results.push_back(std::move(result));

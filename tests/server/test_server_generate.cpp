@@ -144,9 +144,22 @@ TEST_CASE("txt2img gives the pixels Pipeline::generate gives, with A1111's respo
       const auto inpainted = post(server, "/sdapi/v1/img2img", body);
       REQUIRE(inpainted.status == 200);
       const json info3 = json::parse(inpainted.body["info"].get<std::string>());
-      CHECK(info3["infotexts"][0].get<std::string>().find("Mask blur: 2") != std::string::npos);
+      // A1111's API defaults: masked content fill, inpaint area only masked, no padding.
+      CHECK_THAT(info3["infotexts"][0].get<std::string>(),
+                 Catch::Contains("Mask blur: 2, Inpaint area: Only masked, Masked area padding: 0, Masked content: fill"));
       const Image8 out = decode_png(inpainted.body["images"][0], files / "inpainted.png");
       CHECK(out.rgb[0] == api.rgb[0]);  // outside the mask the init image stays
+
+      body["inpainting_fill"] = 1;
+      body["inpaint_full_res"] = false;
+      body["inpainting_mask_invert"] = 1;
+      const auto whole = post(server, "/sdapi/v1/img2img", body);
+      REQUIRE(whole.status == 200);
+      const auto text = json::parse(whole.body["info"].get<std::string>())["infotexts"][0].get<std::string>();
+      CHECK_THAT(text, Catch::Contains("Mask mode: Inpaint not masked, Mask blur: 2, ") &&
+                           !Catch::Contains("Inpaint area") && !Catch::Contains("Masked content"));
+      const Image8 inverted = decode_png(whole.body["images"][0], files / "inverted.png");
+      CHECK(inverted.rgb[0] != api.rgb[0]);  // the black border now repaints
     }
   }
 }
