@@ -355,7 +355,7 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     if (hires) {
       steps_before = params.steps;
       steps_after = 0;
-      latent = hires->run(latent, seeds, variation, on_step, cancel);
+      latent = hires->run(latent, batch_seeds(params, first), variation, on_step, cancel);
     }
 
     // A1111 decodes with the model loaded last: the refiner's VAE once it has taken over.

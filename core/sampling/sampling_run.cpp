@@ -86,8 +86,12 @@ at::Tensor run_txt2img(const SamplingRun& run, const at::Tensor& noise, NoiseSou
                        const StepCallback& callback) {
   at::NoGradGuard no_grad;
   if (steps_through_timesteps(run)) {
-    return run.sampler.sampler->timestep_function(timestep_model_for(run), noise, run.schedule,
-                                                  ddim_timesteps(run.steps, run.schedule.levels()), false, callback);
+    auto timesteps = ddim_timesteps(run.steps, run.schedule.levels());
+    // "DDIM" as CompVis's DDIMSampler runs it (the reference fixtures, A1111 before 1.6): `steps`
+    // calls, the last down to alphas_cumprod[0], where A1111 1.6's loop stops a call short.
+    if (run.sampler.sampler->name == "DDIM") timesteps.insert(timesteps.begin(), 0);
+    return run.sampler.sampler->timestep_function(timestep_model_for(run), noise, run.schedule, timesteps, false,
+                                                  callback);
   }
   const at::Tensor sigmas = sampler_sigmas(run.sampler, run.steps, run.schedule);
   const at::Tensor x = run.sampler.sampler->function(denoiser_for(run), noise * sigmas[0].item<double>(), sigmas,

@@ -458,9 +458,14 @@ TEST_CASE("InvokeAI 2: the oldest images list, img2img strength as strength_step
 }
 
 TEST_CASE("InvokeAI 2: samplers Atelier does not run are reported", "[metadata][invokeai2]") {
-  for (const char* sampler : {"plms", "unipc", "k_dpmpp_3m"}) {
-    const auto metadata = read_texts({{"sd-metadata", std::string(R"json({"app_version": "2.3.0", "image":
-      {"prompt": "p", "steps": 20, "sampler": ")json") + sampler + R"json("}})json"}});
+  const auto read_sampler = [](const std::string& sampler) {
+    return read_texts({{"sd-metadata", R"json({"app_version": "2.3.0", "image":
+      {"prompt": "p", "steps": 20, "sampler": ")json" + sampler + R"json("}})json"}});
+  };
+  CHECK(read_sampler("plms").params.sampler == "PLMS");
+  CHECK(read_sampler("unipc").params.sampler == "UniPC");
+  for (const char* sampler : {"k_dpmpp_3m"}) {
+    const auto metadata = read_sampler(sampler);
     CHECK(metadata.params.sampler == GenerationParams{}.sampler);
     CHECK(mentions(metadata.unmapped, std::string("\"") + sampler + "\""));
     CHECK(extra_value(metadata, "sampler") == sampler);
