@@ -57,11 +57,15 @@ json schedulers() {
   return out;
 }
 
-// Atelier runs no upscaler through the API yet: A1111's built-in entries, so clients find their names.
-json upscalers() {
+// A1111's built-in entries, then the library's upscaler models as its ESRGAN scaler names them
+// (by file name without extension; A1111 assumes 4x for them as well).
+json upscalers(const ModelCatalog& catalog) {
   json out = json::array();
   for (const char* name : {"None", "Lanczos", "Nearest"})
     out.push_back({{"name", name}, {"model_name", nullptr}, {"model_path", nullptr}, {"model_url", nullptr}, {"scale", 4}});
+  for (const auto& entry : catalog.entries(ModelKind::Upscaler))
+    out.push_back({{"name", entry.stem}, {"model_name", "ESRGAN"}, {"model_path", entry.path.string()},
+                   {"model_url", nullptr}, {"scale", 4}});
   return out;
 }
 
@@ -136,7 +140,7 @@ ApiRoutes::ApiRoutes(ModelCatalog& catalog, JobRunner& runner, ServerOptions opt
          return out;
        }},
       {"GET", "/sdapi/v1/embeddings", "Textual-inversion embeddings", [this](const ApiCall&) { return embeddings(); }},
-      {"GET", "/sdapi/v1/upscalers", "Upscalers", [](const ApiCall&) { return upscalers(); }},
+      {"GET", "/sdapi/v1/upscalers", "Upscalers", [this](const ApiCall&) { return upscalers(catalog_); }},
       {"GET", "/sdapi/v1/latent-upscale-modes", "Latent upscale modes", [](const ApiCall&) { return latent_upscale_modes(); }},
       {"GET", "/sdapi/v1/memory", "Memory in use", [](const ApiCall&) { return memory(); }},
   };

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/io/image.h"
+#include "core/pipeline/hires_fix.h"
 #include "core/pipeline/input_files.h"
 #include "core/pipeline/pipeline.h"
 #include "core/sampling/sampler_registry.h"
@@ -73,7 +74,6 @@ void refuse_not_run(RequestKind kind, const JsonFields& f) {
   if (const auto* styles = f.value("styles"))
     refuse_unless(styles->is_array() && styles->empty(), f, "styles", "prompt styles are not supported; put the text in the prompt");
   refuse_unless(!f.boolean("restore_faces").value_or(false), f, "restore_faces", "face restoration is not supported");
-  refuse_unless(!f.boolean("tiling").value_or(false), f, "tiling", "tiling is not supported");
   refuse_unless(!f.boolean("disable_extra_networks").value_or(false), f, "disable_extra_networks",
                 "the prompt's <lora:...> tags are always applied");
   refuse_unless(!f.has("infotext"), f, "infotext", "give the parameters as fields");
@@ -88,7 +88,8 @@ void refuse_not_run(RequestKind kind, const JsonFields& f) {
   refuse_unless(is_default("s_min_uncond", 0.0), f, "s_min_uncond", "only the default (0) is supported");
   if (const auto tmax = f.number("s_tmax")) refuse_unless(*tmax == 0 || std::isinf(*tmax), f, "s_tmax", "only the default is supported");
   if (kind == RequestKind::Txt2Img) {
-    refuse_unless(!f.boolean("enable_hr").value_or(false), f, "enable_hr", "hires fix is not supported yet");
+    refuse_unless(!f.number("firstphase_width").value_or(0) && !f.number("firstphase_height").value_or(0), f,
+                  "firstphase_width", "the pre-1.0 first pass size is not supported; give hr_scale or hr_resize_x/hr_resize_y");
   } else {
     refuse_unless(is_default("initial_noise_multiplier", 1.0), f, "initial_noise_multiplier", "only 1 is supported");
     refuse_unless(!f.has("latent_mask"), f, "latent_mask", "a separate latent mask is not supported");
@@ -146,6 +147,47 @@ void read_img2img(const JsonFields& f, GenerationParams& p, const TempFolder& fi
   }
 }
 
+// A1111's "Use same sampler" (or checkpoint, scheduler), or nothing: the first pass's.
+bool same_as_first_pass(const std::optional<std::string>& choice) {
+  return !choice || choice->empty() || choice->starts_with("Use same");
+}
+
+// A sampler name as A1111's lists it, else 404 naming the field.
+void require_sampler(const std::string& field, const std::string& name, const std::string& schedule) {
+  try {
+    choose_sampler(name, schedule);
+  } catch (const InvalidArgument&) {
+    throw ApiError(404, field + ": sampler '" + name + "' not found (see /sdapi/v1/samplers)");
+  }
+}
+
+// A1111's hires fix fields of a txt2img request (processing.py's enable_hr, hr_*). The upscaler is
+// one /sdapi/v1/upscalers or latent-upscale-modes lists: a name, never a path.
+void read_hires_fix(const JsonFields& f, GenerationParams& p, const ModelCatalog& catalog) {
+  if (!f.boolean("enable_hr").value_or(false)) return;
+  refuse_unless(same_as_first_pass(f.string("hr_checkpoint_name")), f, "hr_checkpoint_name",
+                "a hires checkpoint other than the first pass's is not supported");
+  refuse_unless(same_as_first_pass(f.string("hr_scheduler")), f, "hr_scheduler",
+                "a hires schedule other than the first pass's is not supported");
+  p.hires_fix = true;
+  p.hires_scale = f.number_in("hr_scale", 1, 16).value_or(2.0);
+  p.hires_width = int(f.integer_in("hr_resize_x", 0, kMaxGenerationSide).value_or(0));
+  p.hires_height = int(f.integer_in("hr_resize_y", 0, kMaxGenerationSide).value_or(0));
+  p.hires_steps = int(f.integer_in("hr_second_pass_steps", 0, 1000).value_or(0));
+  p.denoising_strength = f.number_in("denoising_strength", 0, 1).value_or(0.75);
+  p.hires_prompt = f.string("hr_prompt").value_or("");
+  p.hires_negative_prompt = f.string("hr_negative_prompt").value_or("");
+  if (const auto sampler = f.string("hr_sampler_name"); !same_as_first_pass(sampler)) {
+    require_sampler("hr_sampler_name", *sampler, p.schedule);
+    p.hires_sampler = *sampler;
+  }
+  const auto upscaler = f.string("hr_upscaler").value_or("Latent");  // A1111's latent_upscale_default_mode
+  const bool built_in = latent_upscale_mode(upscaler) || upscaler == "None" || upscaler == "Lanczos" || upscaler == "Nearest";
+  if (!built_in && !catalog.find_upscaler(upscaler))
+    throw ApiError(404, "hr_upscaler: upscaler '" + upscaler + "' not found (see /sdapi/v1/upscalers)");
+  p.hires_upscaler = upscaler;
+}
+
 const CheckpointItem& require_checkpoint(const std::optional<CheckpointItem>& item, const std::string& field,
                                          const std::string& name) {
   if (!item) throw ApiError(404, field + ": model '" + name + "' not found (see /sdapi/v1/sd-models)");
@@ -197,12 +239,10 @@ GenerationRequest parse_generation_request(RequestKind kind, const json& body, c
       throw ApiError(404, "scheduler: scheduler '" + *schedule + "' not found (see /sdapi/v1/schedulers)");
     p.schedule = *schedule;
   }
-  try {
-    choose_sampler(sampler, p.schedule);
-  } catch (const InvalidArgument&) {
-    throw ApiError(404, std::string(sampler_field) + ": sampler '" + sampler + "' not found (see /sdapi/v1/samplers)");
-  }
+  require_sampler(sampler_field, sampler, p.schedule);
   p.sampler = sampler;
+  p.tiling = f.boolean("tiling").value_or(false);
+  if (kind == RequestKind::Txt2Img) read_hires_fix(f, p, catalog);
 
   if (request.options.sd_model_checkpoint.empty())
     throw ApiError(404, "sd_model_checkpoint: no checkpoint in the model library; start the server with --model");

@@ -109,6 +109,9 @@ Pipeline& JobRunner::pipeline_for(const GenerationParams& params) {
     pipeline_.reset();  // free the old weights before the new ones load
     pipeline_ = std::make_unique<Pipeline>(params.model, device_, memory_);
     pipeline_->set_addon_folders(catalog_.addon_folders());
+    // Requests name hires upscalers as /sdapi/v1/upscalers lists them: names, never paths.
+    pipeline_->set_upscaler_finder(
+        [this](ModelKind, std::string_view name) { return catalog_.find_upscaler(name); });
     const auto item = catalog_.hashed(params.model);
     std::lock_guard lock(mutex_);
     state_.textinfo.reset();

@@ -105,6 +105,11 @@ std::optional<fs::path> ModelCatalog::find_vae(const std::string& name) const {
   return std::nullopt;
 }
 
+std::optional<fs::path> ModelCatalog::find_upscaler(std::string_view name) const {
+  const auto entry = library_.find(ModelKind::Upscaler, name);
+  return entry ? std::optional(entry->path) : std::nullopt;
+}
+
 std::shared_ptr<const AddonFolders> ModelCatalog::addon_folders() {
   AddonFolderLists folders;
   folders.networks = kind_folders(roots_, {ModelKind::Lora, ModelKind::Lycoris});

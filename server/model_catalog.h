@@ -48,6 +48,10 @@ class ModelCatalog {
   // A VAE by A1111's name for it (its file name); nullopt when the library has none of that name.
   std::optional<std::filesystem::path> find_vae(const std::string& name) const;
 
+  // The library's upscaler of A1111's name for it (its file name without extension, or its
+  // name relative to the folder); nullopt when none. Names only: a path is never opened.
+  std::optional<std::filesystem::path> find_upscaler(std::string_view name) const;
+
   // Where prompts' networks and embeddings and VAE names are looked up: the library's folders.
   std::shared_ptr<const AddonFolders> addon_folders();
 

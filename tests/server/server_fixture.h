@@ -63,6 +63,9 @@ class TestServer {
   std::thread thread_;
 };
 
+// A txt2img body that runs in a moment on the tiny model.
+inline const nlohmann::json kSmallTxt2img = {{"prompt", "a lighthouse"}, {"steps", 1}, {"width", 64}, {"height", 64}, {"seed", 7}};
+
 // An answer: its status and its body as JSON (null when the body is not JSON).
 struct Reply {
   int status = 0;

@@ -9,7 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-const json kSmall = {{"prompt", "a lighthouse"}, {"steps", 1}, {"width", 64}, {"height", 64}, {"seed", 7}};
 
 }  // namespace
 
@@ -29,7 +28,7 @@ TEST_CASE("options: GET lists the settings, POST changes them, unknown keys are 
   CHECK(get(server, "/sdapi/v1/options").body["CLIP_stop_at_last_layers"] == 2);
 
   // The setting reaches the generation, and the checkpoint's title gains its hash once loaded.
-  const auto reply = post(server, "/sdapi/v1/txt2img", kSmall);
+  const auto reply = post(server, "/sdapi/v1/txt2img", kSmallTxt2img);
   REQUIRE(reply.status == 200);
   const json info = json::parse(reply.body["info"].get<std::string>());
   CHECK(info["clip_skip"] == 2);
@@ -40,7 +39,7 @@ TEST_CASE("options: GET lists the settings, POST changes them, unknown keys are 
   CHECK(after["sd_checkpoint_hash"] == hashes.sha256);
 
   SECTION("override_settings apply to one request only, unless asked to stay") {
-    json body = kSmall;
+    json body = kSmallTxt2img;
     body["override_settings"] = {{"CLIP_stop_at_last_layers", 1}, {"randn_source", "NV"}};
     const auto once = post(server, "/sdapi/v1/txt2img", body);
     INFO(once.body.dump());
@@ -92,7 +91,7 @@ TEST_CASE("sd-models lists the library's checkpoints as A1111 titles them; refre
   CHECK(found);
 
   // A request names it by title, and the generation records it.
-  json body = kSmall;
+  json body = kSmallTxt2img;
   body["override_settings"] = {{"sd_model_checkpoint", "styles/ink.safetensors"}};
   const auto reply = post(server, "/sdapi/v1/txt2img", body);
   REQUIRE(reply.status == 200);
@@ -149,7 +148,7 @@ TEST_CASE("with --api-auth every endpoint needs the credentials; without it a bl
     CHECK(client.Get("/no/such/path")->status == 401);  // nothing is told before the credentials
     client.set_basic_auth("artist", "s3cret:with colon");
     CHECK(client.Get("/sdapi/v1/progress")->status == 200);
-    CHECK(client.Post("/sdapi/v1/txt2img", kSmall.dump(), "application/json")->status == 200);
+    CHECK(client.Post("/sdapi/v1/txt2img", kSmallTxt2img.dump(), "application/json")->status == 200);
   }
   SECTION("auth off") {
     TestServer server;

@@ -164,6 +164,52 @@ TEST_CASE("txt2img gives the pixels Pipeline::generate gives, with A1111's respo
   }
 }
 
+TEST_CASE("enable_hr runs A1111's hires fix with a library upscaler, and tiling, as the pipeline does", "[server]") {
+  TestServer server;
+  TempDir files;
+  const auto upscalers = server.library() / "upscalers";
+  std::filesystem::create_directories(upscalers);
+  std::filesystem::create_symlink(data_path("upscalers/rrdb_x2.pth"), upscalers / "rrdb_x2.pth");
+  REQUIRE(post(server, "/sdapi/v1/refresh-checkpoints", json::object()).status == 200);
+  const auto list = get(server, "/sdapi/v1/upscalers");
+  REQUIRE(list.status == 200);
+  REQUIRE(list.body.size() == 4);
+  CHECK(list.body[3]["name"] == "rrdb_x2");
+  CHECK(list.body[3]["model_path"] == (upscalers / "rrdb_x2.pth").string());
+
+  json body = kTxt2img;
+  body.update({{"steps", 2}, {"enable_hr", true}, {"hr_scale", 2}, {"hr_upscaler", "rrdb_x2"},
+               {"hr_second_pass_steps", 1}, {"denoising_strength", 0.5}, {"hr_sampler_name", "Euler"},
+               {"hr_prompt", "a red fox in the snow, detailed"}, {"tiling", true}});
+  const auto reply = post(server, "/sdapi/v1/txt2img", body);
+  REQUIRE(reply.status == 200);
+  const Image8 api = decode_png(reply.body["images"][0], files / "hires.png");
+  CHECK(api.width == 128);
+  CHECK(api.height == 128);
+
+  auto p = direct_params();
+  p.steps = 2;
+  p.hires_fix = true;
+  p.hires_scale = 2;
+  p.hires_upscaler = "rrdb_x2";
+  p.hires_steps = 1;
+  p.denoising_strength = 0.5;
+  p.hires_sampler = "Euler";
+  p.hires_prompt = "a red fox in the snow, detailed";
+  p.tiling = true;
+  Pipeline pipeline(tiny_model_path(), DeviceChoice::Cpu);
+  pipeline.set_upscaler_finder([&](ModelKind, std::string_view name) -> std::optional<std::filesystem::path> {
+    if (name != "rrdb_x2") return std::nullopt;
+    return data_path("upscalers/rrdb_x2.pth");
+  });
+  CHECK(api.rgb == pipeline.generate(p).at(0).image.rgb);
+
+  const auto text = json::parse(reply.body["info"].get<std::string>())["infotexts"][0].get<std::string>();
+  CHECK_THAT(text, Catch::Contains("Denoising strength: 0.5") && Catch::Contains("Hires upscale: 2") &&
+                       Catch::Contains("Hires steps: 1") && Catch::Contains("Hires upscaler: rrdb_x2") &&
+                       Catch::Contains("Hires sampler: Euler") && Catch::Contains("Tiling: True"));
+}
+
 TEST_CASE("batches: n_iter and batch_size give A1111's seeds; save_images writes to the output folder", "[server]") {
   TestServer server;
   json body = kTxt2img;
