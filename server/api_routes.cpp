@@ -11,6 +11,7 @@
 #include "core/sampling/sampler_registry.h"
 #include "server/api_error.h"
 #include "server/base64.h"
+#include "server/extras_request.h"
 #include "server/generation_response.h"
 #include "server/json_fields.h"
 #include "server/system_memory.h"
@@ -119,6 +120,8 @@ ApiRoutes::ApiRoutes(ModelCatalog& catalog, JobRunner& runner, ServerOptions opt
       {"POST", "/sdapi/v1/txt2img", "Text to image", [this](const ApiCall& c) { return generate(RequestKind::Txt2Img, c.body); }},
       {"POST", "/sdapi/v1/img2img", "Image to image", [this](const ApiCall& c) { return generate(RequestKind::Img2Img, c.body); }},
       {"POST", "/sdapi/v1/png-info", "Read an image's generation parameters", [this](const ApiCall& c) { return png_info(c.body); }},
+      {"POST", "/sdapi/v1/extra-single-image", "Upscale an image (the extras tab)",
+       [this](const ApiCall& c) { return extras_single_image(c.body); }},
       {"GET", "/sdapi/v1/progress", "Progress of the running generation", [this](const ApiCall& c) { return progress(c); }},
       {"POST", "/sdapi/v1/interrupt", "Stop the running generation", [this](const ApiCall&) { runner_.interrupt(); return json::object(); }},
       {"POST", "/sdapi/v1/skip", "Skip the running batch", [this](const ApiCall&) { runner_.skip(); return json(); }},
@@ -177,6 +180,11 @@ void ApiRoutes::update_options(const GenerationRequest& request, const Generatio
     options_.sd_model_checkpoint = outcome.checkpoint.title;
     options_.sd_checkpoint_hash = outcome.checkpoint.sha256.value_or("");
   }
+}
+
+json ApiRoutes::extras_single_image(const json& body) {
+  const ExtrasRequest request = parse_extras_request(body, catalog_);
+  return runner_.submit_task<json>("extras", [this, request] { return run_extras(request, catalog_); }).get();
 }
 
 json ApiRoutes::png_info(const json& body) {

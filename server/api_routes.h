@@ -38,6 +38,7 @@ class ApiRoutes {
 
   nlohmann::json generate(RequestKind kind, const nlohmann::json& body);
   nlohmann::json png_info(const nlohmann::json& body);
+  nlohmann::json extras_single_image(const nlohmann::json& body);
   nlohmann::json progress(const ApiCall& call);
   nlohmann::json options();
   nlohmann::json set_options(const nlohmann::json& body);

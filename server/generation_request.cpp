@@ -5,14 +5,13 @@
 #include <limits>
 
 #include "core/error.h"
-#include "core/io/image.h"
 #include "core/pipeline/hires_fix.h"
 #include "core/pipeline/input_files.h"
 #include "core/pipeline/pipeline.h"
 #include "core/sampling/sampler_registry.h"
 #include "server/api_error.h"
-#include "server/base64.h"
 #include "server/json_fields.h"
+#include "server/request_images.h"
 
 namespace atelier::server {
 namespace {
@@ -94,29 +93,6 @@ void refuse_not_run(RequestKind kind, const JsonFields& f) {
     refuse_unless(is_default("initial_noise_multiplier", 1.0), f, "initial_noise_multiplier", "only 1 is supported");
     refuse_unless(!f.has("latent_mask"), f, "latent_mask", "a separate latent mask is not supported");
   }
-}
-
-// The bytes of a base64 image field, checked to decode as an image of bounded size, written to `files`.
-std::filesystem::path image_file(const std::string& field, const json& value, const TempFolder& files,
-                                 const std::string& name) {
-  if (!value.is_string()) throw FieldError(field, "expected a base64 image string");
-  const auto& text = value.get_ref<const std::string&>();
-  if (text.starts_with("http://") || text.starts_with("https://"))
-    throw FieldError(field, "image URLs are not fetched; send the image as base64");
-  const auto bytes = base64_decode(text);
-  if (!bytes || bytes->empty()) throw FieldError(field, "not valid base64");
-  const auto path = files.write(name, *bytes);
-  try {
-    const auto [width, height] = image_dimensions(path);
-    if (width > kMaxInputSide || height > kMaxInputSide || long(width) * height > kMaxInputPixels)
-      throw ApiError(413, field + ": image of " + std::to_string(width) + "x" + std::to_string(height) +
-                              " is too large (at most " + std::to_string(kMaxInputSide) + " a side, " +
-                              std::to_string(kMaxInputPixels >> 20) + " megapixels)");
-    load_image(path);
-  } catch (const FormatError&) {
-    throw FieldError(field, "not a PNG, JPEG or BMP image");
-  }
-  return path;
 }
 
 void read_img2img(const JsonFields& f, GenerationParams& p, const TempFolder& files) {

@@ -48,9 +48,6 @@ struct GenerationRequest {
 GenerationRequest parse_generation_request(RequestKind kind, const nlohmann::json& body, const ServerOptions& options,
                                            ModelCatalog& catalog);
 
-// The largest init image (pixels, either side) a request may carry: 413 beyond.
-inline constexpr int kMaxInputSide = 8192;
-inline constexpr long kMaxInputPixels = 32L << 20;
 // The largest generation a request may ask for (either side): 422 beyond.
 inline constexpr int kMaxGenerationSide = 4096;
 

@@ -52,15 +52,20 @@ void JobRunner::shutdown() {
 }
 
 std::future<GenerationOutcome> JobRunner::submit(GenerationRequest request) {
+  std::string kind = request.kind == RequestKind::Txt2Img ? "txt2img" : "img2img";
+  const int batches = request.params.batch_count;
+  return submit_task<GenerationOutcome>(std::move(kind), [this, request = std::move(request)]() mutable { return run(request); },
+                                        batches);
+}
+
+void JobRunner::enqueue(Job job) {
   std::lock_guard lock(mutex_);
   if (stopping_) throw ApiError(503, "the server is stopping");
   if (queue_.size() >= kMaxQueued)
     throw ApiError(503, "the queue is full (" + std::to_string(kMaxQueued) + " requests waiting); try again later");
-  queue_.push_back(Job{std::move(request), {}});
-  auto future = queue_.back().promise.get_future();
+  queue_.push_back(std::move(job));
   state_.queued = int(queue_.size()) - (state_.busy ? 0 : 1);
   wake_.notify_one();
-  return future;
 }
 
 void JobRunner::work() {
@@ -68,7 +73,7 @@ void JobRunner::work() {
     std::unique_lock lock(mutex_);
     wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
     if (stopping_) {
-      for (auto& job : queue_) job.promise.set_exception(std::make_exception_ptr(ApiError(503, "the server is stopping")));
+      for (auto& job : queue_) job.fail(std::make_exception_ptr(ApiError(503, "the server is stopping")));
       queue_.clear();
       return;
     }
@@ -77,8 +82,8 @@ void JobRunner::work() {
     // A1111's state.begin(): the flags of an earlier job do not carry over.
     state_ = ProgressSnapshot{};
     state_.busy = true;
-    state_.job = job.request.kind == RequestKind::Txt2Img ? "txt2img" : "img2img";
-    state_.job_count = job.request.params.batch_count;
+    state_.job = job.kind;
+    state_.job_count = job.batches;
     state_.job_timestamp = timestamp_now();
     job_started_ = Clock::now();
     state_.queued = int(queue_.size());
@@ -87,11 +92,7 @@ void JobRunner::work() {
     skip_requested_ = false;
     lock.unlock();
 
-    try {
-      job.promise.set_value(run(job.request));
-    } catch (...) {
-      job.promise.set_exception(std::current_exception());
-    }
+    job.run();
     lock.lock();
     const int queued = int(queue_.size());
     state_ = ProgressSnapshot{};

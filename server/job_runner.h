@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -56,6 +57,10 @@ class JobRunner {
   // Queues a request; the future holds its images or the error it ended with. ApiError 503 when
   // kMaxQueued requests already wait.
   std::future<GenerationOutcome> submit(GenerationRequest request);
+  // Queues other work that must not run beside a generation (an upscale), shown by progress as a
+  // job of `kind` ("extras"); the future holds its result or its error. ApiError 503 as submit().
+  template <class Result>
+  std::future<Result> submit_task(std::string kind, std::function<Result()> work, int batches = 1);
 
   ProgressSnapshot progress(bool with_image);
   void interrupt();  // stops the running request; the images of its finished batches are kept
@@ -70,9 +75,12 @@ class JobRunner {
 
  private:
   struct Job {
-    GenerationRequest request;
-    std::promise<GenerationOutcome> promise;
+    std::string kind;  // progress's job
+    int batches = 1;
+    std::function<void()> run;                     // fulfils the caller's future
+    std::function<void(std::exception_ptr)> fail;  // when the server stops before it runs
   };
+  void enqueue(Job job);
   void work();
   GenerationOutcome run(GenerationRequest& request);
   Pipeline& pipeline_for(const GenerationParams& params);
@@ -99,5 +107,21 @@ class JobRunner {
   std::atomic<bool> skip_requested_{false};
   std::thread worker_;  // last: starts once the rest is built
 };
+
+template <class Result>
+std::future<Result> JobRunner::submit_task(std::string kind, std::function<Result()> work, int batches) {
+  auto promise = std::make_shared<std::promise<Result>>();
+  auto future = promise->get_future();
+  enqueue({std::move(kind), batches,
+           [promise, work = std::move(work)] {
+             try {
+               promise->set_value(work());
+             } catch (...) {
+               promise->set_exception(std::current_exception());
+             }
+           },
+           [promise](std::exception_ptr error) { promise->set_exception(std::move(error)); }});
+  return future;
+}
 
 }  // namespace atelier::server
