@@ -8,15 +8,10 @@
 #include "core/networks/textual_inversion.h"
 #include "core/text/extra_networks.h"
 #include "ui/list_row.h"
+#include "ui/qt_text.h"
 
 namespace atelier::ui {
 namespace {
-
-QString qstring(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
-
-QString family_text(ModelFamily family) { return qstring(family_name(family)); }
-
-bool is_network(ModelKind kind) { return kind_matches(ModelKind::Lora, kind); }
 
 // What a click on the card puts in the prompt: A1111 writes `<lora:NAME:1>` for LyCORIS too.
 QString insert_text(const AddonEntry& entry) {
@@ -69,7 +64,7 @@ std::vector<AddonEntry> library_addons(const ModelLibrary& library) {
 }
 
 QString family_warning(const QString& addon_family, const QString& model_family) {
-  const auto known = [](const QString& family) { return !family.isEmpty() && family != family_text(ModelFamily::Unknown); };
+  const auto known = [](const QString& family) { return !family.isEmpty() && family != qstring(family_name(ModelFamily::Unknown)); };
   if (!known(addon_family) || !known(model_family) || addon_family == model_family) return {};
   return QObject::tr("made for %1; the model is %2").arg(addon_family, model_family);
 }
@@ -98,12 +93,12 @@ QVariant AddonCatalog::data(const QModelIndex& index, int role) const {
     case KindRole: return qstring(kind_name(entry.kind));
     case AliasRole: return entry.alias;
     case PathRole: return entry.path;
-    case FamilyRole: return family_text(entry.family);
+    case FamilyRole: return qstring(family_name(entry.family));
     case PreviewRole: return entry.preview.isEmpty() ? QUrl() : QUrl::fromLocalFile(entry.preview);
     case VectorsRole: return entry.vectors;
     case ProblemRole: return entry.problem;
     case InsertTextRole: return insert_text(entry);
-    case WarningRole: return family_warning(family_text(entry.family), model_family_);
+    case WarningRole: return family_warning(qstring(family_name(entry.family)), model_family_);
     default: return {};
   }
 }
@@ -140,7 +135,7 @@ QVariantMap AddonCatalog::embeddingVectors() const {
   QVariantMap vectors;
   for (const auto& entry : entries_)
     if (entry.kind == ModelKind::Embedding && entry.vectors > 0 &&
-        family_warning(family_text(entry.family), model_family_).isEmpty() && !vectors.contains(entry.name))
+        family_warning(qstring(family_name(entry.family)), model_family_).isEmpty() && !vectors.contains(entry.name))
       vectors[entry.name] = entry.vectors;
   return vectors;
 }
@@ -196,7 +191,7 @@ QStringList AddonCatalog::promptWarnings(const QString& prompt) const {
       warnings << tr("LoRA “%1” is not in the library: it will not apply").arg(name);
       continue;
     }
-    const auto warning = family_warning(family_text(found->family), model_family_);
+    const auto warning = family_warning(qstring(family_name(found->family)), model_family_);
     if (!warning.isEmpty()) warnings << tr("LoRA “%1” is %2").arg(name, warning);
   }
   warnings.removeDuplicates();

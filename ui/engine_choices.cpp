@@ -4,14 +4,9 @@
 #include "core/io/image.h"
 #include "core/pipeline/device_policy.h"
 #include "core/sampling/sampler_registry.h"
+#include "ui/qt_text.h"
 
 namespace atelier::ui {
-namespace {
-
-QString qstring(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
-
-}  // namespace
-
 QStringList sampler_names() {
   QStringList names;
   for (const auto& spec : samplers()) names << qstring(spec.name);

@@ -8,13 +8,12 @@
 #include <variant>
 
 #include "ui/image_details.h"
+#include "ui/qt_text.h"
 
 namespace atelier::ui {
 namespace {
 
 constexpr std::size_t kCachedPages = 32;  // about 3,000 rows around what the view shows
-
-QString qstring(const std::filesystem::path& path) { return QString::fromStdString(path.string()); }
 
 // "512x768" (as the index's size facet writes it) as width and height.
 std::optional<std::pair<int, int>> parse_size(const QString& size) {
@@ -112,10 +111,10 @@ QVariant GalleryModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || !row) return {};
   switch (role) {
     case IdRole: return static_cast<qint64>(row->id);
-    case PathRole: return qstring(row->path);
-    case UrlRole: return QUrl::fromLocalFile(qstring(row->path));
+    case PathRole: return path_qstring(row->path);
+    case UrlRole: return QUrl::fromLocalFile(path_qstring(row->path));
     case Qt::DisplayRole:
-    case FileNameRole: return qstring(row->path.filename());
+    case FileNameRole: return path_qstring(row->path.filename());
     case PromptRole: return QString::fromStdString(row->prompt);
     case SeedRole: return static_cast<qint64>(row->seed);
     case ModelRole: return QString::fromStdString(row->model);
@@ -245,7 +244,7 @@ QVariantMap GalleryModel::entry(int row) const {
 QVariantMap GalleryModel::parameters(int row) const {
   const auto* row_image = image(row);
   if (!row_image) return {};
-  return read_image_details(qstring(row_image->path)).value(QStringLiteral("parameters")).toMap();
+  return read_image_details(path_qstring(row_image->path)).value(QStringLiteral("parameters")).toMap();
 }
 
 void GalleryModel::setFavourite(qint64 id, bool favourite) {
@@ -272,7 +271,7 @@ void GalleryModel::moveToTrash(qint64 id) {
                       [this](const TrashedImage& image) {
                         last_trashed_ = image;
                         Q_EMIT trashChanged();
-                        Q_EMIT trashed(qstring(image.original.filename()));
+                        Q_EMIT trashed(path_qstring(image.original.filename()));
                         refresh();
                       });
 }

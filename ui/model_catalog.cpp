@@ -8,16 +8,12 @@
 #include "core/library/library_settings.h"
 #include "core/library/model_inspection.h"
 #include "ui/list_row.h"
+#include "ui/qt_text.h"
 
 namespace atelier::ui {
 namespace {
 
 bool is_refiner(const ModelEntry& entry) { return entry.family == ModelFamily::SDXLRefiner; }
-
-QString family_text(ModelFamily family) {
-  const std::string_view name = family_name(family);
-  return QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
-}
 
 ModelEntry model_entry(const std::filesystem::path& path, ModelFamily family, const std::string& description,
                        ImageSize size, const std::string& problem) {
@@ -72,7 +68,7 @@ QVariant ModelCatalog::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole:
     case NameRole: return entry.name;
     case PathRole: return entry.path;
-    case FamilyRole: return family_text(entry.family);
+    case FamilyRole: return qstring(family_name(entry.family));
     case DescriptionRole: return entry.description;
     case SupportedRole: return entry.unsupported_reason.isEmpty();
     case ReasonRole: return entry.unsupported_reason;

@@ -4,46 +4,31 @@
 
 #include "core/error.h"
 #include "core/pipeline/inpaint_options.h"
+#include "ui/qt_text.h"
 
 namespace atelier::ui {
 namespace {
-
-QString qstring(std::string_view text) { return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())); }
 
 QString path_text(const std::optional<std::filesystem::path>& path) {
   return path ? QString::fromStdString(path->string()) : QString();
 }
 
-// A1111's labels for the inpaint choices, as its img2img tab shows them.
+// The inpaint choices in the order A1111's img2img tab lists them; their labels and parsing
+// are core's (core/pipeline/inpaint_options.h), shared with the CLI and the infotext.
 using InpaintArea = GenerationParams::InpaintArea;
 using MaskedContent = GenerationParams::MaskedContent;
-constexpr std::pair<InpaintArea, const char*> kInpaintAreas[] = {{InpaintArea::WholePicture, "Whole picture"},
-                                                                 {InpaintArea::OnlyMasked, "Only masked"}};
-constexpr std::pair<MaskedContent, const char*> kMaskedContents[] = {{MaskedContent::Fill, "fill"},
-                                                                     {MaskedContent::Original, "original"},
-                                                                     {MaskedContent::LatentNoise, "latent noise"},
-                                                                     {MaskedContent::LatentNothing, "latent nothing"}};
+constexpr InpaintArea kInpaintAreas[] = {InpaintArea::WholePicture, InpaintArea::OnlyMasked};
+constexpr MaskedContent kMaskedContents[] = {MaskedContent::Fill, MaskedContent::Original, MaskedContent::LatentNoise,
+                                             MaskedContent::LatentNothing};
+
+QString label_of(InpaintArea area) { return qstring(a1111_label(area)); }
+QString label_of(MaskedContent content) { return qstring(to_string(content)); }
 
 template <class Choice, std::size_t N>
-QStringList labels(const std::pair<Choice, const char*> (&choices)[N]) {
+QStringList labels(const Choice (&choices)[N]) {
   QStringList names;
-  for (const auto& [choice, label] : choices) names << QLatin1String(label);
+  for (const auto choice : choices) names << label_of(choice);
   return names;
-}
-
-template <class Choice, std::size_t N>
-QString label_of(const std::pair<Choice, const char*> (&choices)[N], Choice value) {
-  for (const auto& [choice, label] : choices)
-    if (choice == value) return QLatin1String(label);
-  return {};
-}
-
-template <class Choice, std::size_t N>
-Choice parse_label(const std::pair<Choice, const char*> (&choices)[N], const QString& text, const char* key) {
-  for (const auto& [choice, label] : choices)
-    if (text.compare(QLatin1String(label), Qt::CaseInsensitive) == 0) return choice;
-  throw InvalidArgument(std::string(key) + ": unknown value \"" + text.toStdString() + "\"; valid: " +
-                        labels(choices).join(QStringLiteral(", ")).toStdString());
 }
 
 }  // namespace
@@ -78,9 +63,9 @@ QVariantMap to_variant_map(const GenerationParams& p) {
       {QStringLiteral("mask"), path_text(p.mask)},
       {QStringLiteral("maskBlur"), p.mask_blur},
       {QStringLiteral("invertMask"), p.invert_mask},
-      {QStringLiteral("inpaintArea"), label_of(kInpaintAreas, p.inpaint_area)},
+      {QStringLiteral("inpaintArea"), label_of(p.inpaint_area)},
       {QStringLiteral("maskedPadding"), p.masked_padding},
-      {QStringLiteral("maskedContent"), label_of(kMaskedContents, p.masked_content)},
+      {QStringLiteral("maskedContent"), label_of(p.masked_content)},
       {QStringLiteral("outpaintLeft"), p.outpaint.left},
       {QStringLiteral("outpaintRight"), p.outpaint.right},
       {QStringLiteral("outpaintTop"), p.outpaint.top},
@@ -158,9 +143,9 @@ GenerationParams to_generation_params(const QVariantMap& map) {
   if (!string_of("noise").isEmpty()) p.noise = parse_noise_kind(string_of("noise").toStdString());
   if (!string_of("resizeMode").isEmpty()) p.resize_mode = parse_resize_mode(string_of("resizeMode").toStdString());
   if (!string_of("device").isEmpty()) p.device = parse_device_choice(string_of("device").toStdString());
-  if (!string_of("inpaintArea").isEmpty()) p.inpaint_area = parse_label(kInpaintAreas, string_of("inpaintArea"), "inpaintArea");
+  if (!string_of("inpaintArea").isEmpty()) p.inpaint_area = parse_inpaint_area(string_of("inpaintArea").toStdString());
   if (!string_of("maskedContent").isEmpty())
-    p.masked_content = parse_label(kMaskedContents, string_of("maskedContent"), "maskedContent");
+    p.masked_content = parse_masked_content(string_of("maskedContent").toStdString());
   if (!string_of("vaeTiling").isEmpty()) p.vae_tiling = parse_vae_tiling(string_of("vaeTiling").toStdString());
   return p;
 }

@@ -24,7 +24,7 @@ using nlohmann::json;
 // InvokeAI 2's sampler names (args.py SAMPLER_CHOICES, the web UI's DIFFUSERS_SAMPLERS) beside
 // A1111's. k_dpmpp_2 ran k-diffusion's dpmpp_2m (diffusers' DPMSolverMultistep from 2.2) and
 // k_dpmpp_2_a its dpmpp_2s_ancestral; pndm and plms are both PLMS.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kSamplers{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kInvokeSamplers{{
     {"ddim", "DDIM"},
     {"plms", "PLMS"},
     {"pndm", "PLMS"},
@@ -53,7 +53,7 @@ bool is_set(const json& value) {
 // Sets the sampler and schedule; false, with a note, for a name Atelier does not run.
 bool set_sampler(ImageMetadata& metadata, const std::string& name) {
   std::optional<SamplerNames> names;
-  for (const auto& [invoke, a1111] : kSamplers) {
+  for (const auto& [invoke, a1111] : kInvokeSamplers) {
     if (invoke == name) names = a1111_sampler_names(a1111);
   }
   if (!names) {

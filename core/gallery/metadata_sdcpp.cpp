@@ -13,7 +13,7 @@ namespace atelier {
 namespace {
 
 // sample_method_str beside A1111's names; the schedule ("karras", "discrete", ...) follows a space.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kSamplers{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kSdcppSamplers{{
     {"euler_a", "Euler a"},
     {"euler", "Euler"},
     {"heun", "Heun"},
@@ -30,7 +30,7 @@ std::string a1111_sampler(std::string_view value) {
   const auto space = value.find(' ');
   const std::string_view method = value.substr(0, space);
   const std::string_view schedule = space == std::string_view::npos ? "" : value.substr(space + 1);
-  for (const auto& [sdcpp, a1111] : kSamplers) {
+  for (const auto& [sdcpp, a1111] : kSdcppSamplers) {
     if (sdcpp != method) continue;
     if (schedule == "karras") return std::string(a1111) + " Karras";
     if (schedule == "exponential") return std::string(a1111) + " Exponential";

@@ -9,11 +9,11 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "core/io/system_error_text.h"
 
 namespace atelier {
 namespace {
 
-std::string error_text(int error) { return std::generic_category().message(error); }
 
 // Writes all of `bytes`; returns 0 or the errno of the failure.
 int write_all(int fd, std::span<const std::uint8_t> bytes) {
@@ -45,7 +45,7 @@ void write_file_atomically(const std::filesystem::path& path, const std::functio
   temp_path += ".tmp-XXXXXX";
   std::string temp = temp_path.string();
   int fd = ::mkostemp(temp.data(), O_CLOEXEC);
-  if (fd < 0) throw Error("cannot write " + path.string() + ": " + error_text(errno));
+  if (fd < 0) throw Error("cannot write " + path.string() + ": " + system_error_text(errno));
   int error = ::fchmod(fd, 0644) != 0 ? errno : 0;  // mkstemp creates 0600; these are the user's files
   if (error == 0) {
     try {
@@ -65,7 +65,7 @@ void write_file_atomically(const std::filesystem::path& path, const std::functio
   if (error == 0 && ::rename(temp.c_str(), path.c_str()) != 0) error = errno;
   if (error != 0) {
     ::unlink(temp.c_str());
-    throw Error("cannot write " + path.string() + ": " + error_text(error));
+    throw Error("cannot write " + path.string() + ": " + system_error_text(error));
   }
   // Make the rename itself durable; the file is complete either way, so failure here is harmless.
   std::filesystem::path directory = path.parent_path().empty() ? "." : path.parent_path();

@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/io/atomic_file.h"
+#include "core/io/system_error_text.h"
 
 namespace atelier {
 namespace {
@@ -29,7 +30,6 @@ constexpr std::size_t kInflateStep = 64 << 10;
 
 using Bytes = std::span<const std::uint8_t>;
 
-std::string error_text(int error) { return std::generic_category().message(error); }
 
 std::string mebibytes(std::size_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
 
@@ -196,7 +196,7 @@ std::vector<std::uint8_t> zlib_compress(Bytes data) {
 // Read rather than mapped: another program rewriting the file in place would make a mapping
 // fault (SIGBUS) under a gallery that is indexing it.
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
-  const auto fail = [&](int error) { throw Error("cannot read " + path.string() + ": " + error_text(error)); };
+  const auto fail = [&](int error) { throw Error("cannot read " + path.string() + ": " + system_error_text(error)); };
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(errno);
   std::vector<std::uint8_t> bytes;

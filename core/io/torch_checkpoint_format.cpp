@@ -15,7 +15,7 @@ namespace {
 constexpr std::uint8_t kLegacyMagic[] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
 constexpr std::int64_t kLegacyProtocolVersion = 1001;
 
-using Kind = RawPickleValue::Kind;
+using ValueKind = RawPickleValue::Kind;
 
 bool starts_with_legacy_magic(std::span<const std::uint8_t> bytes) {
   // PROTO n, LONG1 of 10 bytes, the magic number.
@@ -39,11 +39,11 @@ const ZipEntry* find_data_pkl(const ZipArchive& zip) {
 // Every distinct storage the tensors of `value` view, by key (the unpickler has made sure that
 // one key always comes with one type and size).
 void collect_storages(const RawPickleValue& value, std::map<std::string, StorageBytes>& out) {
-  if (value.is(Kind::Tensor)) {
+  if (value.is(ValueKind::Tensor)) {
     out.try_emplace(value.tensor().storage_key, StorageBytes{value.tensor().type, value.tensor().storage_numel, {}, {}});
-  } else if (value.is(Kind::List) || value.is(Kind::Tuple)) {
+  } else if (value.is(ValueKind::List) || value.is(ValueKind::Tuple)) {
     for (const RawPickleValue& element : value.elements()) collect_storages(element, out);
-  } else if (value.is(Kind::Dict)) {
+  } else if (value.is(ValueKind::Dict)) {
     for (const auto& [key, item] : value.items()) {
       collect_storages(key, out);
       collect_storages(item, out);
@@ -99,23 +99,23 @@ CheckpointLayout parse_legacy(std::span<const std::uint8_t> file, const std::str
     return std::move(unpickled.value);
   };
   const RawPickleValue magic = next("magic number");
-  if (!magic.is(Kind::BigInt) || magic.text() != std::string(std::begin(kLegacyMagic), std::end(kLegacyMagic)))
+  if (!magic.is(ValueKind::BigInt) || magic.text() != std::string(std::begin(kLegacyMagic), std::end(kLegacyMagic)))
     throw FormatError(label + ": not a PyTorch checkpoint (wrong magic number)");
   const RawPickleValue protocol = next("protocol version");
-  if (!protocol.is(Kind::Int) || protocol.as_int() != kLegacyProtocolVersion)
+  if (!protocol.is(ValueKind::Int) || protocol.as_int() != kLegacyProtocolVersion)
     throw FormatError(label + ": unknown legacy checkpoint protocol version");
   const RawPickleValue sys_info = next("system information");
   const RawPickleValue* little_endian = sys_info.find("little_endian");
-  if (!little_endian || !little_endian->is(Kind::Bool) || !little_endian->as_bool())
+  if (!little_endian || !little_endian->is(ValueKind::Bool) || !little_endian->as_bool())
     throw FormatError(label + ": the checkpoint was saved on a big-endian machine, which is not supported");
   CheckpointLayout layout{next("object"), {}};
   const RawPickleValue keys = next("storage keys");
-  if (!keys.is(Kind::List)) throw FormatError(label + ": the legacy storage key list is not a list");
+  if (!keys.is(ValueKind::List)) throw FormatError(label + ": the legacy storage key list is not a list");
 
   collect_storages(layout.object, layout.storages);
   std::set<std::string> listed;
   for (const RawPickleValue& key : keys.elements()) {
-    if (!key.is(Kind::String)) throw FormatError(label + ": a legacy storage key is not a string");
+    if (!key.is(ValueKind::String)) throw FormatError(label + ": a legacy storage key is not a string");
     const std::string which = "storage '" + key.as_string() + "'";
     const auto storage = layout.storages.find(key.as_string());
     if (storage == layout.storages.end()) throw FormatError(label + ": " + which + " is listed but no tensor views it");

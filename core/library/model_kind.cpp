@@ -16,9 +16,9 @@ constexpr std::array<std::pair<ModelKind, std::string_view>, 7> kNames{{
     {ModelKind::Taesd, "taesd"},
 }};
 
-bool is_network(ModelKind kind) { return kind == ModelKind::Lora || kind == ModelKind::Lycoris; }
-
 }  // namespace
+
+bool is_network(ModelKind kind) { return kind == ModelKind::Lora || kind == ModelKind::Lycoris; }
 
 std::string_view kind_name(ModelKind kind) {
   for (const auto& [k, name] : kNames)

@@ -17,6 +17,8 @@ std::optional<ModelKind> parse_model_kind(std::string_view name);  // the invers
 // LoRA and LyCORIS files share one namespace, as in A1111's Lora extension: asking for either
 // finds both.
 bool kind_matches(ModelKind wanted, ModelKind entry);
+// LoRA or LyCORIS: the kinds a prompt's <lora:...> tag names.
+bool is_network(ModelKind kind);
 
 // The file (or diffusers folder) the library holds under `name` for `kind`: a file stem, a name
 // relative to its kind folder, a network's alias (ss_output_name), a hash or a path; nullopt when

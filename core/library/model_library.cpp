@@ -23,8 +23,6 @@ bool is_hex(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isxdigit(c); });
 }
 
-bool is_network(ModelKind kind) { return kind_matches(ModelKind::Lora, kind); }
-
 // The model file extensions A1111 and ComfyUI list (ComfyUI's supported_pt_extensions less .pkl, .sft).
 bool is_model_file(const fs::path& path) {
   static const std::set<std::string> extensions{".safetensors", ".ckpt", ".pt", ".pth", ".bin"};

@@ -8,7 +8,7 @@
 namespace atelier {
 namespace {
 
-constexpr double kNormEps = 1e-5;             // ResBlocks and the final norm
+constexpr double kUNetNormEps = 1e-5;             // ResBlocks and the final norm
 constexpr double kTransformerNormEps = 1e-6;  // SpatialTransformer's GroupNorm
 
 // Features and skip connection side by side; where the size did not divide evenly the
@@ -40,12 +40,12 @@ at::Tensor timestep_embedding(const at::Tensor& timesteps, int dim) {
 
 ResBlockImpl::ResBlockImpl(int in, int out, int emb_dim) {
   auto in_layers = add_container(*this, "in_layers");
-  in_norm_ = in_layers->register_module("0", GroupNorm(in, kNormEps));
+  in_norm_ = in_layers->register_module("0", GroupNorm(in, kUNetNormEps));
   in_conv_ = in_layers->register_module("2", Conv2d(in, out, 3, 1, 1));
   auto emb_layers = add_container(*this, "emb_layers");
   emb_proj_ = emb_layers->register_module("1", Linear(emb_dim, out));
   auto out_layers = add_container(*this, "out_layers");
-  out_norm_ = out_layers->register_module("0", GroupNorm(out, kNormEps));
+  out_norm_ = out_layers->register_module("0", GroupNorm(out, kUNetNormEps));
   out_conv_ = out_layers->register_module("3", Conv2d(out, out, 3, 1, 1));
   if (in != out) skip_ = register_module("skip_connection", Conv2d(in, out, 1));
 }
@@ -218,7 +218,7 @@ UNetImpl::UNetImpl(const UNetConfig& config) : config_(config) {
   }
 
   out_ = add_container(*this, "out");
-  out_norm_ = out_->register_module("0", GroupNorm(ch, kNormEps));
+  out_norm_ = out_->register_module("0", GroupNorm(ch, kUNetNormEps));
   out_conv_ = out_->register_module("2", Conv2d(mc, config.out_channels, 3, 1, 1));
 }
 

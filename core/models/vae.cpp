@@ -5,14 +5,14 @@
 namespace atelier {
 namespace {
 
-constexpr double kNormEps = 1e-6;
+constexpr double kVaeNormEps = 1e-6;
 
 }  // namespace
 
 VaeResBlockImpl::VaeResBlockImpl(int in, int out) {
-  norm1_ = register_module("norm1", GroupNorm(in, kNormEps));
+  norm1_ = register_module("norm1", GroupNorm(in, kVaeNormEps));
   conv1_ = register_module("conv1", Conv2d(in, out, 3, 1, 1));
-  norm2_ = register_module("norm2", GroupNorm(out, kNormEps));
+  norm2_ = register_module("norm2", GroupNorm(out, kVaeNormEps));
   conv2_ = register_module("conv2", Conv2d(out, out, 3, 1, 1));
   if (in != out) shortcut_ = register_module("nin_shortcut", Conv2d(in, out, 1));
 }
@@ -24,7 +24,7 @@ at::Tensor VaeResBlockImpl::forward(const at::Tensor& x) {
 }
 
 VaeAttentionImpl::VaeAttentionImpl(int channels) {
-  norm_ = register_module("norm", GroupNorm(channels, kNormEps));
+  norm_ = register_module("norm", GroupNorm(channels, kVaeNormEps));
   q_ = register_module("q", Conv2d(channels, channels, 1));
   k_ = register_module("k", Conv2d(channels, channels, 1));
   v_ = register_module("v", Conv2d(channels, channels, 1));
@@ -90,7 +90,7 @@ VaeEncoderImpl::VaeEncoderImpl(const VaeConfig& config) {
     levels_.push_back(level);
   }
   mid_ = register_module("mid", VaeMiddle(ch));
-  norm_out_ = register_module("norm_out", GroupNorm(ch, kNormEps));
+  norm_out_ = register_module("norm_out", GroupNorm(ch, kVaeNormEps));
   conv_out_ = register_module("conv_out", Conv2d(ch, 2 * config.z_channels, 3, 1, 1));
 }
 
@@ -121,7 +121,7 @@ VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& config) {
     }
     levels_[i] = level;
   }
-  norm_out_ = register_module("norm_out", GroupNorm(ch, kNormEps));
+  norm_out_ = register_module("norm_out", GroupNorm(ch, kVaeNormEps));
   conv_out_ = register_module("conv_out", Conv2d(ch, config.out_channels, 3, 1, 1));
 }
 

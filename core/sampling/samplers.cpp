@@ -58,11 +58,6 @@ at::Tensor fresh_noise(NoiseSource& noise, const at::Tensor& like) {
   return noise.randn(like.sizes()).to(like.options());
 }
 
-void report(const StepCallback& callback, int step, int total, const at::Tensor& x,
-            const at::Tensor& denoised) {
-  if (callback) callback(step, total, x, denoised);
-}
-
 // The integral over [t[i], t[i+1]] of the Lagrange basis polynomial that is 1 at t[i-j] and 0 at
 // the other t[i-k], k < order. The basis is at most cubic (order <= 4), which Simpson's rule
 // integrates exactly: the value scipy's quad gives k-diffusion, without its adaptivity.

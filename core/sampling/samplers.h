@@ -17,6 +17,10 @@ namespace atelier {
 using StepCallback =
     std::function<void(int step, int total, const at::Tensor& x, const at::Tensor& denoised)>;
 
+inline void report(const StepCallback& callback, int step, int total, const at::Tensor& x, const at::Tensor& denoised) {
+  if (callback) callback(step, total, x, denoised);
+}
+
 // A k-diffusion sampler: from x at noise level sigmas[0] down the descending `sigmas` (F32,
 // CPU, usually ending at 0), one step per pair. Ancestral and SDE samplers draw their fresh
 // noise from `noise`, continuing its stream; deterministic ones leave it untouched. Ancestral

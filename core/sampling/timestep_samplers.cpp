@@ -30,10 +30,6 @@ DdimStep ddim_step(const at::Tensor& x, double a_t, double a_prev, const at::Ten
   return {std::sqrt(a_prev) * x0 + std::sqrt(1 - a_prev) * direction, x0};
 }
 
-void report(const StepCallback& callback, int step, int total, const at::Tensor& x, const at::Tensor& x0) {
-  if (callback) callback(step, total, x, x0);
-}
-
 at::Tensor ddim_loop(const TimestepModel& model, at::Tensor x, const DiscreteSchedule& schedule,
                      const std::vector<std::int64_t>& timesteps, const StepCallback& callback, bool along_uncond) {
   if (along_uncond && !model.last_uncond_eps) throw InvalidArgument("DDIM CFG++ needs the unconditional prediction");

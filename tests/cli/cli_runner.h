@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/io/png.h"
+#include "support/temp_dir.h"
 
 namespace atelier::cli_test {
 
@@ -50,6 +51,12 @@ inline Outcome finish_cli(pid_t pid, const std::filesystem::path& dir) {
 
 inline Outcome run_cli(const std::vector<std::string>& args, const std::filesystem::path& dir) {
   return finish_cli(start_cli(args, dir), dir);
+}
+
+// In a folder of its own for the captured output.
+inline Outcome run_cli(const std::vector<std::string>& args) {
+  test::TempDir dir;
+  return run_cli(args, dir.path());
 }
 
 // The A1111 `parameters` text of a PNG the CLI wrote; empty without one.

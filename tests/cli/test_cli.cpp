@@ -17,13 +17,9 @@ using namespace atelier::test;
 
 namespace {
 
-using cli_test::read_all;
+using cli_test::run_cli;
 
-// Each call gets its own folder for the captured output.
-cli_test::Outcome run_cli(const std::vector<std::string>& args) {
-  TempDir dir;
-  return cli_test::run_cli(args, dir.path());
-}
+using cli_test::read_all;
 
 std::vector<std::string> generate_args(const std::filesystem::path& output) {
   return {"generate", "--model", tiny_model_path().string(), "--prompt", "a lighthouse", "--steps", "3",

@@ -19,7 +19,7 @@ std::filesystem::path formats(const std::string& relative) {
   return std::filesystem::path(ATELIER_FIXTURES_DIR) / "sd1-tiny-formats" / relative;
 }
 
-std::vector<std::string> generate_args(const std::filesystem::path& model, const std::filesystem::path& output) {
+std::vector<std::string> forms_generate_args(const std::filesystem::path& model, const std::filesystem::path& output) {
   return {"generate", "--model", model.string(), "--prompt", "a lighthouse", "--steps", "3", "--width", "64",
           "--height", "64", "--seed", "42", "--device", "cpu", "--output", output.string()};
 }
@@ -34,10 +34,10 @@ TEST_CASE("inspect and generate take a diffusers folder as they take a file", "[
   CHECK_THAT(inspected.out, Catch::Contains("family: SD1.x (epsilon)") && Catch::Contains("tensors: 420") &&
                                 Catch::Contains("status: supported"));
 
-  const auto from_folder = run_cli(generate_args(formats("diffusers/"), dir / "folder.png"), dir.path());
+  const auto from_folder = run_cli(forms_generate_args(formats("diffusers/"), dir / "folder.png"), dir.path());
   INFO(from_folder.err);
   REQUIRE(from_folder.exit_code == 0);
-  REQUIRE(run_cli(generate_args(atelier::test::tiny_model_path(), dir / "file.png"), dir.path()).exit_code == 0);
+  REQUIRE(run_cli(forms_generate_args(atelier::test::tiny_model_path(), dir / "file.png"), dir.path()).exit_code == 0);
   CHECK(load_image(dir / "folder.png").rgb == load_image(dir / "file.png").rgb);
   CHECK_THAT(a1111_text(dir / "folder.png"), Catch::Contains("Model: diffusers") && !Catch::Contains("Model hash"));
 }
@@ -47,10 +47,10 @@ TEST_CASE("a .ckpt generates the single file's image; a hostile one exits 2 with
   const auto model = dir / "model.ckpt";
   std::filesystem::copy_file(formats("ckpt/model.ckpt"), model);
   std::filesystem::copy_file(atelier::test::data_path("sd1-tiny/model.yaml"), dir / "model.yaml");
-  const auto from_ckpt = run_cli(generate_args(model, dir / "ckpt.png"), dir.path());
+  const auto from_ckpt = run_cli(forms_generate_args(model, dir / "ckpt.png"), dir.path());
   INFO(from_ckpt.err);
   REQUIRE(from_ckpt.exit_code == 0);
-  REQUIRE(run_cli(generate_args(atelier::test::tiny_model_path(), dir / "file.png"), dir.path()).exit_code == 0);
+  REQUIRE(run_cli(forms_generate_args(atelier::test::tiny_model_path(), dir / "file.png"), dir.path()).exit_code == 0);
   CHECK(load_image(dir / "ckpt.png").rgb == load_image(dir / "file.png").rgb);
 
   for (const char* command : {"inspect", "generate"}) {
@@ -58,7 +58,7 @@ TEST_CASE("a .ckpt generates the single file's image; a hostile one exits 2 with
     const auto hostile = formats("malicious/os_system.ckpt");
     const auto refused = std::string(command) == "inspect"
                              ? run_cli({"inspect", hostile.string()}, dir.path())
-                             : run_cli(generate_args(hostile, dir / "hostile.png"), dir.path());
+                             : run_cli(forms_generate_args(hostile, dir / "hostile.png"), dir.path());
     CHECK(refused.exit_code == 2);
     CHECK_THAT(refused.err, Catch::Contains(hostile.string()) && Catch::Contains("os.system"));
     CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
@@ -69,14 +69,14 @@ TEST_CASE("a .ckpt generates the single file's image; a hostile one exits 2 with
 TEST_CASE("generate --vae records the VAE as A1111 does and a re-run takes it again", "[cli][forms]") {
   TempDir dir;
   const auto vae = formats("vae/vae-tiny-ft-mse.safetensors");
-  auto args = generate_args(atelier::test::tiny_model_path(), dir / "vae.png");
+  auto args = forms_generate_args(atelier::test::tiny_model_path(), dir / "vae.png");
   args.insert(args.end(), {"--vae", vae.string()});
   const auto result = run_cli(args, dir.path());
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   CHECK_THAT(a1111_text(dir / "vae.png"),
              Catch::Contains("Model: model, VAE hash: c6c920b754, VAE: vae-tiny-ft-mse.safetensors, "));
-  REQUIRE(run_cli(generate_args(atelier::test::tiny_model_path(), dir / "own.png"), dir.path()).exit_code == 0);
+  REQUIRE(run_cli(forms_generate_args(atelier::test::tiny_model_path(), dir / "own.png"), dir.path()).exit_code == 0);
   CHECK(load_image(dir / "vae.png").rgb != load_image(dir / "own.png").rgb);
 
   const auto rerun = run_cli({"generate", "--from", (dir / "vae.png").string(), "--output", (dir / "again.png").string()},
@@ -98,7 +98,7 @@ TEST_CASE("generate --vae NAME finds the VAE in the library's VAE folder; a re-r
   std::filesystem::create_directories(vaes);
   std::filesystem::create_directories(dir / "webui" / "models" / "Stable-diffusion");  // what marks an A1111 install
   std::filesystem::copy_file(formats("vae/vae-tiny-ft-mse.safetensors"), vaes / "ft-mse.safetensors");
-  auto args = generate_args(atelier::test::tiny_model_path(), dir / "named.png");
+  auto args = forms_generate_args(atelier::test::tiny_model_path(), dir / "named.png");
   args.insert(args.end(), {"--vae", "ft-mse.safetensors", "--library", (dir / "webui").string()});
   const auto named = run_cli(args, dir.path());
   INFO(named.err);

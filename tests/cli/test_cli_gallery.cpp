@@ -18,7 +18,7 @@ using atelier::test::tiny_model_path;
 
 namespace {
 
-std::vector<std::string> generate_args(const std::filesystem::path& output) {
+std::vector<std::string> gallery_generate_args(const std::filesystem::path& output) {
   return {"generate", "--model", tiny_model_path().string(), "--prompt", "a lighthouse, at dusk",
           "--negative", "fog", "--steps", "3", "--width", "64", "--height", "64", "--seed", "3000000000",
           "--sampler", "DPM++ 2M", "--schedule", "Karras", "--device", "cpu", "--output", output.string()};
@@ -37,7 +37,7 @@ void keep_only_a1111_text(const std::filesystem::path& from, const std::filesyst
 TEST_CASE("info --json prints the parameters with snake_case keys and the source", "[cli][gallery]") {
   TempDir dir;
   const auto original = dir / "original.png";
-  auto generated = run_cli(generate_args(original), dir.path());
+  auto generated = run_cli(gallery_generate_args(original), dir.path());
   INFO(generated.err);
   REQUIRE(generated.exit_code == 0);
 
@@ -85,7 +85,7 @@ TEST_CASE("info reports a broken file in one line", "[cli][gallery]") {
 TEST_CASE("generate --from re-runs an image bit for bit, from ours and from A1111's text", "[cli][gallery]") {
   TempDir dir;
   const auto original = dir / "original.png";
-  REQUIRE(run_cli(generate_args(original), dir.path()).exit_code == 0);
+  REQUIRE(run_cli(gallery_generate_args(original), dir.path()).exit_code == 0);
   const Image8 expected = load_image(original);
 
   SECTION("from our chunk, the model found by its recorded path") {

@@ -12,10 +12,7 @@ using namespace atelier::test;
 
 namespace {
 
-cli_test::Outcome run_cli(const std::vector<std::string>& args) {
-  TempDir dir;
-  return cli_test::run_cli(args, dir.path());
-}
+using cli_test::run_cli;
 
 std::vector<std::string> hires_args(const std::filesystem::path& output, std::vector<std::string> hires) {
   std::vector<std::string> args{"generate", "--model", tiny_model_path().string(), "--prompt", "a lighthouse",

@@ -25,7 +25,7 @@ Image8 pattern(int width, int height) {
   return image;
 }
 
-std::vector<std::string> generate_args(const std::filesystem::path& init, const std::filesystem::path& output) {
+std::vector<std::string> inpaint_generate_args(const std::filesystem::path& init, const std::filesystem::path& output) {
   return {"generate", "--model", tiny_model_path().string(), "--prompt", "a lighthouse", "--steps", "3",
           "--sampler", "Euler", "--width", "64", "--height", "64", "--seed", "42", "--device", "cpu",
           "--init-image", init.string(), "--output", output.string()};
@@ -56,7 +56,7 @@ TEST_CASE("generate --inpaint-area masked --masked-content fill: the init image'
     for (int x = 30; x < 50; ++x) std::fill_n(&mask.rgb[(std::size_t(y) * 80 + x) * 3], 3, 0);
   write_png(dir / "init.png", init, {});
   write_png(dir / "mask.png", mask, {});
-  const auto result = run(dir, generate_args(dir / "init.png", dir / "out.png"),
+  const auto result = run(dir, inpaint_generate_args(dir / "init.png", dir / "out.png"),
                           {"--mask", (dir / "mask.png").string(), "--invert-mask", "--mask-blur", "2",
                            "--inpaint-area", "masked", "--masked-padding", "16", "--masked-content", "fill"});
   INFO(result.err);
@@ -77,7 +77,7 @@ TEST_CASE("generate --outpaint: the image plus the borders exactly, kept pixel f
   TempDir dir;
   const Image8 init = pattern(60, 60);
   write_png(dir / "init.png", init, {});
-  const auto result = run(dir, generate_args(dir / "init.png", dir / "out.png"),
+  const auto result = run(dir, inpaint_generate_args(dir / "init.png", dir / "out.png"),
                           {"--outpaint", "4,12,0,8", "--mask-blur", "0", "--masked-content", "latent-noise"});
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
@@ -94,7 +94,7 @@ TEST_CASE("generate --outpaint: the image plus the borders exactly, kept pixel f
 TEST_CASE("bad inpainting flags give one line naming the flag and exit code 2", "[cli][inpaint]") {
   TempDir dir;
   write_png(dir / "init.png", pattern(64, 64), {});
-  const auto base = generate_args(dir / "init.png", dir / "out.png");
+  const auto base = inpaint_generate_args(dir / "init.png", dir / "out.png");
   for (const auto& [flag, value, expected] :
        std::vector<std::tuple<std::string, std::string, std::string>>{{"--outpaint", "1,2,3", "--outpaint '1,2,3'"},
                                                                       {"--outpaint", "1,2,3,-4", "left,right,top,bottom"},

@@ -7,6 +7,9 @@
 
 namespace atelier::test {
 
+// The tolerance of a network's output against the reference's (fp32, random tiny weights).
+constexpr double kNetworkTolerance = 1e-4;
+
 inline const ReferenceFixture& sd2_fixture() {
   static const ReferenceFixture fixture("sd2-tiny");
   return fixture;

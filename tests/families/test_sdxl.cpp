@@ -12,12 +12,9 @@ using namespace atelier::test;
 
 namespace {
 
-constexpr double kNetworkTolerance = 1e-4;
-
-const ReferenceFixture& fixture() { return sdxl_fixture(); }
-Pipeline& base() { return fixture_pipeline(fixture(), "base.safetensors"); }
-Pipeline& refiner() { return fixture_pipeline(fixture(), "refiner.safetensors"); }
-Pipeline& pipeline_for(const std::string& model) { return model == "refiner" ? refiner() : base(); }
+Pipeline& base() { return fixture_pipeline(sdxl_fixture(), "base.safetensors"); }
+Pipeline& refiner() { return fixture_pipeline(sdxl_fixture(), "refiner.safetensors"); }
+Pipeline& sdxl_pipeline(const std::string& model) { return model == "refiner" ? refiner() : base(); }
 
 // The fixture's [h, w] pairs as our conditioning numbers.
 ImageConditioning image_conditioning(const nlohmann::json& c, double aesthetic_score = 6.0) {
@@ -34,13 +31,13 @@ ImageConditioning image_conditioning(const nlohmann::json& c, double aesthetic_s
 }
 
 GenerationParams run_params(const nlohmann::json& c, const std::string& model) {
-  return case_params(c, fixture().path(model));
+  return case_params(c, sdxl_fixture().path(model));
 }
 
 }  // namespace
 
 TEST_CASE("SDXL base and refiner are told apart, with their sizes", "[sdxl][checkpoint]") {
-  const auto info = inspect_checkpoint(SafetensorsFile(fixture().path("base.safetensors")));
+  const auto info = inspect_checkpoint(SafetensorsFile(sdxl_fixture().path("base.safetensors")));
   CHECK(info.family == ModelFamily::SDXLBase);
   CHECK(info.supported());
   CHECK(info.description() == "SDXL base (epsilon)");
@@ -57,7 +54,7 @@ TEST_CASE("SDXL base and refiner are told apart, with their sizes", "[sdxl][chec
   CHECK(info.text_encoders[1].layout == TextEncoderInfo::Layout::OpenClip);
   CHECK(info.text_encoders[1].config.projection_dim == 24);
   CHECK(info.text_encoders[1].pooled);
-  const auto refiner_info = inspect_checkpoint(SafetensorsFile(fixture().path("refiner.safetensors")));
+  const auto refiner_info = inspect_checkpoint(SafetensorsFile(sdxl_fixture().path("refiner.safetensors")));
   CHECK(refiner_info.family == ModelFamily::SDXLRefiner);
   CHECK(refiner_info.unet.adm_in_channels == 1304);
   CHECK(refiner_info.unet.transformer_depth == std::vector<int>{0, 1, 1, 0});  // attention at ds 2 and 4
@@ -69,20 +66,20 @@ TEST_CASE("SDXL's two text encoders match every reference state and the pooled v
   at::InferenceMode inference;
   auto& clip = *base().model().text_encoders.at(0).network;
   auto& open_clip = *base().model().text_encoders.at(1).network;
-  for (const auto& c : fixture().json()["text"]["cases"]) {
+  for (const auto& c : sdxl_fixture().json()["text"]["cases"]) {
     INFO("case " << c["name"].get<std::string>());
-    const auto clip_ids = fixture().raw(c["clip_l"]["ids"]).to(at::kLong);
+    const auto clip_ids = sdxl_fixture().raw(c["clip_l"]["ids"]).to(at::kLong);
     const auto clip_states = clip.hidden_states(clip_ids);
     for (std::size_t i = 0; i < clip_states.size(); ++i)
-      CHECK(relative_error(clip_states[i], fixture()(c["clip_l"]["hidden_states"][i])) < kNetworkTolerance);
-    CHECK(relative_error(clip_states[1], fixture()(c["clip_l"]["output"])) < kNetworkTolerance);
-    const auto open_ids = fixture().raw(c["open_clip"]["ids"]).to(at::kLong);
+      CHECK(relative_error(clip_states[i], sdxl_fixture()(c["clip_l"]["hidden_states"][i])) < kNetworkTolerance);
+    CHECK(relative_error(clip_states[1], sdxl_fixture()(c["clip_l"]["output"])) < kNetworkTolerance);
+    const auto open_ids = sdxl_fixture().raw(c["open_clip"]["ids"]).to(at::kLong);
     const auto open_states = open_clip.hidden_states(open_ids);
-    CHECK(relative_error(open_states[2], fixture()(c["open_clip"]["penultimate"])) < kNetworkTolerance);
-    CHECK(relative_error(open_states[3], fixture()(c["open_clip"]["last"])) < kNetworkTolerance);
-    CHECK(relative_error(open_clip.final_norm(open_states[3]), fixture()(c["open_clip"]["last_ln_final"])) <
+    CHECK(relative_error(open_states[2], sdxl_fixture()(c["open_clip"]["penultimate"])) < kNetworkTolerance);
+    CHECK(relative_error(open_states[3], sdxl_fixture()(c["open_clip"]["last"])) < kNetworkTolerance);
+    CHECK(relative_error(open_clip.final_norm(open_states[3]), sdxl_fixture()(c["open_clip"]["last_ln_final"])) <
           kNetworkTolerance);
-    CHECK(relative_error(open_clip.pooled(open_states[3], open_ids), fixture()(c["open_clip"]["pooled"])) <
+    CHECK(relative_error(open_clip.pooled(open_states[3], open_ids), sdxl_fixture()(c["open_clip"]["pooled"])) <
           kNetworkTolerance);
   }
 }
@@ -90,45 +87,45 @@ TEST_CASE("SDXL's two text encoders match every reference state and the pooled v
 TEST_CASE("SDXL conditioning from the prompt: crossattn and vector, base and refiner", "[sdxl][text]") {
   at::InferenceMode inference;
   Conditioner conditioner(base().model(), ClipTokenizer::bundled(), /*clip_skip=*/1);
-  for (const auto& c : fixture().json()["text"]["cases"]) {
+  for (const auto& c : sdxl_fixture().json()["text"]["cases"]) {
     if (c["truncated"].get<bool>()) continue;  // sgm truncates, A1111 chunks: the a1111_long case
     INFO("case " << c["name"].get<std::string>());
     const auto conditioning = conditioner.encode(c["prompt"], image_conditioning(c["size_cond"]));
-    CHECK(relative_error(conditioning.context, fixture()(c["crossattn"])) < kNetworkTolerance);
-    CHECK(relative_error(conditioning.vector, fixture()(c["vector"])) < kNetworkTolerance);
+    CHECK(relative_error(conditioning.context, sdxl_fixture()(c["crossattn"])) < kNetworkTolerance);
+    CHECK(relative_error(conditioning.vector, sdxl_fixture()(c["vector"])) < kNetworkTolerance);
   }
-  const auto& text = fixture().json()["text"];
+  const auto& text = sdxl_fixture().json()["text"];
   const auto& zero = text["zeroed_empty_negative"];
   const auto negative = conditioner.encode("", image_conditioning(zero["base"]), /*negative=*/true);
   CHECK(negative.context.abs().max().item<double>() == 0);
-  CHECK(relative_error(negative.vector, fixture()(zero["base"]["vector"])) < kNetworkTolerance);
+  CHECK(relative_error(negative.vector, sdxl_fixture()(zero["base"]["vector"])) < kNetworkTolerance);
 
   Conditioner refined(refiner().model(), ClipTokenizer::bundled(), 1);
   const auto& r = text["refiner_case"];
   const auto conditioning = refined.encode(r["prompt"], image_conditioning(r, r["aesthetic_score"]));
-  CHECK(relative_error(conditioning.context, fixture()(r["crossattn"])) < kNetworkTolerance);
-  CHECK(relative_error(conditioning.vector, fixture()(r["vector"])) < kNetworkTolerance);
+  CHECK(relative_error(conditioning.context, sdxl_fixture()(r["crossattn"])) < kNetworkTolerance);
+  CHECK(relative_error(conditioning.vector, sdxl_fixture()(r["vector"])) < kNetworkTolerance);
   const auto refiner_negative =
       refined.encode("", image_conditioning(zero["refiner"], zero["refiner"]["aesthetic_score"]), true);
-  CHECK(relative_error(refiner_negative.vector, fixture()(zero["refiner"]["vector"])) < kNetworkTolerance);
+  CHECK(relative_error(refiner_negative.vector, sdxl_fixture()(zero["refiner"]["vector"])) < kNetworkTolerance);
 }
 
 TEST_CASE("SDXL UNets match the reference eps, embeddings and blocks", "[sdxl][unet]") {
   at::InferenceMode inference;
-  for (const auto& c : fixture().json()["unet"]["cases"]) {
+  for (const auto& c : sdxl_fixture().json()["unet"]["cases"]) {
     INFO("case " << c["name"].get<std::string>());
-    check_unet_case(*pipeline_for(c["model"]).model().unet.ptr(), fixture(), c, "eps", fixture()(c["y"]));
+    check_unet_case(*sdxl_pipeline(c["model"]).model().unet.ptr(), sdxl_fixture(), c, "eps", sdxl_fixture()(c["y"]));
   }
 }
 
 TEST_CASE("every SDXL conditioning number reaches the UNet in its place", "[sdxl][unet]") {
   at::InferenceMode inference;
   Conditioner conditioner(base().model(), ClipTokenizer::bundled(), 1);
-  const auto& sensitivity = fixture().json()["sensitivity"];
-  const auto x = fixture()(sensitivity["x"]);
+  const auto& sensitivity = sdxl_fixture().json()["sensitivity"];
+  const auto x = sdxl_fixture()(sensitivity["x"]);
   const auto t = at::full({1}, sensitivity["timestep"].get<double>());
   CHECK(relative_error(conditioner.encode(sensitivity["cases"][0]["prompt"], {}).context,
-                       fixture()(sensitivity["context_of_reference"])) < kNetworkTolerance);
+                       sdxl_fixture()(sensitivity["context_of_reference"])) < kNetworkTolerance);
   for (const auto& c : sensitivity["cases"]) {
     INFO("case " << c["name"].get<std::string>());
     const auto image = image_conditioning(c);
@@ -139,83 +136,83 @@ TEST_CASE("every SDXL conditioning number reaches the UNet in its place", "[sdxl
       const auto other = conditioner.encode(c["pooled_from_prompt"], image).vector.narrow(1, 0, 24);
       vector = sdxl_vector(ModelFamily::SDXLBase, other, image);
     }
-    CHECK(relative_error(vector, fixture()(c["vector"])) < kNetworkTolerance);
-    CHECK(relative_error(base().model().unet.ptr()->forward(x, t, conditioning.context, fixture()(c["vector"])),
-                         fixture()(c["eps"])) < kNetworkTolerance);
+    CHECK(relative_error(vector, sdxl_fixture()(c["vector"])) < kNetworkTolerance);
+    CHECK(relative_error(base().model().unet.ptr()->forward(x, t, conditioning.context, sdxl_fixture()(c["vector"])),
+                         sdxl_fixture()(c["eps"])) < kNetworkTolerance);
   }
 }
 
 TEST_CASE("SDXL VAE: scale 0.13025, decode and encode as the reference", "[sdxl][vae]") {
   at::InferenceMode inference;
-  const auto& vae = fixture().json()["vae"];
-  CHECK(relative_error(base().decode(fixture()(vae["decode"]["latent_scaled"]), GenerationParams::VaeTiling::Off),
-                       fixture()(vae["decode"]["image"])) < kNetworkTolerance);
-  const auto mean = base().model().vae.ptr()->encode(fixture()(vae["encode"]["image"])).mean;
-  CHECK(relative_error(mean * 0.13025, fixture()(vae["encode"]["latent_scaled_mean"])) < kNetworkTolerance);
+  const auto& vae = sdxl_fixture().json()["vae"];
+  CHECK(relative_error(base().decode(sdxl_fixture()(vae["decode"]["latent_scaled"]), GenerationParams::VaeTiling::Off),
+                       sdxl_fixture()(vae["decode"]["image"])) < kNetworkTolerance);
+  const auto mean = base().model().vae.ptr()->encode(sdxl_fixture()(vae["encode"]["image"])).mean;
+  CHECK(relative_error(mean * 0.13025, sdxl_fixture()(vae["encode"]["latent_scaled_mean"])) < kNetworkTolerance);
 }
 
 TEST_CASE("every SDXL txt2img case from the prompt text, empty negatives zeroed", "[sdxl][parity]") {
-  for (const auto& c : fixture().json()["txt2img"]["cases"]) {
+  for (const auto& c : sdxl_fixture().json()["txt2img"]["cases"]) {
     INFO("case " << c["name"].get<std::string>());
     const auto params = run_params(c, "base.safetensors");
     const auto results = base().generate(params);
     REQUIRE(results.size() == 1);
-    check_generation(results[0], fixture(), c["latent"], c["image_u8_hwc"]);
+    check_generation(results[0], sdxl_fixture(), c["latent"], c["image_u8_hwc"]);
   }
 }
 
 TEST_CASE("SDXL img2img matches the reference", "[sdxl][parity]") {
-  const auto& c = fixture().json()["img2img"];
+  const auto& c = sdxl_fixture().json()["img2img"];
   TempDir dir;
   const auto params =
-      img2img_params(c, fixture().path("base.safetensors"), fixture().raw(c["init_image_u8_hwc"]), dir / "init.png");
+      img2img_params(c, sdxl_fixture().path("base.safetensors"), sdxl_fixture().raw(c["init_image_u8_hwc"]), dir / "init.png");
   const auto results = base().generate(params);
   REQUIRE(results.size() == 1);
-  check_generation(results[0], fixture(), c["latent"], c["image_u8_hwc"]);
+  check_generation(results[0], sdxl_fixture(), c["latent"], c["image_u8_hwc"]);
 }
 
 TEST_CASE("an SDXL prompt over 75 tokens is chunked as A1111 does, cond and uncond run apart", "[sdxl][parity]") {
-  const auto& c = fixture().json()["a1111_long"];
+  const auto& c = sdxl_fixture().json()["a1111_long"];
   {
     at::InferenceMode inference;
     const auto prompts = base().encode_prompts(run_params(c, "base.safetensors"));
-    CHECK(relative_error(prompts.cond.at(0).context, fixture()(c["cond_crossattn"])) < kNetworkTolerance);
-    CHECK(relative_error(prompts.cond.at(0).vector, fixture()(c["cond_vector"])) < kNetworkTolerance);
-    CHECK(relative_error(prompts.uncond.at(0).context, fixture()(c["uncond_crossattn"])) < kNetworkTolerance);
-    CHECK(relative_error(prompts.uncond.at(0).vector, fixture()(c["uncond_vector"])) < kNetworkTolerance);
+    CHECK(relative_error(prompts.cond.at(0).context, sdxl_fixture()(c["cond_crossattn"])) < kNetworkTolerance);
+    CHECK(relative_error(prompts.cond.at(0).vector, sdxl_fixture()(c["cond_vector"])) < kNetworkTolerance);
+    CHECK(relative_error(prompts.uncond.at(0).context, sdxl_fixture()(c["uncond_crossattn"])) < kNetworkTolerance);
+    CHECK(relative_error(prompts.uncond.at(0).vector, sdxl_fixture()(c["uncond_vector"])) < kNetworkTolerance);
   }
   const auto results = base().generate(run_params(c, "base.safetensors"));
   REQUIRE(results.size() == 1);
-  check_generation(results[0], fixture(), c["latent"], c["image_u8_hwc"]);
+  check_generation(results[0], sdxl_fixture(), c["latent"], c["image_u8_hwc"]);
 }
 
 TEST_CASE("the SDXL refiner as its own txt2img model", "[sdxl][parity]") {
-  const auto& c = fixture().json()["refiner_alone"];
+  const auto& c = sdxl_fixture().json()["refiner_alone"];
   const auto results = refiner().generate(run_params(c, "refiner.safetensors"));
   REQUIRE(results.size() == 1);
-  check_generation(results[0], fixture(), c["latent"], c["image_u8_hwc"]);
+  check_generation(results[0], sdxl_fixture(), c["latent"], c["image_u8_hwc"]);
 }
 
 TEST_CASE("base to refiner hand-over at A1111's sigma-table switch", "[sdxl][parity]") {
-  const auto& c = fixture().json()["refiner_run"];
+  const auto& c = sdxl_fixture().json()["refiner_run"];
   auto params = run_params(c, "base.safetensors");
-  params.refiner = fixture().path("refiner.safetensors");
+  params.refiner = sdxl_fixture().path("refiner.safetensors");
   params.refiner_switch_at = c["switch_at"];
   const auto results = base().generate(params);
   REQUIRE(results.size() == 1);
-  check_generation(results[0], fixture(), c["latent"], c["image_u8_hwc"]);
+  check_generation(results[0], sdxl_fixture(), c["latent"], c["image_u8_hwc"]);
   // Without the refiner the run ends elsewhere: the hand-over really happened.
   params.refiner.reset();
   const auto base_only = base().generate(params);
-  CHECK(relative_error(base_only[0].latent, fixture()(c["latent_base_only"])) < 1e-3);
+  CHECK(relative_error(base_only[0].latent, sdxl_fixture()(c["latent_base_only"])) < 1e-3);
 }
 
 TEST_CASE("SDXL in low-memory mode gives the reference image, both text encoders streamed", "[sdxl][parity][memory]") {
-  Pipeline low(fixture().path("base.safetensors"), DeviceChoice::Cpu, MemoryMode::Low);
-  const auto& c = fixture().json()["txt2img"]["cases"][0];
+  Pipeline low(sdxl_fixture().path("base.safetensors"), DeviceChoice::Cpu, MemoryMode::Low);
+  const auto& c = sdxl_fixture().json()["txt2img"]["cases"][0];
   const auto results = low.generate(run_params(c, "base.safetensors"));
   REQUIRE(results.size() == 1);
-  check_generation(results[0], fixture(), c["latent"], c["image_u8_hwc"]);
+  check_generation(results[0], sdxl_fixture(), c["latent"], c["image_u8_hwc"]);
   for (const auto& encoder : low.model().text_encoders)
     for (const auto& weights : encoder.network->named_parameters()) {
       INFO(weights.key());
@@ -227,11 +224,11 @@ TEST_CASE("a truncated or mismatched SDXL file is refused naming the file and th
   TempDir dir;
   // Truncated: the header promises more bytes than the file has.
   const auto truncated = dir / "truncated.safetensors";
-  std::filesystem::copy_file(fixture().path("base.safetensors"), truncated);
+  std::filesystem::copy_file(sdxl_fixture().path("base.safetensors"), truncated);
   std::filesystem::resize_file(truncated, std::filesystem::file_size(truncated) / 2);
   CHECK_THROWS_WITH(SafetensorsFile(truncated), Catch::Contains(truncated.string()));
   // Mismatched: the OpenCLIP tower's MLP of another width than its first block says.
-  const SafetensorsFile source(fixture().path("base.safetensors"));
+  const SafetensorsFile source(sdxl_fixture().path("base.safetensors"));
   const std::string changed = "conditioner.embedders.1.model.transformer.resblocks.2.mlp.c_fc.weight";
   std::vector<std::pair<std::string, at::Tensor>> tensors;
   for (const auto& entry : source.entries()) {
@@ -240,6 +237,6 @@ TEST_CASE("a truncated or mismatched SDXL file is refused naming the file and th
   }
   const auto mismatched = dir / "base.safetensors";
   write_safetensors(mismatched, tensors);
-  std::filesystem::copy_file(fixture().path("base.yaml"), dir / "base.yaml");
+  std::filesystem::copy_file(sdxl_fixture().path("base.yaml"), dir / "base.yaml");
   CHECK_THROWS_WITH(load_stable_diffusion(mismatched), Catch::Contains(changed) && Catch::Contains("shape"));
 }

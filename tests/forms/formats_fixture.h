@@ -10,6 +10,7 @@
 #include "core/io/safetensors.h"
 #include "core/io/sha256.h"
 #include "support/fixtures.h"
+#include "support/parity.h"
 #include "support/reference_fixture.h"
 
 namespace atelier::test {
@@ -65,6 +66,11 @@ inline void check_value_set(const TensorSource& source, const std::string& value
 inline std::set<std::string> schedule_buffers() {
   const auto names = formats().json()["base_model"]["schedule_buffers"].get<std::vector<std::string>>();
   return {names.begin(), names.end()};
+}
+
+// The first sampling case of the SD1 reference on `model` (the same weights in another form).
+inline GenerationParams sampling_case(const std::filesystem::path& model) {
+  return case_params(reference_json()["sampling"]["cases"][0], model);
 }
 
 }  // namespace atelier::test

@@ -36,10 +36,6 @@ fs::path with_yaml(const TempDir& dir, const std::string& file) {
   return copy;
 }
 
-GenerationParams sampling_case(const fs::path& model) {
-  return case_params(reference_json()["sampling"]["cases"][0], model);
-}
-
 }  // namespace
 
 TEST_CASE("the zip .ckpt gives value set f16 with its F32 schedule buffers, each tensor in its own type",

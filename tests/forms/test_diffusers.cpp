@@ -23,10 +23,6 @@ fs::path copy_folder(const TempDir& dir) {
   return copy;
 }
 
-GenerationParams sampling_case(const fs::path& model) {
-  return case_params(reference_json()["sampling"]["cases"][0], model);
-}
-
 }  // namespace
 
 TEST_CASE("a diffusers folder gives the single file's tensors under LDM names", "[forms][diffusers]") {

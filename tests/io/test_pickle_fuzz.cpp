@@ -16,27 +16,27 @@ namespace atelier {
 namespace {
 
 constexpr std::string_view kLabel = "fuzzed.ckpt";
-using Kind = RawPickleValue::Kind;
+using ValueKind = RawPickleValue::Kind;
 
 // Reads every byte a value refers to, so that AddressSanitizer sees any dangling or
 // out-of-range view; checks each tensor view against its storage.
 std::uint64_t walk(const RawPickleValue& value, const CheckpointLayout* layout) {
   std::uint64_t sum = 0;
   switch (value.kind()) {
-    case Kind::String:
-    case Kind::Bytes:
-    case Kind::Global:
-    case Kind::BigInt:
+    case ValueKind::String:
+    case ValueKind::Bytes:
+    case ValueKind::Global:
+    case ValueKind::BigInt:
       for (char c : value.text()) sum += static_cast<unsigned char>(c);
       break;
-    case Kind::List:
-    case Kind::Tuple:
+    case ValueKind::List:
+    case ValueKind::Tuple:
       for (const RawPickleValue& element : value.elements()) sum += walk(element, layout);
       break;
-    case Kind::Dict:
+    case ValueKind::Dict:
       for (const auto& [key, item] : value.items()) sum += walk(key, layout) + walk(item, layout);
       break;
-    case Kind::Tensor: {
+    case ValueKind::Tensor: {
       const TensorRef& tensor = value.tensor();
       std::uint64_t last = tensor.offset, count = 1;
       for (std::size_t i = 0; i < tensor.sizes.size(); ++i) {

@@ -158,13 +158,6 @@ at::Tensor resample(const at::Tensor& input, int height, int width, const TapsOf
   return out;
 }
 
-int max_channel_difference(const Image8& a, const Image8& b) {
-  REQUIRE(a.rgb.size() == b.rgb.size());
-  int largest = 0;
-  for (std::size_t i = 0; i < a.rgb.size(); ++i) largest = std::max(largest, std::abs(a.rgb[i] - b.rgb[i]));
-  return largest;
-}
-
 }  // namespace
 
 TEST_CASE("hires_size follows A1111's calculate_target_resolution", "[hires]") {

@@ -31,13 +31,6 @@ GenerationParams small_params() {
   return params;
 }
 
-int max_channel_difference(const Image8& a, const Image8& b) {
-  REQUIRE(a.rgb.size() == b.rgb.size());
-  int largest = 0;
-  for (std::size_t i = 0; i < a.rgb.size(); ++i) largest = std::max(largest, std::abs(a.rgb[i] - b.rgb[i]));
-  return largest;
-}
-
 }  // namespace
 
 TEST_CASE("the same seed twice gives bit-identical pixels", "[pipeline]") {

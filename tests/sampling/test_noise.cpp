@@ -13,8 +13,6 @@ std::vector<std::int64_t> shape_of(const nlohmann::json& json) {
   return json.get<std::vector<std::int64_t>>();
 }
 
-double max_abs_diff(const at::Tensor& a, const at::Tensor& b) { return (a - b).abs().max().item<double>(); }
-
 }  // namespace
 
 TEST_CASE("CpuNoise draws PyTorch's CPU generator's numbers, continuing the stream", "[noise]") {
@@ -27,8 +25,8 @@ TEST_CASE("CpuNoise draws PyTorch's CPU generator's numbers, continuing the stre
     const at::Tensor second = noise.randn(shape);
     CHECK(first.scalar_type() == at::kFloat);
     CHECK(first.sizes() == at::IntArrayRef(shape));
-    CHECK(max_abs_diff(first, test::reference(rng_case["first"].get<std::string>())) <= 1e-6);
-    CHECK(max_abs_diff(second, test::reference(rng_case["second"].get<std::string>())) <= 1e-6);
+    CHECK(test::max_abs_diff(first, test::reference(rng_case["first"].get<std::string>())) <= 1e-6);
+    CHECK(test::max_abs_diff(second, test::reference(rng_case["second"].get<std::string>())) <= 1e-6);
   }
 }
 
@@ -42,8 +40,8 @@ TEST_CASE("NvNoise draws CUDA's Philox numbers, one subsequence per draw", "[noi
     NvNoise noise(seed);
     const at::Tensor first = noise.randn({n});
     const at::Tensor second = noise.randn({n});
-    CHECK(max_abs_diff(first, at::tensor(nv_case["first"].get<std::vector<float>>())) <= 1e-6);
-    CHECK(max_abs_diff(second, at::tensor(nv_case["second"].get<std::vector<float>>())) <= 1e-6);
+    CHECK(test::max_abs_diff(first, at::tensor(nv_case["first"].get<std::vector<float>>())) <= 1e-6);
+    CHECK(test::max_abs_diff(second, at::tensor(nv_case["second"].get<std::vector<float>>())) <= 1e-6);
   }
 }
 

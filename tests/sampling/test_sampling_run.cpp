@@ -9,7 +9,7 @@ using test::ref;
 
 namespace {
 
-constexpr double kTolerance = 2e-6;
+constexpr double kRunTolerance = 2e-6;
 
 // A UNet stand-in whose guided eps makes eps_denoiser answer the recorded denoised estimates,
 // checking the timesteps it is called with.
@@ -46,8 +46,8 @@ TEST_CASE("run_txt2img replays the reference txt2img runs", "[sampling_run][repl
     const at::Tensor latent = run_txt2img(
         sampling, noise, generator, [&](int, int, const at::Tensor&, const at::Tensor&) { ++steps_seen; });
     CHECK(steps_seen == 8);
-    CHECK(trajectory.worst_x_error() <= kTolerance);
-    CHECK(test::relative_error(latent, ref(run["latent"])) <= kTolerance);
+    CHECK(trajectory.worst_x_error() <= kRunTolerance);
+    CHECK(test::relative_error(latent, ref(run["latent"])) <= kRunTolerance);
   }
 }
 
@@ -64,8 +64,8 @@ TEST_CASE("run_img2img replays the reference img2img run", "[sampling_run][repla
   const at::Tensor latent =
       run_img2img(sampling, init_latent, run["strength"].get<double>(), noise, generator, {});
   CHECK(trajectory.calls() == run["num_sigma_steps"].get<int>());
-  CHECK(trajectory.worst_x_error() <= kTolerance);
-  CHECK(test::relative_error(latent, ref(run["latent"])) <= kTolerance);
+  CHECK(trajectory.worst_x_error() <= kRunTolerance);
+  CHECK(test::relative_error(latent, ref(run["latent"])) <= kRunTolerance);
   CHECK_THROWS_AS(run_img2img(sampling, init_latent, 0.0, noise, generator, {}), InvalidArgument);
 }
 

@@ -3,14 +3,15 @@
 #include "core/error.h"
 #include "core/sampling/schedule.h"
 #include "core/sampling/sigma_schedules.h"
+#include "sampling/replay.h"
 #include "support/fixtures.h"
 
 using namespace atelier;
+using test::ref;
 
 namespace {
 
 const nlohmann::json& schedules_json() { return test::reference_json()["schedules"]; }
-at::Tensor ref(const nlohmann::json& key) { return test::reference(key.get<std::string>()); }
 
 const DiscreteSchedule& sd() {
   static const DiscreteSchedule schedule = DiscreteSchedule::scaled_linear();

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/sampling/seed_variation.h"
+#include "support/fixtures.h"
 
 using namespace atelier;
 
@@ -23,10 +24,6 @@ at::Tensor slerp_by_columns(double val, const at::Tensor& low, const at::Tensor&
                                           hc * (std::sin(val * omega) / std::sin(omega)));
     }
   return out;
-}
-
-double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
-  return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
 }
 
 }  // namespace
@@ -51,7 +48,7 @@ TEST_CASE("a variation slerps each image towards its variation seed's noise", "[
         const auto own = make_noise(kind, 42)->randn({4, 8, 8});
         const auto other = make_noise(kind, 100 + i)->randn({4, 8, 8});
         if (strength == 1.0) CHECK(at::equal(varied[i], other));  // sin(ω)/sin(ω) is exactly 1
-        CHECK(max_abs_diff(varied[i], slerp_by_columns(strength, own, other)) < 1e-5);
+        CHECK(test::max_abs_diff(varied[i], slerp_by_columns(strength, own, other)) < 1e-5);
       }
       // Later draws (ancestral steps) continue the image's own seed.
       auto own_stream = make_noise(kind, 42);

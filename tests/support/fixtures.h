@@ -35,6 +35,10 @@ inline const SafetensorsFile& reference_tensors() {
 inline at::Tensor reference(const std::string& key) { return reference_tensors().tensor(key, at::kFloat); }
 
 // max |actual - expected| / max |expected|: the parity measure the fixture README suggests.
+inline double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
+  return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
+}
+
 inline double relative_error(const at::Tensor& actual, const at::Tensor& expected) {
   auto a = actual.to(at::kDouble).cpu();
   auto e = expected.to(at::kDouble).cpu();

@@ -13,8 +13,6 @@ namespace {
 
 constexpr int kA = 320, kB = 321, kComma = 267, kWord = 2653;  // "a", "b", ",", "word"
 
-const ClipTokenizer& tokenizer() { return ClipTokenizer::bundled(); }
-
 std::string repeat(const std::string& text, int times) {
   std::string result;
   for (int i = 0; i < times; ++i) result += text;
@@ -42,10 +40,10 @@ TEST_CASE("tokenize_prompt reproduces the emphasis reference", "[text][chunks]")
   for (std::size_t i = 0; i < parsed.size(); ++i) {
     CHECK(parsed[i].text == fragments[i].at("text").get<std::string>());
     CHECK(parsed[i].weight == fragments[i].at("weight").get<double>());
-    CHECK(tokenizer().encode(parsed[i].text) == fragments[i].at("ids").get<std::vector<int>>());
+    CHECK(ClipTokenizer::bundled().encode(parsed[i].text) == fragments[i].at("ids").get<std::vector<int>>());
   }
 
-  auto tokenized = atelier::tokenize_prompt(tokenizer(), prompt);
+  auto tokenized = atelier::tokenize_prompt(ClipTokenizer::bundled(), prompt);
   REQUIRE(tokenized.chunks.size() == 1);
   const PromptChunk& chunk = tokenized.chunks[0];
   auto ids77 = emphasis.at("ids77").get<std::vector<int>>();
@@ -56,26 +54,26 @@ TEST_CASE("tokenize_prompt reproduces the emphasis reference", "[text][chunks]")
 }
 
 TEST_CASE("tokenize_prompt gives an empty prompt one chunk of padding", "[text][chunks]") {
-  auto tokenized = atelier::tokenize_prompt(tokenizer(), "");
+  auto tokenized = atelier::tokenize_prompt(ClipTokenizer::bundled(), "");
   REQUIRE(tokenized.chunks.size() == 1);
   CHECK(content(tokenized.chunks[0]).empty());
   CHECK(tokenized.token_count == 0);
 }
 
 TEST_CASE("tokenize_prompt splits a long prompt into chunks of 75", "[text][chunks]") {
-  auto tokenized = atelier::tokenize_prompt(tokenizer(), repeat("word ", 80));
+  auto tokenized = atelier::tokenize_prompt(ClipTokenizer::bundled(), repeat("word ", 80));
   REQUIRE(tokenized.chunks.size() == 2);
   CHECK(content(tokenized.chunks[0]) == std::vector<int>(75, kWord));
   CHECK(content(tokenized.chunks[1]) == std::vector<int>(5, kWord));
   CHECK(tokenized.token_count == 80);
 
   SECTION("exactly 75 tokens fit in one chunk") {
-    auto full = atelier::tokenize_prompt(tokenizer(), repeat("a ", 75));
+    auto full = atelier::tokenize_prompt(ClipTokenizer::bundled(), repeat("a ", 75));
     REQUIRE(full.chunks.size() == 1);
     CHECK(full.token_count == 75);
   }
   SECTION("a 76th token that is a comma opens the next chunk") {
-    auto spilled = atelier::tokenize_prompt(tokenizer(), repeat("a ", 75) + ",");
+    auto spilled = atelier::tokenize_prompt(ClipTokenizer::bundled(), repeat("a ", 75) + ",");
     REQUIRE(spilled.chunks.size() == 2);
     CHECK(content(spilled.chunks[1]) == std::vector<int>{kComma});
     CHECK(spilled.token_count == 76);
@@ -84,7 +82,7 @@ TEST_CASE("tokenize_prompt splits a long prompt into chunks of 75", "[text][chun
 
 TEST_CASE("tokenize_prompt moves the words after a nearby comma to the next chunk", "[text][chunks]") {
   // 70 a's, a comma at 70, then b's: when the 76th token arrives the comma is 5 tokens back.
-  auto tokenized = atelier::tokenize_prompt(tokenizer(), repeat("a ", 70) + ", " + repeat("b ", 10));
+  auto tokenized = atelier::tokenize_prompt(ClipTokenizer::bundled(), repeat("a ", 70) + ", " + repeat("b ", 10));
   REQUIRE(tokenized.chunks.size() == 2);
   std::vector<int> first(70, kA);
   first.push_back(kComma);
@@ -93,7 +91,7 @@ TEST_CASE("tokenize_prompt moves the words after a nearby comma to the next chun
   CHECK(tokenized.token_count == 85);  // the first chunk counts as a full 75
 
   SECTION("moved tokens keep their weights") {
-    auto weighted = atelier::tokenize_prompt(tokenizer(), repeat("a ", 70) + ", (b b b b b) b");
+    auto weighted = atelier::tokenize_prompt(ClipTokenizer::bundled(), repeat("a ", 70) + ", (b b b b b) b");
     REQUIRE(weighted.chunks.size() == 2);
     const PromptChunk& second = weighted.chunks[1];
     CHECK(content(second) == std::vector<int>(6, kB));
@@ -103,7 +101,7 @@ TEST_CASE("tokenize_prompt moves the words after a nearby comma to the next chun
 }
 
 TEST_CASE("tokenize_prompt ignores a comma more than 20 tokens back", "[text][chunks]") {
-  auto tokenized = atelier::tokenize_prompt(tokenizer(), repeat("a ", 50) + ", " + repeat("b ", 30));
+  auto tokenized = atelier::tokenize_prompt(ClipTokenizer::bundled(), repeat("a ", 50) + ", " + repeat("b ", 30));
   REQUIRE(tokenized.chunks.size() == 2);
   CHECK(content(tokenized.chunks[0]).size() == 75);
   CHECK(content(tokenized.chunks[1]) == std::vector<int>(6, kB));
@@ -111,14 +109,14 @@ TEST_CASE("tokenize_prompt ignores a comma more than 20 tokens back", "[text][ch
 }
 
 TEST_CASE("tokenize_prompt starts a new chunk at BREAK", "[text][chunks]") {
-  auto tokenized = atelier::tokenize_prompt(tokenizer(), "a BREAK b");
+  auto tokenized = atelier::tokenize_prompt(ClipTokenizer::bundled(), "a BREAK b");
   REQUIRE(tokenized.chunks.size() == 2);
   CHECK(content(tokenized.chunks[0]) == std::vector<int>{kA});
   CHECK(content(tokenized.chunks[1]) == std::vector<int>{kB});
   CHECK(tokenized.token_count == 76);
 
   SECTION("a lone BREAK leaves one empty chunk, counted as full") {
-    auto lone = atelier::tokenize_prompt(tokenizer(), "BREAK");
+    auto lone = atelier::tokenize_prompt(ClipTokenizer::bundled(), "BREAK");
     REQUIRE(lone.chunks.size() == 1);
     CHECK(content(lone.chunks[0]).empty());
     CHECK(lone.token_count == 75);
@@ -126,7 +124,7 @@ TEST_CASE("tokenize_prompt starts a new chunk at BREAK", "[text][chunks]") {
 }
 
 TEST_CASE("tokenize_prompt weights each token by its fragment", "[text][chunks]") {
-  auto tokenized = atelier::tokenize_prompt(tokenizer(), "(a:1.3) (a:1.3) (a:1.3) b, c");
+  auto tokenized = atelier::tokenize_prompt(ClipTokenizer::bundled(), "(a:1.3) (a:1.3) (a:1.3) b, c");
   REQUIRE(tokenized.chunks.size() == 1);
   const PromptChunk& chunk = tokenized.chunks[0];
   CHECK(content(chunk) == std::vector<int>{kA, kA, kA, kB, kComma, 322});
