@@ -33,6 +33,12 @@ std::string lower(std::string text) {
   return text;
 }
 
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return text;
+}
+
 std::string percent_decode(std::string_view text) {
   std::string decoded;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -73,7 +79,7 @@ std::string content_disposition_name(std::string_view value) {
   const std::string lowered = lower(std::string(value));
   if (auto at = lowered.find("filename*="); at != std::string::npos) {
     auto text = value.substr(at + 10);
-    text = text.substr(0, text.find(';'));
+    text = trimmed(text.substr(0, text.find(';')));
     if (const auto quote = text.find("''"); quote != std::string_view::npos) text = text.substr(quote + 2);
     return plain_file_name(percent_decode(text));
   }
@@ -83,8 +89,7 @@ std::string content_disposition_name(std::string_view value) {
   if (text.starts_with('"')) {
     text = text.substr(1, text.find('"', 1) - 1);
   } else {
-    text = text.substr(0, text.find(';'));
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+    text = trimmed(text.substr(0, text.find(';')));
   }
   return plain_file_name(std::string(text));
 }
@@ -158,7 +163,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   if (line.starts_with("HTTP/")) transfer.disposition_name.clear();  // a new response: a redirect's target
   if (const auto colon = line.find(':'); colon != std::string_view::npos &&
                                          lower(std::string(line.substr(0, colon))) == "content-disposition")
-    transfer.disposition_name = content_disposition_name(line.substr(colon + 1));
+    transfer.disposition_name = content_disposition_name(trimmed(line.substr(colon + 1)));
   return size * count;
 }
 
@@ -189,7 +194,8 @@ std::string http_error(const std::string& url, long status) {
     return url + ": not found (" + code + "); check the address (for Hugging Face: OWNER/REPO and the file's path in it)";
   if (status == 401 || status == 403)
     return url + ": access refused (" + code + "); a token may be needed: gated and private Hugging Face repositories " +
-           "need an access token, and gated ones the model's licence accepted on its page";
+           "need an access token, and gated ones the model's licence accepted on its page (Hugging Face also answers " +
+           "401 for a repository that does not exist: check its name)";
   return url + ": the server answered " + code;
 }
 
@@ -323,10 +329,11 @@ fs::path download_model(const DownloadRequest& request, const DownloadProgressCa
   std::error_code error;
   fs::create_directories(request.destination, error);
   if (error) throw Error("cannot create " + request.destination.string() + ": " + error.message());
-  if (!given.empty() && fs::exists(request.destination / given))
-    throw Error((request.destination / given).string() + " already exists; remove it to download it again");
-
+  // The name the file will most likely have (a server's Content-Disposition may still rename it).
   const std::string url_name = file_name_from_url(request.url);
+  if (const std::string likely = given.empty() ? url_name : given; !likely.empty() && fs::exists(request.destination / likely))
+    throw Error((request.destination / likely).string() + " already exists; remove it to download it again");
+
   const fs::path part = request.destination / ((given.empty() ? (url_name.empty() ? "download" : url_name) : given) + ".part");
   Transfer transfer{.request = request, .progress = progress, .part = part};
   try {

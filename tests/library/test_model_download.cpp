@@ -78,14 +78,16 @@ TEST_CASE("a redirect is followed and the server's Content-Disposition names the
     response.set_redirect("/cdn/blobs/abc123", 302);
   });
   server.routes().Get("/cdn/blobs/abc123", [&](const httplib::Request&, httplib::Response& response) {
-    response.set_header("Content-Disposition", R"(attachment; filename="named-by-server.safetensors")");
+    // As Hugging Face's CDN sends it: RFC 6266's encoded filename* first, a plain fallback after.
+    response.set_header("Content-Disposition",
+                        R"(attachment; filename*=UTF-8''named%20by%20server.safetensors; filename="fallback.safetensors";)");
     serve_payload(response, payload);
   });
   TempDir dest;
 
   const auto file = download_model({.url = server.url(kModelPath), .destination = dest.path()});
 
-  CHECK(file == dest / "named-by-server.safetensors");
+  CHECK(file == dest / "named by server.safetensors");
   CHECK(read_file(file) == payload);
 }
 
@@ -162,6 +164,23 @@ TEST_CASE("a wrong sha256 deletes the download and names both digests") {
   CHECK_THAT(message, Catch::Contains("sha256 mismatch") && Catch::Contains("expected " + wrong) &&
                           Catch::Contains("got " + payload_sha256(payload)) && Catch::Contains(server.url(kModelPath)));
   CHECK(empty_folder(dest.path()));
+}
+
+TEST_CASE("a file already in the folder is refused before anything is downloaded") {
+  LoopbackHttpServer server;
+  int requests = 0;
+  server.routes().Get(kModelPath, [&](const httplib::Request&, httplib::Response& response) {
+    ++requests;
+    serve_payload(response, test_payload(1024));
+  });
+  TempDir dest;
+  std::ofstream(dest / "model.safetensors") << "mine";
+
+  const std::string message = error_of({.url = server.url(kModelPath), .destination = dest.path()});
+
+  CHECK_THAT(message, Catch::Contains((dest / "model.safetensors").string()) && Catch::Contains("already exists"));
+  CHECK(requests == 0);
+  CHECK(read_file(dest / "model.safetensors") == "mine");
 }
 
 TEST_CASE("HTTP errors are explained with the URL") {
