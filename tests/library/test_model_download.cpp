@@ -152,6 +152,30 @@ TEST_CASE("a server that ignores the Range of a resumed download makes it start 
   CHECK(read_file(file) == payload);
 }
 
+TEST_CASE("a .part as long as the file (416 to its Range) is downloaded again") {
+  const std::string payload = test_payload(20 * 1024);
+  LoopbackHttpServer server;
+  std::vector<std::string> ranges;
+  const std::string past_the_end = "bytes=" + std::to_string(payload.size()) + "-";
+  server.routes().Get(kModelPath, [&](const httplib::Request& request, httplib::Response& response) {
+    ranges.push_back(request.get_header_value("Range"));
+    // As HTTP servers (Hugging Face's CDN among them) answer a Range that starts at the end.
+    if (ranges.back() == past_the_end) {
+      response.status = 416;
+      response.set_header("Content-Range", "bytes */" + std::to_string(payload.size()));
+    } else {
+      serve_payload(response, payload);
+    }
+  });
+  TempDir dest;
+  std::ofstream(dest / "model.safetensors.part", std::ios::binary) << std::string(payload.size(), 'x');
+
+  const auto file = download_model({.url = server.url(kModelPath), .destination = dest.path()});
+
+  CHECK(ranges == std::vector<std::string>{past_the_end, ""});
+  CHECK(read_file(file) == payload);
+}
+
 TEST_CASE("a wrong sha256 deletes the download and names both digests") {
   const std::string payload = test_payload(64 * 1024);
   LoopbackHttpServer server;
