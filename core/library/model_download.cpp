@@ -336,15 +336,17 @@ fs::path download_model(const DownloadRequest& request, const DownloadProgressCa
 
   const fs::path part = request.destination / ((given.empty() ? (url_name.empty() ? "download" : url_name) : given) + ".part");
   Transfer transfer{.request = request, .progress = progress, .part = part};
+  const auto attempt = [&] {
+    transfer.offset = fs::exists(part) ? fs::file_size(part) : 0;
+    transfer.written = 0;
+    transfer.total.reset();
+    return transfer_part(transfer);
+  };
   try {
-    for (bool retried = false;; retried = true) {
-      transfer.offset = fs::exists(part) ? fs::file_size(part) : 0;
-      transfer.written = 0;
-      transfer.total.reset();
-      // A .part longer than the file (416): start over once.
-      if (transfer_part(transfer) == Outcome::Complete) break;
-      if (retried) throw Error(http_error(request.url, 416));
+    // A .part the server says reaches the file's end or beyond (416): start over, without a Range.
+    if (attempt() == Outcome::RangeNotSatisfiable) {
       remove_quietly(part);
+      attempt();
     }
   } catch (const Cancelled&) {
     remove_quietly(part);
