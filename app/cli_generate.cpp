@@ -1,13 +1,12 @@
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <tuple>
 
 #include "app/cli_commands.h"
+#include "app/cli_interrupt.h"
 #include "app/cli_library.h"
 #include "core/error.h"
 #include "core/gallery/image_metadata.h"
@@ -23,10 +22,6 @@
 
 namespace atelier::cli {
 namespace {
-
-std::atomic<bool> interrupted{false};
-
-extern "C" void on_interrupt(int) { interrupted = true; }
 
 // The parameters of the image given by --from (that one image again: batch of one), or the
 // defaults at the size of --model's family; a re-run says on stderr what it could not take
@@ -173,7 +168,7 @@ int run_generate(CommandLine& args) {
   if (params.refiner) params.refiner_hash = checked_hash(hashes, "refiner", *params.refiner, params.refiner_hash);
   const auto vae = pipeline.vae_for(params);
   params.vae_hash = vae ? checked_hash(hashes, "VAE", *vae, params.vae_hash) : "";
-  std::signal(SIGINT, on_interrupt);
+  const auto& interrupted = catch_interrupt();
   ProgressCallback progress;
   if (isatty(STDERR_FILENO)) progress = show_progress;
   const auto started = std::chrono::steady_clock::now();

@@ -77,7 +77,13 @@ const std::vector<Command>& commands() {
       {"models", {"json", "no-hash"}, run_models,
        "  models list [--library DIR]... [--kind KIND] [--json] [--no-hash]\n"
        "                                         the checkpoints, LoRAs, embeddings, VAEs and upscalers of the\n"
-       "                                         model library (default: Atelier's folder and the studio's roots)\n"},
+       "                                         model library (default: Atelier's folder and the studio's roots)\n"
+       "  models starters                        the starter models models pull fetches by name, with their licences\n"
+       "  models pull (URL | OWNER/REPO FILE | STARTER-NAME) [--sha256 HEX] [--dest DIR] [--token T] [--kind KIND]\n"
+       "                                         download a model (a link, a Hugging Face file, a starter) into --dest\n"
+       "                                         (default: the folder of KIND, default checkpoint, in Atelier's library);\n"
+       "                                         FILE.part until complete and verified (--sha256, a starter's own hash);\n"
+       "                                         run again to resume; Ctrl-C deletes it; HF_ENDPOINT and HF_TOKEN honoured\n"},
       {"upscale", {}, run_upscale,
        "  upscale IMAGE --upscaler NAME|FILE --scale X --output FILE.png [--tile N] [--tile-overlap N] [--library DIR]\n"
        "                                         enlarge an image as A1111's extras tab: Lanczos, Nearest or an ESRGAN,\n"

@@ -1,10 +1,21 @@
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "app/cli_commands.h"
+#include "app/cli_interrupt.h"
 #include "app/cli_library.h"
 #include "core/error.h"
+#include "core/library/library_roots.h"
+#include "core/library/library_settings.h"
+#include "core/library/model_download.h"
+#include "core/library/starter_models.h"
 
 namespace atelier::cli {
 namespace {
@@ -63,19 +74,20 @@ void print_table(ModelLibrary& library, const std::vector<LibraryEntry>& entries
   }
 }
 
-}  // namespace
+std::optional<ModelKind> kind_option(CommandLine& args) {
+  const auto text = args.value("kind");
+  std::optional<ModelKind> kind;
+  if (text && !(kind = parse_model_kind(*text)))
+    throw InvalidArgument("--kind: '" + *text + "' is none of checkpoint, lora, lycoris, embedding, vae, upscaler, taesd");
+  return kind;
+}
 
-int run_models(CommandLine& args) {
-  const auto positionals = args.positionals();
+int list_models(CommandLine& args) {
   ModelLibrary library(library_roots(args));
   const bool json = args.flag("json");
   const bool compute = !args.flag("no-hash");
-  const auto kind_text = args.value("kind");
+  const auto kind = kind_option(args);
   args.reject_unknown();
-  if (positionals.size() != 1 || positionals[0] != "list") throw InvalidArgument("expected 'models list'");
-  std::optional<ModelKind> kind;
-  if (kind_text && !(kind = parse_model_kind(*kind_text)))
-    throw InvalidArgument("--kind: '" + *kind_text + "' is none of checkpoint, lora, lycoris, embedding, vae, upscaler");
 
   library.scan();
   for (const auto& root : library.roots())
@@ -84,6 +96,127 @@ int run_models(CommandLine& args) {
   if (json) print_json(library, entries, compute);
   else print_table(library, entries, compute);
   return 0;
+}
+
+std::string size_text(std::uint64_t size) { return size ? format_bytes(size) : "size unknown"; }
+
+int list_starters(CommandLine& args) {
+  args.reject_unknown();
+  for (const auto& model : starter_models())
+    std::cout << model.name << "  " << model.title << "  (" << kind_name(model.kind) << ", " << size_text(model.size)
+              << ")  licence: " << model.licence << "\n    " << starter_model_url(model) << "\n";
+  return 0;
+}
+
+std::string duration_text(double seconds) {
+  const auto total = static_cast<long long>(seconds + 0.5);
+  char text[32];
+  if (total >= 3600) std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", total / 3600, total / 60 % 60, total % 60);
+  else std::snprintf(text, sizeof text, "%lld:%02lld", total / 60, total % 60);
+  return text;
+}
+
+// Progress on stderr: on a terminal one line rewritten in place at most 5 times a second (bytes,
+// share, speed, ETA); elsewhere (a log) only that line once the file is complete.
+class ProgressLine {
+ public:
+  explicit ProgressLine(const std::atomic<bool>& interrupted) : interrupted_(interrupted) {}
+
+  bool update(const DownloadProgress& progress) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool complete = progress.total && progress.done == *progress.total;
+    const bool started = progress.done > 0 || progress.total;
+    const bool due = !open_ || (complete && progress.done != shown_done_) || now - last_ >= std::chrono::milliseconds(200);
+    if (terminal_ && started && due) {
+      std::cerr << "\r" << text(progress) << "\x1b[K" << std::flush;
+      last_ = now;
+      shown_done_ = progress.done;
+      open_ = true;
+    } else if (!terminal_ && complete && !logged_) {
+      std::cerr << text(progress) << "\n";
+      logged_ = true;
+    }
+    return !interrupted_;
+  }
+  // Ends the terminal's line, when one was written, before anything else is printed.
+  void finish() {
+    if (std::exchange(open_, false)) std::cerr << "\n";
+  }
+
+ private:
+  static std::string text(const DownloadProgress& progress) {
+    std::string line = format_bytes(progress.done);
+    if (progress.total) {
+      char share[16];
+      std::snprintf(share, sizeof share, "%.1f%%", *progress.total ? 100.0 * progress.done / *progress.total : 100.0);
+      line += " / " + format_bytes(*progress.total) + "  " + share;
+    }
+    line += "  " + format_bytes(static_cast<std::uint64_t>(progress.bytes_per_second)) + "/s";
+    if (progress.eta_seconds) line += "  ETA " + duration_text(*progress.eta_seconds);
+    return line;
+  }
+
+  const std::atomic<bool>& interrupted_;
+  const bool terminal_ = isatty(STDERR_FILENO);
+  bool open_ = false;
+  bool logged_ = false;
+  std::uint64_t shown_done_ = 0;
+  std::chrono::steady_clock::time_point last_;
+};
+
+// models pull (URL | OWNER/REPO FILE | STARTER-NAME): the request, and the starter when one is named.
+DownloadRequest pull_request(const std::vector<std::string>& what, std::optional<StarterModel>& starter) {
+  const auto plain_name = [](const std::string& file) { return std::filesystem::path(file).filename().string(); };
+  if (what.size() == 2) return {.url = hugging_face_url(what[0], what[1]), .file_name = plain_name(what[1])};
+  if (what.size() != 1) throw InvalidArgument("expected 'models pull (URL | OWNER/REPO FILE | STARTER-NAME)'");
+  if (what[0].find("://") != std::string::npos) return {.url = what[0]};
+  if (!(starter = find_starter_model(what[0])))
+    throw InvalidArgument("'" + what[0] + "' is neither a URL nor a starter model ('atelier-cli models starters' lists " +
+                          "them); a Hugging Face file is given as OWNER/REPO FILE");
+  return {.url = starter_model_url(*starter), .file_name = plain_name(starter->file), .sha256 = starter->sha256};
+}
+
+int pull_model(CommandLine& args, const std::vector<std::string>& what) {
+  const auto sha256 = args.value("sha256");
+  const auto dest = args.value("dest");
+  auto token = args.value("token");
+  auto kind = kind_option(args);
+  args.reject_unknown();
+  std::optional<StarterModel> starter;
+  DownloadRequest request = pull_request(what, starter);
+  if (sha256) request.sha256 = *sha256;
+  if (!kind) kind = starter ? starter->kind : ModelKind::Checkpoint;
+  request.destination = dest ? std::filesystem::path(*dest) : atelier_kind_folder(default_library_folder(), *kind);
+  if (!token) {
+    if (const char* env = std::getenv("HF_TOKEN"); env && *env) token = env;
+  }
+  request.token = token.value_or("");
+
+  if (starter)
+    std::cerr << starter->title << " (" << size_text(starter->size) << ") is published under the licence: " << starter->licence
+              << "\ndownloading it means accepting that licence; see the model's page for its terms\n";
+  std::cerr << "downloading " << request.url << " to " << request.destination.string() << "\n";
+  ProgressLine line(catch_interrupt());
+  try {
+    const auto file = download_model(request, [&line](const DownloadProgress& progress) { return line.update(progress); });
+    line.finish();
+    std::cout << file.string() << "\n";
+  } catch (...) {
+    line.finish();
+    throw;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_models(CommandLine& args) {
+  const auto positionals = args.positionals();
+  const std::string command = positionals.empty() ? "" : positionals[0];
+  if (command == "pull") return pull_model(args, {positionals.begin() + 1, positionals.end()});
+  if (command == "starters" && positionals.size() == 1) return list_starters(args);
+  if (command == "list" && positionals.size() == 1) return list_models(args);
+  throw InvalidArgument("expected 'models list', 'models starters' or 'models pull (URL | OWNER/REPO FILE | STARTER-NAME)'");
 }
 
 }  // namespace atelier::cli

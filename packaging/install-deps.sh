@@ -10,6 +10,8 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libopencv-dev libstb-dev libicu-dev zlib1g-dev
   libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev
+  # model downloads (atelier-cli models pull, the model manager)
+  libcurl4-openssl-dev
   # the HTTP API (atelier-cli serve)
   libcpp-httplib-dev
   # tests

@@ -192,4 +192,10 @@ std::vector<std::filesystem::path> kind_folders(const std::vector<std::filesyste
   return folders;
 }
 
+std::filesystem::path atelier_kind_folder(const std::filesystem::path& root, ModelKind kind) {
+  if (kind == ModelKind::Lycoris) kind = ModelKind::Lora;  // Atelier keeps both in loras/
+  const auto found = std::ranges::find(kAtelierFolders, kind, &LayoutFolder::kind);
+  return root / found->path;
+}
+
 }  // namespace atelier

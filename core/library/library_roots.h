@@ -55,6 +55,10 @@ LibraryRoot describe_root(const std::filesystem::path& root);
 std::vector<std::filesystem::path> kind_folders(const std::vector<std::filesystem::path>& roots,
                                                 const std::vector<ModelKind>& kinds);
 
+// Where an Atelier root keeps files of `kind` (checkpoints/, loras/ ...), whether it exists or not:
+// where downloads go.
+std::filesystem::path atelier_kind_folder(const std::filesystem::path& root, ModelKind kind);
+
 struct ExtraModelPaths {
   std::vector<KindFolder> first;  // of `is_default: true` sections: looked in before the install's own
   std::vector<KindFolder> last;   // of the other sections: after them

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/io/png.h"
+#include "support/scoped_env.h"
 #include "support/temp_dir.h"
 
 namespace atelier::cli_test {
@@ -18,6 +19,14 @@ struct Outcome {
   int exit_code;
   std::string out;
   std::string err;
+};
+
+// A private home for the CLI: its hash cache, data (the default model library) and config folders.
+struct Home {
+  test::TempDir dir;
+  test::ScopedEnv cache{"XDG_CACHE_HOME", (dir / "cache").string()};
+  test::ScopedEnv data{"XDG_DATA_HOME", (dir / "data").string()};
+  test::ScopedEnv config{"XDG_CONFIG_HOME", (dir / "config").string()};
 };
 
 inline std::string read_all(const std::filesystem::path& path) {

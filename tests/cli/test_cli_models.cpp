@@ -1,6 +1,4 @@
 // atelier-cli models list, and generate --model NAME|HASH through the model library.
-#include <stdlib.h>
-
 #include <ATen/ATen.h>
 
 #include <catch2/catch.hpp>
@@ -22,33 +20,6 @@ using atelier::test::tiny_model_path;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Sets an environment variable for the child processes of one test, restoring it afterwards.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) ::setenv(name_, old_->c_str(), 1);
-    else ::unsetenv(name_);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
-// A private home for the CLI: its hash cache, data and config folders.
-struct Home {
-  TempDir dir;
-  ScopedEnv cache{"XDG_CACHE_HOME", (dir / "cache").string()};
-  ScopedEnv data{"XDG_DATA_HOME", (dir / "data").string()};
-  ScopedEnv config{"XDG_CONFIG_HOME", (dir / "config").string()};
-};
 
 // An A1111 install: the tiny checkpoint, a LoRA with an alias, a diffusers folder.
 fs::path make_webui(const fs::path& root) {
