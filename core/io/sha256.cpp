@@ -1,6 +1,7 @@
 #include "core/io/sha256.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -86,6 +87,10 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
     hex += digits[byte & 15];
   }
   return hex;
+}
+
+bool is_hex(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isxdigit(c); });
 }
 
 std::string sha256_file(const std::filesystem::path& path) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace atelier {
 
@@ -23,6 +24,8 @@ class Sha256 {
 };
 
 std::string to_hex(std::span<const std::uint8_t> bytes);
+// Not empty, and nothing but hex digits (any case).
+bool is_hex(std::string_view text);
 
 // The SHA-256 of a whole file, hex. Throws Error naming the file when it cannot be read.
 std::string sha256_file(const std::filesystem::path& path);

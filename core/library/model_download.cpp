@@ -24,10 +24,6 @@ constexpr long kConnectTimeoutSeconds = 30;
 constexpr long kStalledSeconds = 60;  // a transfer slower than 1 byte/s for this long stops (resumable)
 constexpr long kMaxRedirects = 10;
 
-bool is_hex(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isxdigit(c); });
-}
-
 std::string lower(std::string text) {
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;

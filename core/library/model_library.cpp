@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/io/sha256.h"
 
 namespace atelier {
 namespace {
@@ -17,10 +18,6 @@ std::string lowercase(std::string_view text) {
   std::string lower(text);
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return lower;
-}
-
-bool is_hex(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isxdigit(c); });
 }
 
 // The model file extensions A1111 and ComfyUI list (ComfyUI's supported_pt_extensions less .pkl, .sft).
