@@ -16,6 +16,8 @@ packages=(
   libcpp-httplib-dev
   # tests
   catch2
+  # the Debian package (CPack): man pages, icons, Depends, and its checks
+  help2man librsvg2-bin dpkg-dev lintian appstream desktop-file-utils
   # studio (Qt 6 Quick and every QML module it imports)
   qt6-base-dev qt6-declarative-dev qt6-declarative-dev-tools
   qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
