@@ -50,6 +50,11 @@ if(ATELIER_BUILD_STUDIO)
   atelier_man_page(atelier "a Stable Diffusion studio" QT_QPA_PLATFORM=offscreen)
 endif()
 
+# Placeholders until the owners name the project's maintainer and home page.
+set(ATELIER_PACKAGE_MAINTAINER "Atelier maintainers <atelier@example.org>" CACHE STRING
+    "The Maintainer field of the Debian package")
+set(ATELIER_PACKAGE_HOMEPAGE "https://example.org/atelier" CACHE STRING "The Homepage field of the Debian package")
+
 # Debian's documentation files: the copyright statement and a native package's changelog.
 configure_file(${_linux}/changelog.in ${_out}/changelog @ONLY)
 add_custom_command(OUTPUT ${_out}/changelog.gz
@@ -58,9 +63,6 @@ add_custom_command(OUTPUT ${_out}/changelog.gz
 add_custom_target(atelier_changelog ALL DEPENDS ${_out}/changelog.gz)
 install(FILES ${_linux}/copyright ${_out}/changelog.gz DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/atelier)
 
-set(ATELIER_PACKAGE_MAINTAINER "Atelier maintainers <atelier@example.org>" CACHE STRING
-    "The Maintainer field of the Debian package")
-set(ATELIER_PACKAGE_HOMEPAGE "https://example.org/atelier" CACHE STRING "The Homepage field of the Debian package")
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME atelier)
 set(CPACK_PACKAGE_VENDOR Atelier)
@@ -71,18 +73,21 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION graphics)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+# CPack indents the lines after the summary itself.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "Stable Diffusion studio and command-line tool
- Atelier makes pictures with Stable Diffusion models (SD 1.x, SD 2.x, SDXL) on
- your own machine: text to image, image to image, inpainting, LoRAs,
- embeddings, upscalers and a gallery of PNGs that keep their generation
- parameters. atelier is the Qt Quick studio; atelier-cli does the same from the
- command line and serves AUTOMATIC1111's HTTP API.")
+Atelier makes pictures with Stable Diffusion models (SD 1.x, SD 2.x, SDXL) on
+your own machine: text to image, image to image, inpainting, LoRAs,
+embeddings, upscalers and a gallery of PNGs that keep their generation
+parameters. atelier is the Qt Quick studio; atelier-cli does the same from the
+command line and serves AUTOMATIC1111's HTTP API.")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE ${ATELIER_PACKAGE_HOMEPAGE})
 # The libraries' packages come from dpkg-shlibdeps; the QML modules the studio imports are no ELF dependency.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# LibTorch's matmuls go through the system BLAS: without OpenBLAS the reference BLAS is ~30x slower.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libopenblas0-pthread")
 if(ATELIER_BUILD_STUDIO)
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "qml6-module-qtquick, qml6-module-qtquick-controls, qml6-module-qtquick-layouts, \
+  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS
+      ", qml6-module-qtquick, qml6-module-qtquick-controls, qml6-module-qtquick-layouts, \
 qml6-module-qtquick-dialogs, qml6-module-qtquick-templates, qml6-module-qtquick-window, \
 qml6-module-qtqml-workerscript, qml6-module-qtquick-shapes, qml6-module-qt-labs-settings, \
 qml6-module-qt-labs-folderlistmodel, qml6-module-qtcore")
