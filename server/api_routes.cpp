@@ -7,6 +7,7 @@
 #include "core/gallery/image_output.h"
 #include "core/gallery/output_folder.h"
 #include "core/io/png.h"
+#include "core/io/system_memory.h"
 #include "core/networks/textual_inversion.h"
 #include "core/sampling/sampler_registry.h"
 #include "server/api_error.h"
@@ -14,7 +15,6 @@
 #include "server/extras_request.h"
 #include "server/generation_response.h"
 #include "server/json_fields.h"
-#include "server/system_memory.h"
 #include "server/temp_folder.h"
 
 namespace atelier::server {

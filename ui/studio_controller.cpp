@@ -39,6 +39,8 @@ StudioController::StudioController(QObject* parent)
   connect(&settings_, &StudioSettings::modelFoldersChanged, this, &StudioController::rescanModels);
   connect(&models_, &ModelCatalog::scanFinished, this, [this] { addons_.refresh(models_.library()); });
   connect(&gallery_, &GalleryModel::errorOccurred, this, &StudioController::errorOccurred);
+  connect(&downloads_, &ModelDownloads::modelDownloaded, this, &StudioController::rescanModels);
+  connect(&downloads_, &ModelDownloads::errorOccurred, this, &StudioController::errorOccurred);
   connect(&settings_, &StudioSettings::outputFolderChanged, this, [this] { gallery_.setFolder(settings_.outputFolder()); });
 
   connect(&queue_, &JobQueue::jobStarted, this, [this] {

@@ -13,6 +13,7 @@
 #include "ui/gallery_model.h"
 #include "ui/job_queue.h"
 #include "ui/model_catalog.h"
+#include "ui/model_downloads.h"
 #include "ui/studio_images.h"
 #include "ui/studio_settings.h"
 
@@ -24,6 +25,7 @@ class StudioController : public QObject {
   Q_PROPERTY(StudioSettings* settings READ settings CONSTANT)
   Q_PROPERTY(ModelCatalog* models READ models CONSTANT)
   Q_PROPERTY(AddonCatalog* addons READ addons CONSTANT)
+  Q_PROPERTY(ModelDownloads* downloads READ downloads CONSTANT)
   Q_PROPERTY(JobQueue* queue READ queue CONSTANT)
   Q_PROPERTY(GalleryModel* gallery READ gallery CONSTANT)
   Q_PROPERTY(QStringList samplers READ samplers CONSTANT)
@@ -53,6 +55,7 @@ class StudioController : public QObject {
   StudioSettings* settings() { return &settings_; }
   ModelCatalog* models() { return &models_; }
   AddonCatalog* addons() { return &addons_; }
+  ModelDownloads* downloads() { return &downloads_; }
   JobQueue* queue() { return &queue_; }
   GalleryModel* gallery() { return &gallery_; }
   QStringList samplers() const { return samplers_; }
@@ -117,6 +120,7 @@ class StudioController : public QObject {
   StudioSettings settings_;
   ModelCatalog models_;
   AddonCatalog addons_;  // from models_' scans
+  ModelDownloads downloads_;  // into Atelier's folder: each finished one rescans models_
   JobQueue queue_;
   GalleryModel gallery_;
   std::shared_ptr<ImageStore> images_ = std::make_shared<ImageStore>();

@@ -21,6 +21,10 @@ ApplicationWindow {
     function generate() { generateView.generate() }
     function showInGallery(row) { tabs.currentIndex = 1; galleryView.select(row) }
 
+    // A model downloaded from the welcome page, picked with a sample prompt once the rescan lists it.
+    property string downloadedModel: ""
+    readonly property string samplePrompt: qsTr("a cozy cabin in a snowy pine forest at dusk, warm light in the windows, highly detailed")
+
     header: ToolBar {
         RowLayout {
             anchors.fill: parent
@@ -71,5 +75,17 @@ ApplicationWindow {
     Connections {
         target: window.controller
         function onErrorOccurred(message) { errors.show(message) }
+    }
+    Connections {
+        target: window.controller.downloads
+        function onModelDownloaded(path) { window.downloadedModel = path }
+    }
+    Connections {
+        target: window.controller.models
+        function onScanFinished() {
+            if (window.downloadedModel === "" || window.controller.models.indexOfPath(window.downloadedModel) < 0) return
+            window.applyParameters({ prompt: window.samplePrompt, model: window.downloadedModel })
+            window.downloadedModel = ""
+        }
     }
 }

@@ -1,9 +1,9 @@
-#include "server/system_memory.h"
+#include "core/io/system_memory.h"
 
 #include <fstream>
 #include <string>
 
-namespace atelier::server {
+namespace atelier {
 namespace {
 
 // The kB value of `key:` in a /proc file of "key:   value kB" lines; 0 when absent.
@@ -23,4 +23,4 @@ std::optional<RamUsage> ram_usage() {
   return usage;
 }
 
-}  // namespace atelier::server
+}  // namespace atelier

@@ -1,9 +1,9 @@
 #pragma once
 // The process's memory as A1111's /sdapi/v1/memory reports it (psutil): resident size and the
-// machine's total, read from /proc on Linux.
+// machine's total, read from /proc on Linux. The studio suggests a starter model by the total.
 #include <optional>
 
-namespace atelier::server {
+namespace atelier {
 
 struct RamUsage {
   double used = 0;   // bytes resident
@@ -13,4 +13,4 @@ struct RamUsage {
 // nullopt where /proc cannot be read (not Linux).
 std::optional<RamUsage> ram_usage();
 
-}  // namespace atelier::server
+}  // namespace atelier
