@@ -3,6 +3,8 @@
 // tiny SD1 checkpoint as "tiny.safetensors" (with its yaml), and a client for it.
 #include <httplib.h>
 
+#include <catch2/catch.hpp>
+
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -82,6 +84,16 @@ inline Reply post(const TestServer& server, const std::string& path, const nlohm
 }
 
 inline Reply get(const TestServer& server, const std::string& path) { return reply_of(server.client().Get(path.c_str())); }
+
+// tests/data/upscalers/FILE put in the server's library (Atelier's upscalers/ folder) and the
+// library scanned again, as an artist adding a model and pressing refresh would; its path there.
+inline std::filesystem::path add_library_upscaler(TestServer& server, const std::string& file) {
+  const auto folder = server.library() / "upscalers";
+  std::filesystem::create_directories(folder);
+  std::filesystem::create_symlink(data_path("upscalers/" + file), folder / file);
+  REQUIRE(post(server, "/sdapi/v1/refresh-checkpoints", nlohmann::json::object()).status == 200);
+  return folder / file;
+}
 
 // The pixels of a base64 PNG the API sent, and the file it was written to for other readers.
 inline Image8 decode_png(const std::string& base64, const std::filesystem::path& file) {

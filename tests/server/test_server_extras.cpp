@@ -26,10 +26,7 @@ std::string text_chunk(const std::filesystem::path& png, const std::string& keyw
 TEST_CASE("extra-single-image upscales as the extras tab does, with its postprocessing text", "[server]") {
   TestServer server;
   TempDir files;
-  const auto folder = server.library() / "upscalers";
-  std::filesystem::create_directories(folder);
-  std::filesystem::create_symlink(upscaler_data("rrdb_x2.pth"), folder / "rrdb_x2.pth");
-  REQUIRE(post(server, "/sdapi/v1/refresh-checkpoints", json::object()).status == 200);
+  add_library_upscaler(server, "rrdb_x2.pth");
   const Image8 picture = load_image(upscaler_data("picture.png"));
   const std::string image = base64_file(upscaler_data("picture.png"));
 

@@ -167,15 +167,12 @@ TEST_CASE("txt2img gives the pixels Pipeline::generate gives, with A1111's respo
 TEST_CASE("enable_hr runs A1111's hires fix with a library upscaler, and tiling, as the pipeline does", "[server]") {
   TestServer server;
   TempDir files;
-  const auto upscalers = server.library() / "upscalers";
-  std::filesystem::create_directories(upscalers);
-  std::filesystem::create_symlink(data_path("upscalers/rrdb_x2.pth"), upscalers / "rrdb_x2.pth");
-  REQUIRE(post(server, "/sdapi/v1/refresh-checkpoints", json::object()).status == 200);
+  const auto upscaler = add_library_upscaler(server, "rrdb_x2.pth");
   const auto list = get(server, "/sdapi/v1/upscalers");
   REQUIRE(list.status == 200);
   REQUIRE(list.body.size() == 4);
   CHECK(list.body[3]["name"] == "rrdb_x2");
-  CHECK(list.body[3]["model_path"] == (upscalers / "rrdb_x2.pth").string());
+  CHECK(list.body[3]["model_path"] == upscaler.string());
 
   json body = kTxt2img;
   body.update({{"steps", 2}, {"enable_hr", true}, {"hr_scale", 2}, {"hr_upscaler", "rrdb_x2"},
