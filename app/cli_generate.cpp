@@ -111,6 +111,7 @@ GenerationParams read_params(CommandLine& args, GenerationParams p) {
   if (auto refiner = args.value("refiner")) p.refiner = *refiner;
   p.refiner_switch_at = args.double_value_or("refiner-switch", p.refiner_switch_at);
   if (auto device = args.value("device")) p.device = parse_device_choice(*device);
+  if (auto precision = args.value("precision")) p.precision = parse_precision(*precision);
   p.threads = args.int_value_or("threads", p.threads);
   if (auto tiling = args.value("vae-tiling")) p.vae_tiling = parse_vae_tiling(*tiling);
   if (args.flag("tiling")) p.tiling = true;
@@ -160,7 +161,7 @@ int run_generate(CommandLine& args) {
   // Refuse a bad input file before the model loads.
   check_input_files(params, *addons);
 
-  Pipeline pipeline(params.model, params.device, memory);
+  Pipeline pipeline(params.model, params.device, memory, params.precision);
   pipeline.set_addon_folders(addons);
   pipeline.set_upscaler_finder(models.resolver());
   ModelHashCache hashes;

@@ -56,14 +56,16 @@ const std::vector<Command>& commands() {
        "      --vae auto|none|FILE|DIR|NAME (default auto: MODEL.vae.pt/.ckpt/.safetensors beside the model;\n"
        "            NAME: a VAE file name beside the model or in the library's VAE folders)\n"
        "      --tiling | --no-tiling (A1111's Tiling: seamless textures; the VAE then decodes untiled)\n"
-       "      --device auto|cpu|cuda|mps --threads N --vae-tiling auto|on|off --low-memory\n"
+       "      --device auto|cpu|cuda|mps --precision auto|full|half (auto: half on GPUs, the VAE in full)\n"
+       "      --threads N --vae-tiling auto|on|off --low-memory\n"
        "      --library DIR (repeatable) where a model NAME or HASH is looked up\n"
        "      --lora-dir DIR --embeddings-dir DIR (repeatable) more folders for <lora:NAME:w> and embeddings\n"},
       {"make-test-model", {}, run_make_test_model,
        "  make-test-model --family sd15 --out PATH [--dtype f16|f32] [--seed N]\n"
        "                                         write a checkpoint of the real layout with random weights\n"},
       {"bench", {"json", "low-memory"}, run_bench,
-       "  bench --model PATH [--width W --height H --steps N --repeats N --threads T --device D] [--low-memory] [--json]\n"
+       "  bench --model PATH [--width W --height H --steps N --repeats N --threads T --device D]\n"
+       "        [--precision P] [--low-memory] [--json]\n"
        "                                         time load, text encoding, UNet steps and VAE decode\n"},
       {"info", {"json"}, run_info,
        "  info IMAGE.png [--json]                print an image's generation parameters and which tool wrote them\n"},
@@ -113,7 +115,7 @@ std::string usage_text() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  atelier::relaunch_with_idle_thread_pools(argv);
+  atelier::relaunch_with_runtime_settings(argv);
   const std::string first = argc < 2 ? "" : argv[1];
   if (first == "--version") {
     std::cout << "atelier-cli " << ATELIER_VERSION << "\n";

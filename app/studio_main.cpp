@@ -14,7 +14,7 @@
 Q_IMPORT_QML_PLUGIN(AtelierPlugin)
 
 int main(int argc, char* argv[]) {
-  atelier::relaunch_with_idle_thread_pools(argv);
+  atelier::relaunch_with_runtime_settings(argv);
   QGuiApplication app(argc, argv);
   QGuiApplication::setOrganizationName(QStringLiteral("Atelier"));
   QGuiApplication::setApplicationName(QStringLiteral("Atelier"));

@@ -106,6 +106,7 @@ std::string format_params_json(const GenerationParams& p, const std::optional<Ru
       {"lora_hashes", p.lora_hashes},
       {"ti_hashes", p.ti_hashes},
       {"device", to_string(p.device)},
+      {"precision", to_string(p.precision)},
       {"threads", p.threads},
       {"vae_tiling", to_string(p.vae_tiling)},
       {"tiling", p.tiling},
@@ -177,6 +178,7 @@ AtelierRecord parse_params_json(std::string_view text) {
   read(in, "lora_hashes", p.lora_hashes);
   read(in, "ti_hashes", p.ti_hashes);
   read_label(in, "device", p.device, parse_device_choice);
+  read_label(in, "precision", p.precision, parse_precision);
   read(in, "threads", p.threads);
   read_label(in, "vae_tiling", p.vae_tiling, parse_vae_tiling);
   read(in, "tiling", p.tiling);

@@ -1,7 +1,6 @@
 #include "core/pipeline/benchmark.h"
 
 #include <ATen/Parallel.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -29,25 +28,23 @@ double time_once(const std::function<at::Tensor()>& work) {
 }
 
 // One untimed run (first-call setup: kernel selection, allocator growth), then `runs` timed.
-std::vector<double> time_runs(int runs, const std::function<at::Tensor()>& work) {
+std::vector<double> time_runs(int runs, const std::function<at::Tensor()>& work, ProcessUsage* usage_per_run = nullptr) {
   time_once(work);
+  const auto before = ProcessUsage::now();
   std::vector<double> seconds;
   for (int i = 0; i < runs; ++i) seconds.push_back(time_once(work));
+  if (usage_per_run) *usage_per_run = (ProcessUsage::now() - before).divided_by(runs);
   return seconds;
 }
 
 double matmul_peak_gflops(c10::Device device) {
   auto a = at::randn({kMatmulSize, kMatmulSize}, at::TensorOptions(device));
   auto b = at::randn({kMatmulSize, kMatmulSize}, at::TensorOptions(device));
-  auto seconds = time_runs(kMatmulRuns, [&] { return at::mm(a, b).sum(); });
+  // Into one output: a fresh one per run would time the faulting-in of its pages too.
+  auto product = at::empty({kMatmulSize, kMatmulSize}, at::TensorOptions(device));
+  auto seconds = time_runs(kMatmulRuns, [&] { return at::mm_out(product, a, b).sum(); });
   const double flops = 2.0 * kMatmulSize * kMatmulSize * kMatmulSize;
   return flops / *std::min_element(seconds.begin(), seconds.end()) / 1e9;
-}
-
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024.0;  // Linux reports kilobytes
 }
 
 void validate(const BenchmarkOptions& options, int factor) {
@@ -76,7 +73,7 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& options, const std::functi
   };
   validate(options, 1);  // counts and signs now; the sizes once the model tells its downsampling
   configure_threads(options.threads);
-  const ExecutionTarget target = resolve_target(options.device);
+  const ExecutionTarget target = resolve_target(options.device, options.precision);
   BenchmarkResult result;
   result.target = target.description();
   if (options.memory == MemoryMode::Low) result.target += ", low memory";
@@ -87,8 +84,10 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& options, const std::functi
 
   note("loading " + options.model.string());
   const auto load_start = std::chrono::steady_clock::now();
-  Pipeline pipeline(options.model, options.device, options.memory);
+  const auto usage_before_load = ProcessUsage::now();
+  Pipeline pipeline(options.model, options.device, options.memory, options.precision);
   result.load_seconds = seconds_since(load_start);
+  result.load_usage = ProcessUsage::now() - usage_before_load;
   const auto& info = pipeline.model().info;
   const int factor = info.vae.downsample_factor();
   validate(options, factor);
@@ -107,7 +106,7 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& options, const std::functi
   result.text_encode.seconds = time_runs(options.repeats, [&] {
     prompts = pipeline.encode_prompts(request);
     return prompts.cond.at(0).context;
-  });
+  }, &result.text_encode.usage_per_run);
 
   note("UNet steps (CFG, latent " + std::to_string(latent_w) + "×" + std::to_string(latent_h) + ")");
   const auto options_on_target = at::TensorOptions(target.device).dtype(target.dtype);
@@ -115,15 +114,18 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& options, const std::functi
   const auto timesteps = at::full({1}, 500.0, options_on_target);
   const auto eps = pipeline.guided_eps(prompts, /*cfg_scale=*/7.0);
   result.unet_step.flops = unet_flops(info.unet, 2, latent_h, latent_w, static_cast<int>(prompts.cond.at(0).context.size(1)));
-  result.unet_step.seconds = time_runs(options.steps, [&] { return eps(latents, timesteps); });
+  result.unet_step.seconds = time_runs(options.steps, [&] { return eps(latents, timesteps); }, &result.unet_step.usage_per_run);
 
   note("VAE decode (" + std::to_string(options.width) + "×" + std::to_string(options.height) + ")");
   const auto latent = at::randn({1, info.vae.z_channels, latent_h, latent_w}, options_on_target);
   result.vae_decode.flops = vae_decode_flops(info.vae, latent_h, latent_w);
   result.vae_decode.seconds =
-      time_runs(options.repeats, [&] { return pipeline.decode(latent, GenerationParams::VaeTiling::Off); });
+      time_runs(options.repeats, [&] { return pipeline.decode(latent, GenerationParams::VaeTiling::Off); },
+                &result.vae_decode.usage_per_run);
 
   result.peak_rss_mb = peak_rss_mb();
+  result.huge_pages_mb = huge_pages_in_use_mb();
+  result.huge_page_settings = huge_page_settings();
   return result;
 }
 

@@ -101,6 +101,7 @@ struct GenerationParams {
   std::vector<std::pair<std::string, std::string>> ti_hashes;
 
   DeviceChoice device = DeviceChoice::Auto;
+  Precision precision = Precision::Auto;
   int threads = 0;  // 0: every hardware thread
   enum class VaeTiling { Auto, On, Off } vae_tiling = VaeTiling::Auto;
 };

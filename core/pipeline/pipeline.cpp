@@ -66,8 +66,8 @@ std::int64_t random_seed() {
   return std::uniform_int_distribution<std::int64_t>(0, 4294967294)(engine);
 }
 
-Pipeline::Pipeline(const std::filesystem::path& model, DeviceChoice device, MemoryMode memory)
-    : target_(resolve_target(device)), memory_(memory), model_(load(model)) {}
+Pipeline::Pipeline(const std::filesystem::path& model, DeviceChoice device, MemoryMode memory, Precision precision)
+    : target_(resolve_target(device, precision)), memory_(memory), model_(load(model)) {}
 
 StableDiffusionModel Pipeline::load(const std::filesystem::path& path) const {
   auto model = load_stable_diffusion(

@@ -49,9 +49,9 @@ enum class MemoryMode { Standard, Low };
 
 class Pipeline {
  public:
-  // Loads the checkpoint on the target the policy picks for `device`.
+  // Loads the checkpoint on the target the policy picks for `device` and `precision`.
   explicit Pipeline(const std::filesystem::path& model, DeviceChoice device = DeviceChoice::Auto,
-                    MemoryMode memory = MemoryMode::Standard);
+                    MemoryMode memory = MemoryMode::Standard, Precision precision = Precision::Auto);
 
   // Runs every batch of `params`. Cancellation (`cancel` set) is checked before each UNet call
   // and throws Cancelled; nothing is returned then.

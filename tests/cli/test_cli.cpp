@@ -135,6 +135,8 @@ TEST_CASE("bad input gives one line, exit code 2 and no file", "[cli]") {
       {"missing refiner", {"--refiner", "/nonexistent/refiner.safetensors"}, "/nonexistent/refiner.safetensors"},
       {"refiner that is no model", {"--refiner", data_path("sd1-tiny/reference.safetensors").string()},
        "reference.safetensors"},
+      {"half precision on the CPU", {"--precision", "half"}, "half precision needs CUDA or MPS"},
+      {"unknown precision", {"--precision", "double"}, "unknown precision 'double'"},
   };
   for (const auto& c : cases) {
     INFO(c.what);

@@ -29,7 +29,7 @@ inline const ReferenceFixture& sdxl_fixture() {
 inline Pipeline& fixture_pipeline(const ReferenceFixture& fixture, const std::string& file) {
   static std::map<std::filesystem::path, std::unique_ptr<Pipeline>> pipelines;
   auto& pipeline = pipelines[fixture.path(file)];
-  if (!pipeline) pipeline = std::make_unique<Pipeline>(fixture.path(file), DeviceChoice::Cpu);
+  if (!pipeline) pipeline = std::make_unique<Pipeline>(fixture.path(file), test_device(), MemoryMode::Standard, test_precision());
   return *pipeline;
 }
 

@@ -54,6 +54,7 @@ GenerationParams unusual_params() {
   p.refiner_hash = "7440042bbd";
   p.refiner_switch_at = 0.1 + 0.6;  // not exactly 0.7
   p.device = DeviceChoice::Cuda;
+  p.precision = Precision::Full;
   p.threads = 6;
   p.vae_tiling = GenerationParams::VaeTiling::On;
   return p;
@@ -98,6 +99,7 @@ void check_equal(const GenerationParams& a, const GenerationParams& b) {
   CHECK(a.refiner_hash == b.refiner_hash);
   CHECK(a.refiner_switch_at == b.refiner_switch_at);
   CHECK(a.device == b.device);
+  CHECK(a.precision == b.precision);
   CHECK(a.threads == b.threads);
   CHECK(a.vae_tiling == b.vae_tiling);
 }

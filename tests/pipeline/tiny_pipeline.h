@@ -7,16 +7,17 @@
 
 #include "core/pipeline/pipeline.h"
 #include "support/fixtures.h"
+#include "support/test_device.h"
 
 namespace atelier::test {
 
 inline Pipeline& tiny_pipeline() {
-  static Pipeline pipeline(tiny_model_path(), DeviceChoice::Cpu);
+  static Pipeline pipeline(tiny_model_path(), test_device(), MemoryMode::Standard, test_precision());
   return pipeline;
 }
 
 inline Pipeline& tiny_low_memory_pipeline() {
-  static Pipeline pipeline(tiny_model_path(), DeviceChoice::Cpu, MemoryMode::Low);
+  static Pipeline pipeline(tiny_model_path(), test_device(), MemoryMode::Low, test_precision());
   return pipeline;
 }
 

@@ -11,6 +11,7 @@
 #include "core/io/image.h"
 #include "core/io/png.h"
 #include "core/pipeline/generation_params.h"
+#include "support/test_device.h"
 #include <nlohmann/json.hpp>
 
 namespace atelier::test {
@@ -66,7 +67,8 @@ inline GenerationParams case_params(const nlohmann::json& c, const std::filesyst
     params.width = c["width"];
   }
   params.quantize_timesteps = !c.contains("quantize") || c["quantize"].is_null() || c["quantize"].get<bool>();
-  params.device = DeviceChoice::Cpu;
+  params.device = test_device();
+  params.precision = test_precision();
   return params;
 }
 

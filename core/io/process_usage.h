@@ -1,0 +1,29 @@
+#pragma once
+// What the operating system counts for this process: CPU time, page faults, memory high-water
+// mark and huge pages, so that a benchmark can say where time went besides computing.
+#include <string>
+
+namespace atelier {
+
+struct ProcessUsage {
+  double user_seconds = 0;
+  double system_seconds = 0;
+  long minor_faults = 0;  // pages mapped without reading the disk (first touch of memory)
+  long major_faults = 0;  // pages read from the disk
+
+  static ProcessUsage now();
+  ProcessUsage operator-(const ProcessUsage& earlier) const;
+  ProcessUsage divided_by(int runs) const;
+};
+
+double peak_rss_mb();  // the process's resident high-water mark
+
+// Memory now backed by transparent huge pages, in MB (AnonHugePages of /proc/self/smaps_rollup);
+// 0 where it cannot be read.
+double huge_pages_in_use_mb();
+
+// The kernel's transparent huge page mode ("always", "madvise", "never") and whether malloc was
+// told to advise them (glibc.malloc.hugetlb in GLIBC_TUNABLES), as one line for a report.
+std::string huge_page_settings();
+
+}  // namespace atelier
