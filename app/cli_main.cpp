@@ -93,12 +93,14 @@ const std::vector<Command>& commands() {
        "                                         library's upscaler folders); X (default 4) other than the model's own is\n"
        "                                         reached with Lanczos, the size rounded down to a multiple of 8; tiles of\n"
        "                                         192 px overlapping by 8 (0: no tiling); keeps the image's parameters\n"},
+#ifdef ATELIER_WITH_SERVER
       {"serve", {"low-memory"}, run_serve,
        "  serve [--host 127.0.0.1] [--port 7860] [--api-auth USER:PASSWORD] [--model NAME|PATH]\n"
        "        [--library DIR]... [--output-dir DIR] [--device D] [--low-memory]\n"
        "                                         AUTOMATIC1111's HTTP API (/sdapi/v1) for the tools built on it;\n"
        "                                         a --host off loopback needs --api-auth; save_images writes to\n"
        "                                         --output-dir (default: the studio's output folder)\n"},
+#endif
   };
   return all;
 }

@@ -18,6 +18,8 @@ packages=(
   catch2
   # the Debian package (CPack): man pages, icons, Depends, and its checks
   help2man librsvg2-bin dpkg-dev lintian appstream desktop-file-utils
+  # the GPU scripts' dry run (packaging/gpu-check.sh --dry-run): Debian's PyTorch beside its LibTorch
+  python3-torch python3-pil xz-utils
   # studio (Qt 6 Quick and every QML module it imports)
   qt6-base-dev qt6-declarative-dev qt6-declarative-dev-tools
   qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
