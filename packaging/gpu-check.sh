@@ -42,7 +42,9 @@ step() {
 # 1. The Debian libraries, unpacked into a prefix (gpu-bundle.sh packed them there).
 unpack_bundle() {
   rm -rf "$prefix" && mkdir -p "$prefix"
-  tar -C "$prefix" -xJf "$bundle/prefix.tar.xz"
+  # Python's lzma stands in where the machine has no xz for tar.
+  tar -C "$prefix" -xJf "$bundle/prefix.tar.xz" 2> /dev/null ||
+    "$python" -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$bundle/prefix.tar.xz" "$prefix"
   # Only OpenCV's core and imgproc travel, so Debian's OpenCVConfig (which wants every module)
   # is replaced by one naming those two.
   mkdir -p "$prefix/opencv-cmake"
