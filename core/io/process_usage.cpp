@@ -23,11 +23,11 @@ std::string chosen_mode(const std::string& path) {
 
 std::string malloc_hugetlb_setting() {
   const char* tunables = std::getenv("GLIBC_TUNABLES");
-  constexpr std::string_view kName = "glibc.malloc.hugetlb=";
+  const std::string name = std::string(kMallocHugePagesTunable) + "=";
   const std::string_view text = tunables ? tunables : "";
-  const auto at = text.find(kName);
+  const auto at = text.find(name);
   if (at == std::string_view::npos) return "off";
-  const auto value = text.substr(at + kName.size());
+  const auto value = text.substr(at + name.size());
   return std::string(value.substr(0, value.find(':')));
 }
 
@@ -36,16 +36,16 @@ std::string malloc_hugetlb_setting() {
 ProcessUsage ProcessUsage::now() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  return {seconds(usage.ru_utime), seconds(usage.ru_stime), usage.ru_minflt, usage.ru_majflt};
+  return {seconds(usage.ru_stime), usage.ru_minflt, usage.ru_majflt};
 }
 
 ProcessUsage ProcessUsage::operator-(const ProcessUsage& earlier) const {
-  return {user_seconds - earlier.user_seconds, system_seconds - earlier.system_seconds,
-          minor_faults - earlier.minor_faults, major_faults - earlier.major_faults};
+  return {system_seconds - earlier.system_seconds, minor_faults - earlier.minor_faults,
+          major_faults - earlier.major_faults};
 }
 
 ProcessUsage ProcessUsage::divided_by(int runs) const {
-  return {user_seconds / runs, system_seconds / runs, minor_faults / runs, major_faults / runs};
+  return {system_seconds / runs, minor_faults / runs, major_faults / runs};
 }
 
 double peak_rss_mb() {

@@ -1,12 +1,12 @@
 #pragma once
-// What the operating system counts for this process: CPU time, page faults, memory high-water
+// What the operating system counts for this process: system time, page faults, memory high-water
 // mark and huge pages, so that a benchmark can say where time went besides computing.
 #include <string>
+#include <string_view>
 
 namespace atelier {
 
 struct ProcessUsage {
-  double user_seconds = 0;
   double system_seconds = 0;
   long minor_faults = 0;  // pages mapped without reading the disk (first touch of memory)
   long major_faults = 0;  // pages read from the disk
@@ -21,6 +21,9 @@ double peak_rss_mb();  // the process's resident high-water mark
 // Memory now backed by transparent huge pages, in MB (AnonHugePages of /proc/self/smaps_rollup);
 // 0 where it cannot be read.
 double huge_pages_in_use_mb();
+
+// The GLIBC_TUNABLES entry that has malloc advise huge pages (core/pipeline/device_policy.h sets it).
+inline constexpr std::string_view kMallocHugePagesTunable = "glibc.malloc.hugetlb";
 
 // The kernel's transparent huge page mode ("always", "madvise", "never") and whether malloc was
 // told to advise them (glibc.malloc.hugetlb in GLIBC_TUNABLES), as one line for a report.

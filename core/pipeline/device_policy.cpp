@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/io/process_usage.h"
 #include "core/sampling/names.h"
 
 namespace atelier {
@@ -66,22 +67,21 @@ ExecutionTarget resolve_target(DeviceChoice choice, Precision precision) {
   if (precision == Precision::Auto) precision = device.is_cpu() ? Precision::Full : Precision::Half;
   if (precision == Precision::Half && device.is_cpu())
     throw InvalidArgument("half precision needs CUDA or MPS; the CPU computes in full precision (fp32)");
-  // cuDNN's convolutions may otherwise run fp32 in TF32, off by about 1e-3 of each value.
+  // cuDNN's convolutions may otherwise run fp32 in TF32, off by about 1e-3 of each value. The
+  // switch is process-wide: a later half-precision pipeline's fp32 VAE then runs without TF32 too.
   if (device.is_cuda() && precision == Precision::Full) at::globalContext().setAllowTF32CuDNN(false);
   return {device, precision == Precision::Half ? c10::kHalf : c10::kFloat, c10::kFloat};
 }
 
 namespace {
 
-constexpr std::string_view kHugePagesTunable = "glibc.malloc.hugetlb";
-
 // GLIBC_TUNABLES with huge pages for malloc added, or nothing when it must stay as it is.
 std::optional<std::string> tunables_with_huge_pages() {
   if (const char* opt_out = std::getenv("ATELIER_HUGE_PAGES"); opt_out && std::string_view(opt_out) == "0") return {};
   const char* current = std::getenv("GLIBC_TUNABLES");
-  const std::string setting = std::string(kHugePagesTunable) + "=1";
+  const std::string setting = std::string(kMallocHugePagesTunable) + "=1";
   if (!current || !*current) return setting;
-  if (std::string_view(current).find(kHugePagesTunable) != std::string_view::npos) return {};
+  if (std::string_view(current).find(kMallocHugePagesTunable) != std::string_view::npos) return {};
   return std::string(current) + ":" + setting;
 }
 
