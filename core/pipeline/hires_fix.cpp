@@ -78,13 +78,13 @@ HiresFix::HiresFix(Pipeline& pipeline, const GenerationParams& params)
   if (!latent_mode_ && params.hires_upscaler != "None")
     upscaler_ = open_upscaler(params.hires_upscaler, pipeline.upscaler_finder());
   // A1111's calculate_hr_conds: the hires prompts at the upscaled size, their prompt editing
-  // counting on from the first pass's steps.
+  // counting on from the first pass's steps (each pass's sampler counting its own calls).
   GenerationParams hires = params;
   hires.prompt = hires_prompt_text(params);
   if (!params.hires_negative_prompt.empty()) hires.negative_prompt = params.hires_negative_prompt;
   hires.width = size_.upscale_width;
   hires.height = size_.upscale_height;
-  prompts_ = pipeline.encode_prompts(hires, ScheduleOptions{steps_});
+  prompts_ = pipeline.encode_prompts(hires, ScheduleOptions{prompt_editing_steps(*sampler_.sampler, steps_)});
   if (pipeline.model().info.inpainting) {
     // A1111's img2img_image_conditioning of the whole image repainted, which with its default
     // inpainting_mask_weight 1 is txt2img's grey image: the same for the latent and pixel paths.

@@ -16,6 +16,7 @@
 #include "core/pipeline/masked_content.h"
 #include "core/pipeline/vae_choice.h"
 #include "core/pipeline/vae_tiling.h"
+#include "core/sampling/sampler_registry.h"
 #include "core/sampling/sampling_run.h"
 #include "core/sampling/seed_variation.h"
 #include "core/text/extra_networks.h"
@@ -171,11 +172,12 @@ PromptConditioning Pipeline::encode_prompts(const StableDiffusionModel& model, c
     weights.push_back(std::make_unique<WeightsInUse>(encoder.weights.get(), *encoder.network));
   const AttentionSliceLimit limit(attention_slice_bytes());
   Conditioner conditioner(model, ClipTokenizer::bundled(), params.clip_skip, embeddings());
+  const int steps = prompt_editing_steps(*choose_sampler(params.sampler, params.schedule).sampler, params.steps);
   PromptConditioning prompts;
-  prompts.cond = conditioner.encode_schedule(params.prompt, params.steps,
+  prompts.cond = conditioner.encode_schedule(params.prompt, steps,
                                              ImageConditioning::of_size(params.width, params.height), false, schedule);
   prompts.uncond = conditioner.encode_schedule(
-      params.negative_prompt, params.steps,
+      params.negative_prompt, steps,
       ImageConditioning::of_size(params.width, params.height, kNegativeAestheticScore), /*negative=*/true, schedule);
   for (const auto* embedding : conditioner.used_embeddings())
     prompts.ti_hashes.emplace_back(embedding->name, embedding->short_hash);

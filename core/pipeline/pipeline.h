@@ -60,8 +60,9 @@ class Pipeline {
 
   // The stages generate() runs, also timed one by one by the benchmark. Each needs an
   // at::InferenceMode in scope.
-  // The prompt and negative prompt of `params` over its steps (`schedule`: of a hires pass), at
-  // its size (SDXL's size conditioning), for the main model or the refiner.
+  // The prompt and negative prompt of `params` over its steps as its sampler counts them
+  // (prompt_editing_steps; `schedule`: of a hires pass), at its size (SDXL's size
+  // conditioning), for the main model or the refiner.
   PromptConditioning encode_prompts(const GenerationParams& params, const ScheduleOptions& schedule = {}) {
     return encode_prompts(model_, params, schedule);
   }

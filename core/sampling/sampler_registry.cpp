@@ -11,26 +11,26 @@ namespace {
 using enum ScheduleType;
 
 constexpr SamplerSpec kSamplers[] = {
-    {"DPM++ 2M", "k_dpmpp_2m", SamplerKind::KDiffusion, sample_dpmpp_2m, Karras, false},
-    {"DPM++ SDE", "k_dpmpp_sde", SamplerKind::KDiffusion, sample_dpmpp_sde, Karras, false},
-    {"DPM++ 2M SDE", "k_dpmpp_2m_sde", SamplerKind::KDiffusion, sample_dpmpp_2m_sde, Exponential, false},
-    {"DPM++ 2M SDE Heun", "k_dpmpp_2m_sde_heun", SamplerKind::KDiffusion, sample_dpmpp_2m_sde_heun, Exponential, false},
-    {"DPM++ 2S a", "k_dpmpp_2s_a", SamplerKind::KDiffusion, sample_dpmpp_2s_ancestral, Karras, false},
-    {"DPM++ 3M SDE", "k_dpmpp_3m_sde", SamplerKind::KDiffusion, sample_dpmpp_3m_sde, Exponential, true},
-    {"Euler a", "k_euler_a", SamplerKind::KDiffusion, sample_euler_ancestral, Uniform, false},
-    {"Euler", "k_euler", SamplerKind::KDiffusion, sample_euler, Uniform, false},
-    {"LMS", "k_lms", SamplerKind::KDiffusion, sample_lms, Uniform, false},
-    {"Heun", "k_heun", SamplerKind::KDiffusion, sample_heun, Uniform, false},
-    {"DPM2", "k_dpm_2", SamplerKind::KDiffusion, sample_dpm_2, Karras, true},
-    {"DPM2 a", "k_dpm_2_a", SamplerKind::KDiffusion, sample_dpm_2_ancestral, Karras, true},
-    {"DPM fast", "k_dpm_fast", SamplerKind::KDiffusion, sample_dpm_fast, Uniform, false},
-    {"DPM adaptive", "k_dpm_ad", SamplerKind::KDiffusion, sample_dpm_adaptive, Uniform, false},
-    {"Restart", "restart", SamplerKind::KDiffusion, sample_restart, Karras, false},
-    {"DDIM", "ddim", SamplerKind::Timesteps, nullptr, Uniform, false, sample_ddim},
-    {"DDIM CFG++", "ddim_cfgpp", SamplerKind::Timesteps, nullptr, Uniform, false, sample_ddim_cfgpp, true},
-    {"PLMS", "plms", SamplerKind::Timesteps, nullptr, Uniform, false, sample_plms},
-    {"UniPC", "unipc", SamplerKind::Timesteps, nullptr, Uniform, false, sample_unipc},
-    {"LCM", "k_lcm", SamplerKind::Lcm, sample_lcm, Uniform, false},
+    {"DPM++ 2M", "k_dpmpp_2m", SamplerKind::KDiffusion, sample_dpmpp_2m, Karras, false, false},
+    {"DPM++ SDE", "k_dpmpp_sde", SamplerKind::KDiffusion, sample_dpmpp_sde, Karras, false, true},
+    {"DPM++ 2M SDE", "k_dpmpp_2m_sde", SamplerKind::KDiffusion, sample_dpmpp_2m_sde, Exponential, false, false},
+    {"DPM++ 2M SDE Heun", "k_dpmpp_2m_sde_heun", SamplerKind::KDiffusion, sample_dpmpp_2m_sde_heun, Exponential, false, false},
+    {"DPM++ 2S a", "k_dpmpp_2s_a", SamplerKind::KDiffusion, sample_dpmpp_2s_ancestral, Karras, false, true},
+    {"DPM++ 3M SDE", "k_dpmpp_3m_sde", SamplerKind::KDiffusion, sample_dpmpp_3m_sde, Exponential, true, false},
+    {"Euler a", "k_euler_a", SamplerKind::KDiffusion, sample_euler_ancestral, Uniform, false, false},
+    {"Euler", "k_euler", SamplerKind::KDiffusion, sample_euler, Uniform, false, false},
+    {"LMS", "k_lms", SamplerKind::KDiffusion, sample_lms, Uniform, false, false},
+    {"Heun", "k_heun", SamplerKind::KDiffusion, sample_heun, Uniform, false, true},
+    {"DPM2", "k_dpm_2", SamplerKind::KDiffusion, sample_dpm_2, Karras, true, true},
+    {"DPM2 a", "k_dpm_2_a", SamplerKind::KDiffusion, sample_dpm_2_ancestral, Karras, true, true},
+    {"DPM fast", "k_dpm_fast", SamplerKind::KDiffusion, sample_dpm_fast, Uniform, false, false},
+    {"DPM adaptive", "k_dpm_ad", SamplerKind::KDiffusion, sample_dpm_adaptive, Uniform, false, false},
+    {"Restart", "restart", SamplerKind::KDiffusion, sample_restart, Karras, false, true},
+    {"DDIM", "ddim", SamplerKind::Timesteps, nullptr, Uniform, false, false, sample_ddim},
+    {"DDIM CFG++", "ddim_cfgpp", SamplerKind::Timesteps, nullptr, Uniform, false, false, sample_ddim_cfgpp, true},
+    {"PLMS", "plms", SamplerKind::Timesteps, nullptr, Uniform, false, false, sample_plms},
+    {"UniPC", "unipc", SamplerKind::Timesteps, nullptr, Uniform, false, false, sample_unipc},
+    {"LCM", "k_lcm", SamplerKind::Lcm, sample_lcm, Uniform, false, false},
 };
 
 const SamplerSpec* lookup(std::string_view name) {
@@ -66,6 +66,8 @@ SamplerChoice choose_sampler(std::string_view sampler, std::string_view schedule
   }
   unknown_sampler(sampler);
 }
+
+int prompt_editing_steps(const SamplerSpec& sampler, int steps) { return sampler.second_order ? 2 * steps : steps; }
 
 double guidance_scale(const SamplerSpec& sampler, double cfg_scale) {
   constexpr double kCfgPlusPlusRange = 12.5;

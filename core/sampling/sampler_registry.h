@@ -27,6 +27,7 @@ struct SamplerSpec {
   SamplerFunction function;         // null for the timestep samplers
   ScheduleType automatic_schedule;  // what "Automatic" means for it
   bool discard_penultimate_sigma;   // one step more, then the next-to-last sigma dropped
+  bool second_order;                // A1111's "second_order": its step counter counts two calls a step
   TimestepSamplerFunction timestep_function = nullptr;  // the timestep samplers'
   // CFG++: guided at the CFG scale / 12.5, re-noising along the unconditional ε.
   bool cfg_plus_plus = false;
@@ -50,6 +51,10 @@ SamplerChoice choose_sampler(std::string_view sampler, std::string_view schedule
 // The guidance scale `sampler` runs a CFG scale at: cfg_scale / 12.5 for CFG++ (A1111's
 // cond_scale_miltiplier), which maps A1111's CFG range 0 to 12.5 onto CFG++'s 0 to 1.
 double guidance_scale(const SamplerSpec& sampler, double cfg_scale);
+
+// The steps A1111's prompt editing spans (SamplerData.total_steps): its denoiser counts every
+// model call, so a second-order sampler's `steps` count twice and `[a:b:0.5]` switches halfway.
+int prompt_editing_steps(const SamplerSpec& sampler, int steps);
 
 // The schedule a k-diffusion or LCM choice runs over for `steps` steps of `model` (the model's
 // full schedule, also for LCM), as A1111's get_sigmas builds it.

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
+#include <optional>
 
 #include "core/error.h"
 #include "core/gallery/image_metadata.h"
@@ -50,8 +51,10 @@ GenerationParams hires_params(const std::string& upscaler = "Latent") {
 }
 
 // The second pass by hand through the public API: the upscaled latent noised with a fresh
-// source of the image's seed, A1111's fixed-step img2img of the hires prompts at 128x128.
-at::Tensor second_pass_by_hand(const GenerationParams& p, const at::Tensor& upscaled) {
+// source of the image's seed, A1111's fixed-step img2img of the hires prompts at 128x128, their
+// prompt editing over `editing_steps` hires steps (default: the hires steps).
+at::Tensor second_pass_by_hand(const GenerationParams& p, const at::Tensor& upscaled,
+                               std::optional<int> editing_steps = std::nullopt) {
   auto& pipeline = tiny_pipeline();
   at::InferenceMode inference;
   GenerationParams hires = p;
@@ -59,7 +62,7 @@ at::Tensor second_pass_by_hand(const GenerationParams& p, const at::Tensor& upsc
   if (!p.hires_prompt.empty()) hires.prompt = p.hires_prompt;
   if (!p.hires_negative_prompt.empty()) hires.negative_prompt = p.hires_negative_prompt;
   const int steps = p.hires_steps > 0 ? p.hires_steps : p.steps;
-  const auto prompts = pipeline.encode_prompts(hires, ScheduleOptions{steps});
+  const auto prompts = pipeline.encode_prompts(hires, ScheduleOptions{editing_steps.value_or(steps)});
   BatchNoise noise(p.noise, {static_cast<std::uint64_t>(p.seed)});
   const auto initial = noise.randn(upscaled.sizes());
   const auto& info = pipeline.model().info;
@@ -265,6 +268,16 @@ TEST_CASE("latent hires fix: the first pass is plain txt2img, the second img2img
   const auto varied = tiny_pipeline().generate(own);
   CHECK(at::equal(varied[0].latent, second_pass_by_hand(own, upscaled)));
   CHECK_FALSE(at::equal(varied[0].latent, hires[0].latent));
+
+  // A second-order hires sampler's prompt editing counts its calls: Heun's 3 hires steps are 6
+  // (5 calls, the last step's one), so halfway through the hires pass is its call 3, not 1.
+  auto edited = hires_params();
+  edited.hires_prompt = "a [lighthouse:castle:1.5] at dusk";
+  edited.hires_sampler = "Heun";
+  edited.hires_steps = 3;
+  const auto heun = tiny_pipeline().generate(edited);
+  CHECK(at::equal(heun[0].latent, second_pass_by_hand(edited, upscaled, 6)));
+  CHECK_FALSE(at::equal(heun[0].latent, second_pass_by_hand(edited, upscaled, 3)));
 }
 
 TEST_CASE("pixel hires fix: the decoded first pass upscaled, encoded and refined", "[hires][pipeline]") {

@@ -296,6 +296,34 @@ TEST_CASE("prompt editing switches the conditioning at A1111's step", "[pipeline
   for (bool is_cat : {true, true, false, true}) CHECK(at::allclose(alternating(x, t), is_cat ? cat : dog, 1e-5, 1e-6));
 }
 
+TEST_CASE("a second-order sampler's prompt editing counts its two calls a step, as A1111's", "[pipeline][prompt-editing]") {
+  at::InferenceMode inference;
+  auto& pipeline = tiny_pipeline();
+  auto params = small_params();
+  params.steps = 4;
+  auto guided = [&](const std::string& sampler, const std::string& prompt) {
+    params.sampler = sampler;
+    params.prompt = prompt;
+    return pipeline.guided_eps(pipeline.encode_prompts(params), 7.0);
+  };
+  const auto x = at::randn({1, 4, 8, 8});
+  const auto t = at::full({1}, 500, at::kLong);
+  const auto cat = guided("Euler", "a cat on a sofa")(x, t);
+  const auto dog = guided("Euler", "a dog on a sofa")(x, t);
+  // Heun's 4 steps are 8 of A1111's steps: halfway is its step 4, and a step number counts calls.
+  for (const std::string sampler : {"Heun", "DPM++ 2S a", "DPM++ SDE", "DPM2", "DPM2 a", "Restart"}) {
+    INFO(sampler);
+    for (const std::string prompt : {"a [cat:dog:0.5] on a sofa", "a [cat:dog:4] on a sofa"}) {
+      INFO(prompt);
+      auto edited = guided(sampler, prompt);
+      for (int call = 0; call < 8; ++call) CHECK(at::allclose(edited(x, t), call <= 4 ? cat : dog, 1e-5, 1e-6));
+    }
+  }
+  // A first-order sampler's halfway is its step 2.
+  auto euler = guided("DPM++ 2M", "a [cat:dog:0.5] on a sofa");
+  for (int call = 0; call < 4; ++call) CHECK(at::allclose(euler(x, t), call <= 2 ? cat : dog, 1e-5, 1e-6));
+}
+
 TEST_CASE("any multiple of 8 generates, as A1111 allows", "[pipeline]") {
   auto params = small_params();
   params.steps = 2;
