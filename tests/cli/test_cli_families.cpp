@@ -1,5 +1,5 @@
-// atelier-cli over the family fixtures in ATELIER_FIXTURES_DIR: SDXL with its refiner, written,
-// recorded and re-run; each family's default size.
+// atelier-cli over the family fixtures in ATELIER_FIXTURES_DIR: SDXL with its refiner and an
+// inpainting checkpoint, written, recorded and re-run; each family's default size.
 #include <catch2/catch.hpp>
 
 #include "cli/cli_runner.h"
@@ -8,9 +8,11 @@
 #include "core/io/safetensors.h"
 #include "core/library/family_sizes.h"
 #include "support/temp_dir.h"
+#include "support/test_images.h"
 
 using namespace atelier;
 using namespace atelier::cli_test;
+using atelier::test::pattern;
 using atelier::test::TempDir;
 
 namespace {
@@ -21,6 +23,7 @@ std::filesystem::path fixture(const std::string& relative) {
 
 const std::filesystem::path kBase = fixture("sdxl-tiny/base.safetensors");
 const std::filesystem::path kRefiner = fixture("sdxl-tiny/refiner.safetensors");
+const std::filesystem::path kInpainting = fixture("inpaint-tiny/model.safetensors");
 
 std::vector<std::string> refiner_args(const std::filesystem::path& output) {
   return {"generate", "--model", kBase.string(), "--refiner", kRefiner.string(), "--prompt", "a lighthouse",
@@ -113,4 +116,37 @@ TEST_CASE("generate without --width and --height makes SDXL's 1024 x 1024", "[cl
   CHECK(image.width == 1024);
   CHECK(image.height == 1024);
   CHECK_THAT(a1111_text(dir / "default.png"), Catch::Contains("Size: 1024x1024"));
+}
+
+TEST_CASE("an inpainting checkpoint's images re-run bit for bit from their PNGs", "[cli][inpaint]") {
+  TempDir dir;
+  write_png(dir / "init.png", pattern(64, 64), {});
+  Image8 mask{64, 64, std::vector<std::uint8_t>(64 * 64 * 3, 0)};
+  for (int y = 16; y < 40; ++y)
+    for (int x = 24; x < 56; ++x) std::fill_n(&mask.rgb[(std::size_t(y) * 64 + x) * 3], 3, 255);
+  write_png(dir / "mask.png", mask, {});
+  const std::vector<std::string> txt2img{"generate", "--model", kInpainting.string(), "--prompt", "a red brick chimney",
+                                         "--steps", "3", "--width", "64", "--height", "64", "--seed", "9",
+                                         "--device", "cpu"};
+  auto check_rerun = [&](std::vector<std::string> args, const std::string& recorded) {
+    const auto original = dir / "original.png";
+    args.insert(args.end(), {"--output", original.string()});
+    const auto generated = run_cli(args, dir.path());
+    INFO(generated.err);
+    REQUIRE(generated.exit_code == 0);
+    CHECK_THAT(a1111_text(original), Catch::Contains("Model: model") && Catch::Contains(recorded));
+    const auto rerun = run_cli({"generate", "--from", original.string(), "--output", (dir / "rerun.png").string()},
+                               dir.path());
+    INFO(rerun.err);
+    REQUIRE(rerun.exit_code == 0);
+    CHECK(load_image(dir / "rerun.png").rgb == load_image(original).rgb);
+  };
+  SECTION("txt2img: the image channels of a grey picture wholly repainted") { check_rerun(txt2img, "Size: 64x64"); }
+  SECTION("a masked repaint of the init image, only the masked area at full size") {
+    auto args = txt2img;
+    args.insert(args.end(), {"--init-image", (dir / "init.png").string(), "--mask", (dir / "mask.png").string(),
+                             "--mask-blur", "4", "--inpaint-area", "masked", "--masked-padding", "8",
+                             "--strength", "0.8"});
+    check_rerun(args, "Inpaint area: Only masked");
+  }
 }

@@ -7,23 +7,12 @@
 #include "core/io/png.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
+#include "support/test_images.h"
 
 using namespace atelier;
 using namespace atelier::test;
 
 namespace {
-
-Image8 pattern(int width, int height) {
-  Image8 image{width, height, std::vector<std::uint8_t>(std::size_t(width) * height * 3)};
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) {
-      auto* p = &image.rgb[(std::size_t(y) * width + x) * 3];
-      p[0] = static_cast<std::uint8_t>(x * 11 + y * 5);
-      p[1] = static_cast<std::uint8_t>(x * y + 30);
-      p[2] = static_cast<std::uint8_t>(y * 9 + 60);
-    }
-  return image;
-}
 
 std::vector<std::string> inpaint_generate_args(const std::filesystem::path& init, const std::filesystem::path& output) {
   return {"generate", "--model", tiny_model_path().string(), "--prompt", "a lighthouse", "--steps", "3",

@@ -15,6 +15,7 @@
 #include "pipeline/tiny_pipeline.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
+#include "support/test_images.h"
 
 using namespace atelier;
 using namespace atelier::test;
@@ -33,19 +34,6 @@ Image8 rectangle_mask(int width, int height, CropBox box) {
   for (int y = box.y1; y < box.y2; ++y)
     for (int x = box.x1; x < box.x2; ++x) std::fill_n(&mask.rgb[(std::size_t(y) * width + x) * 3], 3, 255);
   return mask;
-}
-
-// Deterministic colourful pixels: every channel varies, so misplaced pixels show.
-Image8 pattern(int width, int height) {
-  Image8 image = solid(width, height, 0);
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) {
-      auto* p = &image.rgb[(std::size_t(y) * width + x) * 3];
-      p[0] = static_cast<std::uint8_t>(x * 13 + y * 7);
-      p[1] = static_cast<std::uint8_t>(x * x + y * 3 + 50);
-      p[2] = static_cast<std::uint8_t>(x * y + 90);
-    }
-  return image;
 }
 
 const std::uint8_t* pixel(const Image8& image, int x, int y) { return &image.rgb[(std::size_t(y) * image.width + x) * 3]; }
