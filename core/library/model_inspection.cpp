@@ -153,7 +153,7 @@ ModelFacts inspect_model_file(ModelKind folder_kind, const fs::path& path) {
       describe_checkpoint(facts, info);
       try {
         inspect_checkpoint(path);
-      } catch (const UnsupportedModel& refused) {  // a family the folder loader does not take yet
+      } catch (const UnsupportedModel& refused) {  // a pipeline the folder loader does not take (SD3)
         facts.problem = refused.what();
       }
       return facts;

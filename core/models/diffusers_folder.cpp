@@ -1,9 +1,16 @@
 #include "core/models/diffusers_folder.h"
 
+#include <ATen/ATen.h>
+
 #include <algorithm>
+#include <array>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
+#include <string_view>
+#include <utility>
 
 #include "core/error.h"
 #include "core/models/diffusers_keys.h"
@@ -81,8 +88,24 @@ struct Component {
   fs::path weights;    // for messages: the file (or shard index) the tensors come from
 };
 
+// A pipeline's text encoder: its folder, and where the single file keeps it.
+struct TextComponent {
+  std::string folder;  // "text_encoder", "text_encoder_2"
+  std::string prefix;  // of its LDM names
+  bool open_clip;      // stored as Hugging Face CLIP, read under OpenCLIP's names (SD2.x, SDXL's bigG)
+};
+
 // A diffusers folder's tensors: messages for tensors the mapping expects but no file holds
 // name the component's file and the diffusers name.
+// diffusers' name of LDM tensor `name` of `component`; for OpenCLIP's fused in_proj, its three
+// parts (`…self_attn.{q,k,v}_proj.weight`).
+std::string stored_name(const Component& component, std::string_view name) {
+  std::string stored = component.names.to_diffusers(name.substr(component.prefix.size()));
+  if (const auto fused = stored.find("in_proj_"); fused != std::string::npos)
+    stored.replace(fused, std::string_view("in_proj_").size(), "{q,k,v}_proj.");
+  return stored;
+}
+
 class DiffusersTensors : public RenamedTensors {
  public:
   DiffusersTensors(fs::path folder, std::vector<Entry> entries, std::vector<Component> components)
@@ -92,14 +115,57 @@ class DiffusersTensors : public RenamedTensors {
     if (contains(name)) return RenamedTensors::describe(name);
     for (const auto& component : components_)
       if (name.starts_with(component.prefix))
-        return component.weights.string() + ": tensor " +
-               component.names.to_diffusers(name.substr(component.prefix.size())) + " (" + std::string(name) + ")";
+        return component.weights.string() + ": tensor " + stored_name(component, name) + " (" + std::string(name) + ")";
     return RenamedTensors::describe(name);
   }
 
  private:
   std::vector<Component> components_;
 };
+
+at::Tensor transposed(const std::vector<at::Tensor>& parts) { return parts.front().t().contiguous(); }
+at::Tensor stacked(const std::vector<at::Tensor>& parts) { return at::cat(parts, 0); }
+
+// For a renamed `…attn.q_proj.weight` (k, v; biases alike): its place in in_proj (0, 1, 2)
+// and the in_proj tensor's name.
+std::optional<std::pair<std::size_t, std::string>> fused_projection(const std::string& name) {
+  const auto attention = name.rfind("attn.");
+  if (attention == std::string::npos) return std::nullopt;
+  const std::string_view rest = std::string_view(name).substr(attention + 5);
+  for (std::size_t i = 0; i < std::size(kFusedAttentionProjections); ++i) {
+    const std::string_view part = kFusedAttentionProjections[i];
+    if (!rest.starts_with(part)) continue;
+    const std::string_view kind = rest.substr(part.size());
+    if (kind == "weight" || kind == "bias") return std::pair{i, name.substr(0, attention + 5) + "in_proj_" + std::string(kind)};
+  }
+  return std::nullopt;
+}
+
+// The entries from `first` on with OpenCLIP attentions' q, k and v projections become one
+// in_proj entry each, read as the three stacked. A set missing a part stays apart, so that the
+// in_proj tensor is reported missing.
+void fuse_attention_projections(std::vector<RenamedTensors::Entry>& entries, std::size_t first) {
+  using Entry = RenamedTensors::Entry;
+  std::map<std::string, std::array<std::optional<Entry>, 3>> projections;  // by the in_proj name
+  std::vector<Entry> added(std::make_move_iterator(entries.begin() + first), std::make_move_iterator(entries.end()));
+  entries.resize(first);
+  for (auto& entry : added) {
+    if (const auto fused = fused_projection(entry.entry.name))
+      projections[fused->second][fused->first] = std::move(entry);
+    else
+      entries.push_back(std::move(entry));
+  }
+  for (auto& [name, parts] : projections) {
+    if (!parts[0] || !parts[1] || !parts[2]) {
+      for (auto& part : parts)
+        if (part) entries.push_back(std::move(*part));
+      continue;
+    }
+    TensorEntry entry{name, parts[0]->entry.dtype, parts[0]->entry.shape};
+    entry.shape[0] = parts[0]->entry.shape[0] + parts[1]->entry.shape[0] + parts[2]->entry.shape[0];
+    entries.push_back({std::move(entry), {parts[0]->parts[0], parts[1]->parts[0], parts[2]->parts[0]}, stacked});
+  }
+}
 
 // Adds the tensors of component folder `dir` to `entries`, renamed by `component`.
 void add_component(std::vector<RenamedTensors::Entry>& entries, std::vector<Component>& components, const fs::path& dir,
@@ -111,11 +177,28 @@ void add_component(std::vector<RenamedTensors::Entry>& entries, std::vector<Comp
     for (const TensorEntry& stored : file->entries()) {
       const auto renamed = component.names.to_ldm(stored.name);
       TensorEntry entry{component.prefix + renamed.name, stored.dtype, stored.shape};
-      if (renamed.conv_from_linear && entry.shape.size() == 2) entry.shape.insert(entry.shape.end(), {1, 1});
-      entries.push_back({std::move(entry), {{file, stored.name}}, nullptr});
+      RenamedTensors::Entry added{entry, {{file, stored.name}}, nullptr};
+      if (renamed.form == StoredForm::LinearForConv && entry.shape.size() == 2) {
+        added.entry.shape.insert(added.entry.shape.end(), {1, 1});
+      } else if (renamed.form == StoredForm::TransposedLinear && entry.shape.size() == 2) {
+        std::swap(added.entry.shape[0], added.entry.shape[1]);
+        added.combine = transposed;
+      }
+      entries.push_back(std::move(added));
     }
   }
   components.push_back(std::move(component));
+}
+
+// A text encoder stored as Hugging Face CLIP, under OpenCLIP's names.
+void add_open_clip_component(std::vector<RenamedTensors::Entry>& entries, std::vector<Component>& components,
+                             const fs::path& dir, const std::string& prefix) {
+  const fs::path config = dir / "config.json";
+  const std::size_t first = entries.size();
+  add_component(entries, components, dir,
+                {prefix, open_clip_key_map(field<int>(read_config(config), "num_hidden_layers", config)), {}}, "model",
+                "pytorch_model");
+  fuse_attention_projections(entries, first);
 }
 
 int levels_of(const json& config, const fs::path& path) {
@@ -137,15 +220,26 @@ KeyMap vae_names(const fs::path& config_path) {
   return vae_key_map(levels_of(config, config_path), field<int>(config, "layers_per_block", config_path));
 }
 
-// SD1.x's text encoder is CLIP ViT-L with quick_gelu; SD2.x's converted OpenCLIP tower uses
-// gelu, and SDXL adds text_encoder_2: those need more than renaming.
-void require_sd1_pipeline(const fs::path& folder, const json& index) {
-  const auto name = optional_field<std::string>(index, "_class_name", folder / "model_index.json", "");
-  if (index.contains("text_encoder_2") || name.find("XL") != std::string::npos)
-    throw UnsupportedModel(folder.string() + ": SDXL diffusers folders are not supported yet; use the single-file checkpoint");
-  const fs::path text_config = folder / "text_encoder" / "config.json";
-  if (fs::exists(text_config) && optional_field<std::string>(read_config(text_config), "hidden_act", text_config, "") == "gelu")
-    throw UnsupportedModel(folder.string() + ": SD2.x diffusers folders are not supported yet; use the single-file checkpoint");
+// Whether model_index.json lists component `name` ([library, class], not [null, null]).
+bool lists_component(const json& index, const char* name) {
+  const auto entry = index.find(name);
+  return entry != index.end() && entry->is_array() && !entry->empty() && !entry->front().is_null();
+}
+
+// The text encoders by family: SDXL's base has text_encoder (CLIP ViT-L) and text_encoder_2
+// (bigG), its refiner text_encoder_2 alone; SD1.x's CLIP ViT-L uses quick_gelu where SD2.x's
+// ViT-H, converted to CLIPTextModel, uses gelu.
+std::vector<TextComponent> text_components(const fs::path& folder) {
+  const json index = read_config(folder / "model_index.json");
+  if (lists_component(index, "text_encoder_2")) {
+    if (lists_component(index, "text_encoder"))
+      return {{"text_encoder", "conditioner.embedders.0.transformer.", false},
+              {"text_encoder_2", "conditioner.embedders.1.model.", true}};
+    return {{"text_encoder_2", "conditioner.embedders.0.model.", true}};
+  }
+  const fs::path config = folder / "text_encoder" / "config.json";
+  const bool open_clip = fs::exists(config) && optional_field<std::string>(read_config(config), "hidden_act", config, "") == "gelu";
+  return {{"text_encoder", open_clip ? "cond_stage_model.model." : "cond_stage_model.transformer.", open_clip}};
 }
 
 // Heads per level from diffusers' `num_attention_heads`, or `attention_head_dim` (its historical
@@ -176,13 +270,14 @@ void read_unet_heads(CheckpointInfo& info, const fs::path& path) {
       info.unsupported_reason = path.string() + ": head counts that give different head widths per level are not supported";
 }
 
-void read_text_config(CheckpointInfo& info, const fs::path& path) {
+void read_text_config(TextEncoderInfo& encoder, const fs::path& path) {
   const json config = read_config(path);
-  for (auto& encoder : info.text_encoders) {
-    encoder.config.num_heads = optional_field(config, "num_attention_heads", path, encoder.config.num_heads);
-    encoder.config.layer_norm_eps = optional_field(config, "layer_norm_eps", path, encoder.config.layer_norm_eps);
-    encoder.config.quick_gelu = optional_field<std::string>(config, "hidden_act", path, "quick_gelu") == "quick_gelu";
-  }
+  encoder.config.num_heads = optional_field(config, "num_attention_heads", path, encoder.config.num_heads);
+  encoder.config.layer_norm_eps = optional_field(config, "layer_norm_eps", path, encoder.config.layer_norm_eps);
+  encoder.config.quick_gelu = optional_field<std::string>(config, "hidden_act", path, "quick_gelu") == "quick_gelu";
+  // diffusers' SD2.x text encoder ends at the block whose output SD2.x takes (its conversion
+  // drops OpenCLIP's last block): the last block's output, normed.
+  if (encoder.output == TextEncoderInfo::Output::HiddenNormed) encoder.hidden_layer = encoder.config.num_layers;
 }
 
 void read_scheduler_config(CheckpointInfo& info, const fs::path& path) {
@@ -217,8 +312,11 @@ std::shared_ptr<const TensorSource> open_diffusers_pipeline(const fs::path& path
   const fs::path folder = without_trailing_separator(path);
   if (!is_diffusers_pipeline(folder))
     throw FormatError(folder.string() + ": not a diffusers folder (no model_index.json)");
-  const json index = read_config(folder / "model_index.json");
-  require_sd1_pipeline(folder, index);
+  // StableDiffusionPipeline, -XLPipeline, -Img2ImgPipeline, -InpaintPipeline…; not SD3's.
+  const fs::path index = folder / "model_index.json";
+  const auto pipeline = optional_field<std::string>(read_config(index), "_class_name", index, "");
+  if (!pipeline.starts_with("StableDiffusion") || pipeline.starts_with("StableDiffusion3"))
+    throw UnsupportedModel(index.string() + ": '" + pipeline + "' is not a Stable Diffusion 1.x, 2.x or XL pipeline");
   std::vector<RenamedTensors::Entry> entries;
   std::vector<Component> components;
   add_component(entries, components, folder / "unet",
@@ -227,8 +325,12 @@ std::shared_ptr<const TensorSource> open_diffusers_pipeline(const fs::path& path
   add_component(entries, components, folder / "vae",
                 {"first_stage_model.", vae_names(folder / "vae" / "config.json"), {}}, "diffusion_pytorch_model",
                 "diffusion_pytorch_model");
-  add_component(entries, components, folder / "text_encoder", {"cond_stage_model.transformer.", KeyMap({}), {}},
-                "model", "pytorch_model");
+  for (const auto& text : text_components(folder)) {
+    if (text.open_clip)
+      add_open_clip_component(entries, components, folder / text.folder, text.prefix);
+    else
+      add_component(entries, components, folder / text.folder, {text.prefix, KeyMap({}), {}}, "model", "pytorch_model");
+  }
   return std::make_shared<const DiffusersTensors>(folder, std::move(entries), std::move(components));
 }
 
@@ -243,7 +345,9 @@ std::shared_ptr<const TensorSource> open_diffusers_vae(const fs::path& path, con
 
 void apply_diffusers_configs(CheckpointInfo& info, const fs::path& folder) {
   read_unet_heads(info, folder / "unet" / "config.json");
-  read_text_config(info, folder / "text_encoder" / "config.json");
+  for (const auto& text : text_components(folder))
+    for (auto& encoder : info.text_encoders)
+      if (encoder.prefix.starts_with(text.prefix)) read_text_config(encoder, folder / text.folder / "config.json");
   const fs::path vae_config = folder / "vae" / "config.json";
   info.vae.scale_factor = optional_field(read_config(vae_config), "scaling_factor", vae_config, info.vae.scale_factor);
   read_scheduler_config(info, folder / "scheduler" / "scheduler_config.json");

@@ -14,11 +14,12 @@ namespace atelier {
 bool is_diffusers_pipeline(const std::filesystem::path& folder);  // a folder with model_index.json
 bool is_diffusers_vae(const std::filesystem::path& folder);       // a folder whose config.json is an AutoencoderKL
 
-// The pipeline's UNet, VAE and text encoder as `model.diffusion_model.*`, `first_stage_model.*`
-// and `cond_stage_model.transformer.*` (SD1.x). In each component folder the full-precision
+// The pipeline's UNet, VAE and text encoders under the single file's names: `model.diffusion_model.*`,
+// `first_stage_model.*`, and by family `cond_stage_model.transformer.*` (SD1.x),
+// `cond_stage_model.model.*` (SD2.x), `conditioner.embedders.N.*` (SDXL base and refiner), the
+// OpenCLIP towers renamed from Hugging Face CLIP. In each component folder the full-precision
 // weights are read, the `.fp16` variant when it is the only one. FormatError naming the folder
-// or file for a missing model_index.json, component or weights file, or a malformed config;
-// UnsupportedModel for pipelines whose text encoders are not SD1.x's (SD2.x, SDXL).
+// or file for a missing model_index.json, component or weights file, or a malformed config.
 std::shared_ptr<const TensorSource> open_diffusers_pipeline(const std::filesystem::path& folder);
 
 // A standalone AutoencoderKL folder (config.json + weights) under LDM VAE names after `prefix`.
@@ -26,7 +27,7 @@ std::shared_ptr<const TensorSource> open_diffusers_vae(const std::filesystem::pa
                                                        const std::string& prefix = {});
 
 // What the pipeline's configs tell and shapes cannot: the attention heads of the UNet
-// (`attention_head_dim` is diffusers' old name for the NUMBER of heads) and the text encoder,
+// (`attention_head_dim` is diffusers' old name for the NUMBER of heads) and the text encoders,
 // the noise schedule and prediction type, the VAE's scale factor.
 void apply_diffusers_configs(CheckpointInfo& info, const std::filesystem::path& folder);
 

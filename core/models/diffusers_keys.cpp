@@ -7,8 +7,8 @@ std::string at(const std::string& prefix, int index) { return prefix + std::to_s
 
 class PairList {
  public:
-  void add(std::string ldm, std::string diffusers, bool conv_from_linear = false) {
-    pairs_.push_back({std::move(ldm), std::move(diffusers), conv_from_linear});
+  void add(std::string ldm, std::string diffusers, StoredForm form = StoredForm::Same) {
+    pairs_.push_back({std::move(ldm), std::move(diffusers), form});
   }
   // A UNet ResBlock: LDM's Sequential indices against diffusers' ResnetBlock2D names.
   void unet_resnet(const std::string& ldm, const std::string& diffusers) {
@@ -36,7 +36,7 @@ KeyMap::Renamed KeyMap::to_ldm(std::string_view key) const {
   for (const auto& pair : pairs_)
     if (key.starts_with(pair.diffusers) && (!best || pair.diffusers.size() > best->diffusers.size())) best = &pair;
   if (!best) return {std::string(key)};
-  return {best->ldm + std::string(key.substr(best->diffusers.size())), best->conv_from_linear};
+  return {best->ldm + std::string(key.substr(best->diffusers.size())), best->form};
 }
 
 std::string KeyMap::to_diffusers(std::string_view key) const {
@@ -95,8 +95,8 @@ KeyMap vae_key_map(int levels, int layers_per_block) {
     // Current names first (to_diffusers gives those); diffusers before 0.17 wrote the others.
     for (const auto& [ldm, current, old] : {std::tuple{"q.", "to_q.", "query."}, {"k.", "to_k.", "key."},
                                             {"v.", "to_v.", "value."}, {"proj_out.", "to_out.0.", "proj_attn."}}) {
-      pairs.add(side + "mid.attn_1." + ldm, attention + current, /*conv_from_linear=*/true);
-      pairs.add(side + "mid.attn_1." + ldm, attention + old, /*conv_from_linear=*/true);
+      pairs.add(side + "mid.attn_1." + ldm, attention + current, StoredForm::LinearForConv);
+      pairs.add(side + "mid.attn_1." + ldm, attention + old, StoredForm::LinearForConv);
     }
   }
   for (int level = 0; level < levels; ++level) {
@@ -111,6 +111,22 @@ KeyMap vae_key_map(int levels, int layers_per_block) {
       pairs.add(ldm_down + "downsample.", down + "downsamplers.0.");
       pairs.add(ldm_up + "upsample.", up + "upsamplers.0.");
     }
+  }
+  return KeyMap(pairs.take());
+}
+
+KeyMap open_clip_key_map(int layers) {
+  PairList pairs;
+  pairs.add("token_embedding.", "text_model.embeddings.token_embedding.");
+  pairs.add("positional_embedding", "text_model.embeddings.position_embedding.weight");
+  pairs.add("ln_final.", "text_model.final_layer_norm.");
+  pairs.add("text_projection", "text_projection.weight", StoredForm::TransposedLinear);
+  for (int layer = 0; layer < layers; ++layer) {
+    const std::string block = at("transformer.resblocks.", layer), hf = at("text_model.encoder.layers.", layer);
+    for (const auto& [open_clip, clip] : {std::pair{"ln_1.", "layer_norm1."}, {"ln_2.", "layer_norm2."},
+                                          {"mlp.c_fc.", "mlp.fc1."}, {"mlp.c_proj.", "mlp.fc2."},
+                                          {"attn.", "self_attn."}})
+      pairs.add(block + open_clip, hf + clip);
   }
   return KeyMap(pairs.take());
 }

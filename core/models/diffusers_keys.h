@@ -9,12 +9,17 @@
 
 namespace atelier {
 
+// How diffusers stores a tensor where its shape differs from LDM's.
+enum class StoredForm {
+  Same,
+  LinearForConv,     // a [C, C] Linear weight for LDM's [C, C, 1, 1] 1x1 conv (the VAE's middle attention)
+  TransposedLinear,  // a Linear's [out, in] weight for OpenCLIP's [in, out] matrix (text_projection)
+};
+
 struct KeyPrefixPair {
   std::string ldm;
   std::string diffusers;
-  // diffusers stores this [C, C] Linear weight where LDM has a [C, C, 1, 1] 1x1 conv (the VAE's
-  // middle attention).
-  bool conv_from_linear = false;
+  StoredForm form = StoredForm::Same;
 };
 
 class KeyMap {
@@ -23,7 +28,7 @@ class KeyMap {
 
   struct Renamed {
     std::string name;
-    bool conv_from_linear = false;
+    StoredForm form = StoredForm::Same;
   };
   // The LDM name of diffusers key `key` by its longest matching prefix; unchanged where no
   // prefix applies (names both layouts share).
@@ -45,5 +50,13 @@ struct DiffusersUNetLayout {
 KeyMap unet_key_map(const DiffusersUNetLayout& layout);
 // An AutoencoderKL of `levels` levels with `layers_per_block` residual blocks per encoder level.
 KeyMap vae_key_map(int levels, int layers_per_block);
+// A Hugging Face CLIPTextModel(WithProjection) of `layers` blocks as OpenCLIP names its text
+// tower (SD2.x's ViT-H and SDXL's bigG as diffusers stores them), relative to the tower. Each
+// attention's q_proj, k_proj and v_proj come out as `attn.q_proj.…` (and k, v): OpenCLIP keeps
+// them as one in_proj, fused by the reader (kFusedAttentionProjections).
+KeyMap open_clip_key_map(int layers);
+
+// The stacked projections of an OpenCLIP attention, in in_proj's order.
+inline constexpr const char* kFusedAttentionProjections[] = {"q_proj.", "k_proj.", "v_proj."};
 
 }  // namespace atelier

@@ -113,13 +113,14 @@ TEST_CASE("a broken diffusers folder is refused naming the folder, file and tens
   CHECK_THROWS_WITH(open_model_source(copy), Catch::Contains((copy / "unet").string()));
 }
 
-TEST_CASE("diffusers folders of other families are refused by name", "[forms][diffusers]") {
+TEST_CASE("the components model_index.json lists are the ones read", "[forms][diffusers]") {
   TempDir dir;
   const fs::path copy = copy_folder(dir);
   {
     std::ofstream index(copy / "model_index.json");
-    index << R"({"_class_name": "StableDiffusionXLPipeline", "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"]})";
+    index << R"({"_class_name": "StableDiffusionXLPipeline", "text_encoder": ["transformers", "CLIPTextModel"],
+                 "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"]})";
   }
-  CHECK_THROWS_AS(load_stable_diffusion(copy), UnsupportedModel);
-  CHECK_THROWS_WITH(inspect_checkpoint(copy), Catch::Contains("SDXL"));
+  CHECK_THROWS_AS(load_stable_diffusion(copy), FormatError);
+  CHECK_THROWS_WITH(inspect_checkpoint(copy), Catch::Contains((copy / "text_encoder_2").string()));
 }

@@ -53,7 +53,7 @@ TEST_CASE("the key tables map every tensor of the fixture's diffusers table both
     CHECK(names.to_diffusers(ldm) == diffusers);
     // Only the VAE's middle attention projections change shape ([C, C] -> [C, C, 1, 1]).
     const bool reshaped = row["ldm_shape"] != row["diffusers_shape"];
-    CHECK((renamed.conv_from_linear && row["diffusers_shape"].size() == 2) == reshaped);
+    CHECK((renamed.form == StoredForm::LinearForConv && row["diffusers_shape"].size() == 2) == reshaped);
     ++rows;
   }
   CHECK(rows == 208 + 176);
