@@ -20,15 +20,16 @@ std::string usage_text(const ProcessUsage& usage) {
 
 void print_stage(const char* name, const StageTimes& stage, double peak_gflops) {
   const double achieved = stage.gflops_per_second();
-  std::printf("%-12s %8.3f s  (spread %.3f s, n=%zu)  %7.1f GFLOP  %6.1f GFLOP/s  %5.1f %% of peak  [%s]\n", name,
-              stage.median(), stage.spread(), stage.seconds.size(), stage.flops / 1e9, achieved,
-              100 * achieved / peak_gflops, usage_text(stage.usage_per_run).c_str());
+  std::printf("%-12s %8.3f s  (spread %.3f s, n=%zu)  %7.1f GFLOP  %6.1f GFLOP/s  %5.1f %% of peak  [%s, peak RSS %.0f MB]\n",
+              name, stage.median(), stage.spread(), stage.seconds.size(), stage.flops / 1e9, achieved,
+              100 * achieved / peak_gflops, usage_text(stage.usage_per_run).c_str(), stage.peak_rss_mb);
 }
 
 void print_table(const BenchmarkOptions& options, const BenchmarkResult& r) {
   std::printf("%d×%d on %s, %d threads; matmul peak %.1f GFLOP/s\n", options.width, options.height,
               r.target.c_str(), r.threads, r.matmul_peak_gflops);
-  std::printf("%-12s %8.3f s  [%s]\n", "load", r.load_seconds, usage_text(r.load_usage).c_str());
+  std::printf("%-12s %8.3f s  [%s, peak RSS %.0f MB]\n", "load", r.load_seconds, usage_text(r.load_usage).c_str(),
+              r.load_peak_rss_mb);
   print_stage("text encode", r.text_encode, r.matmul_peak_gflops);
   print_stage("UNet step", r.unet_step, r.matmul_peak_gflops);
   print_stage("VAE decode", r.vae_decode, r.matmul_peak_gflops);
@@ -36,10 +37,11 @@ void print_table(const BenchmarkOptions& options, const BenchmarkResult& r) {
   std::printf("%-12s %8.0f MB in use (%s)\n", "huge pages", r.huge_pages_mb, r.huge_page_settings.c_str());
 }
 
-void add_usage(nlohmann::ordered_json& json, const std::string& stage, const ProcessUsage& usage) {
+void add_usage(nlohmann::ordered_json& json, const std::string& stage, const ProcessUsage& usage, double peak_rss_mb) {
   json[stage + "_system_s"] = usage.system_seconds;
   json[stage + "_minor_faults"] = usage.minor_faults;
   json[stage + "_major_faults"] = usage.major_faults;
+  json[stage + "_peak_rss_mb"] = peak_rss_mb;
 }
 
 void print_json(const BenchmarkOptions& options, const BenchmarkResult& r) {
@@ -60,10 +62,10 @@ void print_json(const BenchmarkOptions& options, const BenchmarkResult& r) {
       {"huge_pages_mb", r.huge_pages_mb},
       {"huge_page_settings", r.huge_page_settings},
   };
-  add_usage(medians, "load", r.load_usage);
-  add_usage(medians, "text_encode", r.text_encode.usage_per_run);
-  add_usage(medians, "unet_step", r.unet_step.usage_per_run);
-  add_usage(medians, "vae_decode", r.vae_decode.usage_per_run);
+  add_usage(medians, "load", r.load_usage, r.load_peak_rss_mb);
+  add_usage(medians, "text_encode", r.text_encode.usage_per_run, r.text_encode.peak_rss_mb);
+  add_usage(medians, "unet_step", r.unet_step.usage_per_run, r.unet_step.peak_rss_mb);
+  add_usage(medians, "vae_decode", r.vae_decode.usage_per_run, r.vae_decode.peak_rss_mb);
   std::cout << medians.dump() << "\n";
 }
 

@@ -16,7 +16,12 @@ struct ProcessUsage {
   ProcessUsage divided_by(int runs) const;
 };
 
-double peak_rss_mb();  // the process's resident high-water mark
+// The resident high-water mark since the process started or the last reset_peak_rss()
+// (VmHWM of /proc/self/status; getrusage's where that cannot be read).
+double peak_rss_mb();
+// Starts the high-water mark again from the memory resident now (Linux's clear_refs "5"), so
+// that one stage's peak can be read; false where the kernel does not allow it.
+bool reset_peak_rss();
 
 // Memory now backed by transparent huge pages, in MB (AnonHugePages of /proc/self/smaps_rollup);
 // 0 where it cannot be read.

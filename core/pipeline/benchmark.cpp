@@ -27,14 +27,15 @@ double time_once(const std::function<at::Tensor()>& work) {
   return seconds_since(start);
 }
 
-// One untimed run (first-call setup: kernel selection, allocator growth), then `runs` timed.
-std::vector<double> time_runs(int runs, const std::function<at::Tensor()>& work, ProcessUsage* usage_per_run = nullptr) {
+// One untimed run (first-call setup: kernel selection, allocator growth), then `runs` timed;
+// the memory high-water mark over all of them.
+void time_stage(StageTimes& stage, int runs, const std::function<at::Tensor()>& work) {
+  reset_peak_rss();
   time_once(work);
   const auto before = ProcessUsage::now();
-  std::vector<double> seconds;
-  for (int i = 0; i < runs; ++i) seconds.push_back(time_once(work));
-  if (usage_per_run) *usage_per_run = (ProcessUsage::now() - before).divided_by(runs);
-  return seconds;
+  for (int i = 0; i < runs; ++i) stage.seconds.push_back(time_once(work));
+  stage.usage_per_run = (ProcessUsage::now() - before).divided_by(runs);
+  stage.peak_rss_mb = peak_rss_mb();
 }
 
 double matmul_peak_gflops(c10::Device device) {
@@ -42,9 +43,10 @@ double matmul_peak_gflops(c10::Device device) {
   auto b = at::randn({kMatmulSize, kMatmulSize}, at::TensorOptions(device));
   // Into one output: a fresh one per run would time the faulting-in of its pages too.
   auto product = at::empty({kMatmulSize, kMatmulSize}, at::TensorOptions(device));
-  auto seconds = time_runs(kMatmulRuns, [&] { return at::mm_out(product, a, b).sum(); });
+  StageTimes matmul;
+  time_stage(matmul, kMatmulRuns, [&] { return at::mm_out(product, a, b).sum(); });
   const double flops = 2.0 * kMatmulSize * kMatmulSize * kMatmulSize;
-  return flops / *std::min_element(seconds.begin(), seconds.end()) / 1e9;
+  return flops / *std::min_element(matmul.seconds.begin(), matmul.seconds.end()) / 1e9;
 }
 
 void validate(const BenchmarkOptions& options, int factor) {
@@ -85,9 +87,11 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& options, const std::functi
   note("loading " + options.model.string());
   const auto load_start = std::chrono::steady_clock::now();
   const auto usage_before_load = ProcessUsage::now();
+  reset_peak_rss();
   Pipeline pipeline(options.model, options.device, options.memory, options.precision);
   result.load_seconds = seconds_since(load_start);
   result.load_usage = ProcessUsage::now() - usage_before_load;
+  result.load_peak_rss_mb = peak_rss_mb();
   const auto& info = pipeline.model().info;
   const int factor = info.vae.downsample_factor();
   validate(options, factor);
@@ -103,10 +107,10 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& options, const std::functi
   request.height = options.height;
   result.text_encode.flops = 0;
   for (const auto& encoder : info.text_encoders) result.text_encode.flops += text_encoder_flops(encoder.config, 2);
-  result.text_encode.seconds = time_runs(options.repeats, [&] {
+  time_stage(result.text_encode, options.repeats, [&] {
     prompts = pipeline.encode_prompts(request);
     return prompts.cond.at(0).context;
-  }, &result.text_encode.usage_per_run);
+  });
 
   note("UNet steps (CFG, latent " + std::to_string(latent_w) + "×" + std::to_string(latent_h) + ")");
   const auto options_on_target = at::TensorOptions(target.device).dtype(target.dtype);
@@ -114,16 +118,16 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& options, const std::functi
   const auto timesteps = at::full({1}, 500.0, options_on_target);
   const auto eps = pipeline.guided_eps(prompts, /*cfg_scale=*/7.0);
   result.unet_step.flops = unet_flops(info.unet, 2, latent_h, latent_w, static_cast<int>(prompts.cond.at(0).context.size(1)));
-  result.unet_step.seconds = time_runs(options.steps, [&] { return eps(latents, timesteps); }, &result.unet_step.usage_per_run);
+  time_stage(result.unet_step, options.steps, [&] { return eps(latents, timesteps); });
 
   note("VAE decode (" + std::to_string(options.width) + "×" + std::to_string(options.height) + ")");
   const auto latent = at::randn({1, info.vae.z_channels, latent_h, latent_w}, options_on_target);
   result.vae_decode.flops = vae_decode_flops(info.vae, latent_h, latent_w);
-  result.vae_decode.seconds =
-      time_runs(options.repeats, [&] { return pipeline.decode(latent, GenerationParams::VaeTiling::Off); },
-                &result.vae_decode.usage_per_run);
+  time_stage(result.vae_decode, options.repeats,
+             [&] { return pipeline.decode(latent, GenerationParams::VaeTiling::Off); });
 
-  result.peak_rss_mb = peak_rss_mb();
+  result.peak_rss_mb = std::max({result.load_peak_rss_mb, result.text_encode.peak_rss_mb,
+                                 result.unet_step.peak_rss_mb, result.vae_decode.peak_rss_mb});
   result.huge_pages_mb = huge_pages_in_use_mb();
   result.huge_page_settings = huge_page_settings();
   return result;

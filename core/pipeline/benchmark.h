@@ -28,6 +28,7 @@ struct StageTimes {
   std::vector<double> seconds;
   double flops = 0;
   ProcessUsage usage_per_run;  // CPU time and page faults of one timed run, on average
+  double peak_rss_mb = 0;      // the resident high-water mark over the stage's runs
 
   double median() const;
   double spread() const;  // slowest minus fastest
@@ -39,11 +40,12 @@ struct BenchmarkResult {
   int threads = 0;
   double load_seconds = 0;
   ProcessUsage load_usage;
+  double load_peak_rss_mb = 0;
   StageTimes text_encode;  // the prompt and the negative prompt, as the pipeline encodes them
   StageTimes unet_step;    // one CFG evaluation: batch 2 (uncond, cond), or two of batch 1 in low memory
   StageTimes vae_decode;   // one image
   double matmul_peak_gflops = 0;  // the best of a few 2048² fp32 matmuls
-  double peak_rss_mb = 0;         // the process's high-water mark
+  double peak_rss_mb = 0;         // the highest of the stages' high-water marks
   double huge_pages_mb = 0;       // memory in transparent huge pages at the end, the model loaded
   std::string huge_page_settings;  // the kernel's mode and malloc's, see core/io/process_usage.h
 };

@@ -39,13 +39,16 @@ TEST_CASE("the CLI relaunches with huge pages for malloc unless told otherwise",
   CHECK(malloc_huge_pages(std::nullopt, "0") == "off");         // ATELIER_HUGE_PAGES=0
 }
 
-TEST_CASE("bench --json reports system time and page faults beside each stage", "[cli][bench]") {
+TEST_CASE("bench --json reports system time, page faults and peak memory beside each stage", "[cli][bench]") {
   const auto figures = bench_tiny_model();
   for (const std::string stage : {"load", "text_encode", "unet_step", "vae_decode"}) {
     INFO(stage);
     CHECK(figures.at(stage + "_system_s").get<double>() >= 0);
     CHECK(figures.at(stage + "_minor_faults").get<long>() >= 0);
     CHECK(figures.at(stage + "_major_faults").get<long>() >= 0);
+    // Each stage's own high-water mark; the overall peak is the highest of them.
+    CHECK(figures.at(stage + "_peak_rss_mb").get<double>() > 0);
+    CHECK(figures.at(stage + "_peak_rss_mb").get<double>() <= figures["peak_rss_mb"].get<double>());
   }
   // Loading maps the file and fills the weights: that faults pages in.
   CHECK(figures["load_minor_faults"].get<long>() > 0);
