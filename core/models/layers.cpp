@@ -15,6 +15,19 @@ at::Tensor GroupNormImpl::forward(const at::Tensor& x, bool then_silu) {
   return y.to(x.scalar_type());
 }
 
+at::Tensor GroupNormImpl::forward_in_place(at::Tensor x, bool then_silu) {
+  const bool sole_owner = x.use_count() == 1 && x.storage().use_count() == 1;
+  if (!sole_owner || x.scalar_type() != at::kFloat || x.dim() != 4) return forward(x, then_silu);
+  const int64_t channels = x.size(1), per_group = channels / groups_;
+  const auto grouped = x.unflatten(1, {groups_, per_group});  // [N, G, C/G, H, W], a view in any layout
+  const auto [variance, mean] = at::var_mean(grouped, {2, 3, 4}, /*unbiased=*/false, /*keepdim=*/true);
+  const auto scale = (variance + eps_).rsqrt() * weight_.to(at::kFloat).view({1, groups_, per_group, 1, 1});
+  const auto shift = bias_.to(at::kFloat).view({1, groups_, per_group, 1, 1}) - mean * scale;
+  grouped.mul_(scale).add_(shift);
+  if (then_silu) at::silu_(x);
+  return x;
+}
+
 namespace {
 
 at::Tensor uninitialised(torch::nn::Module& module, const std::string& name, at::IntArrayRef shape) {

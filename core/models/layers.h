@@ -14,6 +14,10 @@ class GroupNormImpl : public torch::nn::Module {
  public:
   GroupNormImpl(int channels, double eps, int groups = 32);
   at::Tensor forward(const at::Tensor& x, bool then_silu = false);
+  // The same, written over `x` when nothing else holds its memory (else as forward): at full
+  // resolution a VAE activation is hundreds of MB (SDXL at 1024², 256 channels: 1 GB), and its
+  // normalised copy is what would set the decode's peak.
+  at::Tensor forward_in_place(at::Tensor x, bool then_silu = false);
 
  private:
   int groups_;

@@ -17,10 +17,14 @@ VaeResBlockImpl::VaeResBlockImpl(int in, int out) {
   if (in != out) shortcut_ = register_module("nin_shortcut", Conv2d(in, out, 1));
 }
 
-at::Tensor VaeResBlockImpl::forward(const at::Tensor& x) {
-  auto h = conv1_(norm1_(x, /*then_silu=*/true));
-  h = conv2_(norm2_(h, /*then_silu=*/true));
-  return (shortcut_ ? shortcut_(x) : x) + h;
+at::Tensor VaeResBlockImpl::forward(at::Tensor x) {
+  // At full resolution each activation is hundreds of MB: the input is let go once the shortcut
+  // has read it, normalised in place, and the sum formed in place.
+  const at::Tensor skip = shortcut_ ? shortcut_(x) : x;
+  auto h = conv1_(shortcut_ ? norm1_->forward_in_place(std::move(x), /*then_silu=*/true)
+                            : norm1_(x, /*then_silu=*/true));
+  h = conv2_(norm2_->forward_in_place(std::move(h), /*then_silu=*/true));
+  return h.add_(skip);
 }
 
 VaeAttentionImpl::VaeAttentionImpl(int channels) {
@@ -50,10 +54,10 @@ at::Tensor VaeMiddleImpl::forward(const at::Tensor& x) { return block_2_(attn_1_
 
 at::Tensor VaeLevelImpl::forward(at::Tensor x) {
   for (std::size_t i = 0; i < blocks.size(); ++i) {
-    x = blocks[i](x);
+    x = blocks[i](std::move(x));
     if (!attentions.empty()) x = attentions[i](x);
   }
-  return resample ? resample(x) : x;
+  return resample ? resample(std::move(x)) : x;
 }
 
 namespace {
@@ -85,7 +89,7 @@ VaeEncoderImpl::VaeEncoderImpl(const VaeConfig& config) {
     if (i + 1 != levels) {
       // LDM pads right and bottom only, then a stride-2 conv without padding.
       auto conv = add_container(*level, "downsample")->register_module("conv", Conv2d(ch, ch, 3, 2, 0));
-      level->resample = [conv](const at::Tensor& x) { return conv->forward(at::constant_pad_nd(x, {0, 1, 0, 1})); };
+      level->resample = [conv](at::Tensor x) { return conv->forward(at::constant_pad_nd(x, {0, 1, 0, 1})); };
     }
     levels_.push_back(level);
   }
@@ -97,8 +101,8 @@ VaeEncoderImpl::VaeEncoderImpl(const VaeConfig& config) {
 at::Tensor VaeEncoderImpl::forward(const at::Tensor& image) {
   // Activations follow the weights' layout (channels-last once loaded: see store_conv_weights_channels_last).
   auto h = conv_in_(image.contiguous(conv_in_->weight().suggest_memory_format()));
-  for (auto& level : levels_) h = level(h);
-  return conv_out_(norm_out_(mid_(h), /*then_silu=*/true));
+  for (auto& level : levels_) h = level(std::move(h));
+  return conv_out_(norm_out_->forward_in_place(mid_(h), /*then_silu=*/true));
 }
 
 VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& config) {
@@ -115,8 +119,10 @@ VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& config) {
     ch = out;
     if (i != 0) {
       auto conv = add_container(*level, "upsample")->register_module("conv", Conv2d(ch, ch, 3, 1, 1));
-      level->resample = [conv](const at::Tensor& x) {
-        return conv->forward(at::upsample_nearest2d(x, {x.size(2) * 2, x.size(3) * 2}));
+      level->resample = [conv](at::Tensor x) {
+        const auto upsampled = at::upsample_nearest2d(x, {x.size(2) * 2, x.size(3) * 2});
+        x.reset();  // a quarter of the upsampled size, not needed while the conv runs
+        return conv->forward(upsampled);
       };
     }
     levels_[i] = level;
@@ -127,8 +133,8 @@ VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& config) {
 
 at::Tensor VaeDecoderImpl::forward(const at::Tensor& z) {
   auto h = mid_(conv_in_(z.contiguous(conv_in_->weight().suggest_memory_format())));  // as in the encoder
-  for (auto level = levels_.rbegin(); level != levels_.rend(); ++level) h = (*level)(h);
-  return conv_out_(norm_out_(h, /*then_silu=*/true));
+  for (auto level = levels_.rbegin(); level != levels_.rend(); ++level) h = (*level)(std::move(h));
+  return conv_out_(norm_out_->forward_in_place(std::move(h), /*then_silu=*/true));
 }
 
 AutoencoderKLImpl::AutoencoderKLImpl(const VaeConfig& config) : config_(config) {

@@ -16,7 +16,8 @@ namespace atelier {
 class VaeResBlockImpl : public torch::nn::Module {
  public:
   VaeResBlockImpl(int in, int out);
-  at::Tensor forward(const at::Tensor& x);
+  // Takes its input over (std::move it in): what nothing else holds is normalised in place.
+  at::Tensor forward(at::Tensor x);
 
  private:
   GroupNorm norm1_{nullptr}, norm2_{nullptr};
@@ -54,7 +55,7 @@ class VaeLevelImpl : public torch::nn::Module {
   at::Tensor forward(at::Tensor x);
   std::vector<VaeResBlock> blocks;
   std::vector<VaeAttention> attentions;  // empty, or one per block
-  std::function<at::Tensor(const at::Tensor&)> resample;  // identity when absent
+  std::function<at::Tensor(at::Tensor)> resample;  // identity when absent; takes its input over
 };
 TORCH_MODULE(VaeLevel);
 
