@@ -49,11 +49,13 @@ class ClipTextEncoderImpl : public TextTransformerImpl {
  public:
   explicit ClipTextEncoderImpl(const ClipTextConfig& config);
   at::Tensor final_norm(const at::Tensor& x) override { return final_layer_norm_(x); }
+  std::string blocks_prefix() const override { return "encoder.layers."; }
 
  private:
   at::Tensor token_embeddings(const at::Tensor& ids) override;
   at::Tensor add_positions(const at::Tensor& x) override;
   at::Tensor run_block(int index, const at::Tensor& x) override;
+  torch::nn::Module& block(int index) override { return *layers_[index]; }
 
   Embedding token_embedding_{nullptr}, position_embedding_{nullptr};
   torch::nn::ModuleList layers_{nullptr};

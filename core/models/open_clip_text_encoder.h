@@ -40,11 +40,13 @@ class OpenClipTextEncoderImpl : public TextTransformerImpl {
  public:
   explicit OpenClipTextEncoderImpl(const ClipTextConfig& config);
   at::Tensor final_norm(const at::Tensor& x) override { return ln_final_(x); }
+  std::string blocks_prefix() const override { return "transformer.resblocks."; }
 
  private:
   at::Tensor token_embeddings(const at::Tensor& ids) override;
   at::Tensor add_positions(const at::Tensor& x) override;
   at::Tensor run_block(int index, const at::Tensor& x) override;
+  torch::nn::Module& block(int index) override { return *resblocks_[index]; }
   at::Tensor projection() const override { return text_projection_; }
 
   Embedding token_embedding_{nullptr};

@@ -56,6 +56,7 @@ StableDiffusionModel load_stable_diffusion(const std::filesystem::path& checkpoi
     else
       network = ClipTextEncoder(info.config).ptr();
     auto weights = load(*network, file, info.prefix, device, dtype, stream);
+    network->stream_blocks(weights);
     model.text_encoders.push_back({info, std::move(network), std::move(weights)});
   }
   model.unet = UNet(model.info.unet);

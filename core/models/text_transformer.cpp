@@ -13,7 +13,10 @@ std::vector<at::Tensor> TextTransformerImpl::hidden_states(const at::Tensor& ids
     if (count > 0) tokens[0].narrow(0, position, count).copy_(vectors.narrow(0, 0, count));
   }
   std::vector<at::Tensor> states{add_positions(tokens)};
-  for (int i = 0; i < layers; ++i) states.push_back(run_block(i, states.back()));
+  for (int i = 0; i < layers; ++i) {
+    const WeightsInUse in_use(stream_.get(), block(i), blocks_prefix() + std::to_string(i));
+    states.push_back(run_block(i, states.back()));
+  }
   return states;
 }
 

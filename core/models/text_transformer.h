@@ -4,9 +4,12 @@
 // block, the final layer norm and the pooled, projected end-of-text feature.
 #include <torch/nn/module.h>
 
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "core/models/model_config.h"
+#include "core/models/weight_stream.h"
 
 namespace atelier {
 
@@ -38,16 +41,24 @@ class TextTransformerImpl : public torch::nn::Module {
 
   const ClipTextConfig& config() const { return config_; }
 
+  // Low-memory mode: each block reads its weights from `stream` when it runs; the rest (the
+  // embeddings, the final norm, the projection) is the caller's to load, all but
+  // blocks_prefix() (WeightsInUse's `except`).
+  void stream_blocks(std::shared_ptr<const WeightStream> stream) { stream_ = std::move(stream); }
+  virtual std::string blocks_prefix() const = 0;  // "encoder.layers.", "transformer.resblocks."
+
  protected:
   virtual at::Tensor token_embeddings(const at::Tensor& ids) = 0;
   virtual at::Tensor add_positions(const at::Tensor& x) = 0;
   virtual at::Tensor run_block(int index, const at::Tensor& x) = 0;
+  virtual torch::nn::Module& block(int index) = 0;
   virtual at::Tensor projection() const { return {}; }
 
   // Throws InvalidArgument when `ids` has more tokens than the position embedding.
   void check_length(const at::Tensor& ids) const;
 
   ClipTextConfig config_;
+  std::shared_ptr<const WeightStream> stream_;
 };
 
 }  // namespace atelier

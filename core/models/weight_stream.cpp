@@ -2,6 +2,10 @@
 
 #include <ATen/core/grad_mode.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "core/models/weights.h"
 
 namespace atelier {
@@ -35,9 +39,10 @@ void WeightStream::check() const {
   for (const auto& [name, shape] : shapes_) require_tensor(*source_, prefix_ + name, shape);
 }
 
-void WeightStream::load(torch::nn::Module& part, const std::string& path) const {
+void WeightStream::load(torch::nn::Module& part, const std::string& path, const std::string& except) const {
   at::NoGradGuard no_grad;
   for (auto& item : part.named_parameters()) {
+    if (!except.empty() && item.key().starts_with(except)) continue;
     const std::string name = full_name(prefix_, path, item.key());
     const auto stored = source_->tensor(name);
     auto weights = stored.to(options_);
@@ -47,21 +52,28 @@ void WeightStream::load(torch::nn::Module& part, const std::string& path) const 
   }
 }
 
-void WeightStream::unload(torch::nn::Module& part, const std::string& path) const {
+void WeightStream::unload(torch::nn::Module& part, const std::string& path, const std::string& except) const {
   at::NoGradGuard no_grad;
   for (auto& item : part.named_parameters()) {
+    if (!except.empty() && item.key().starts_with(except)) continue;
     item.value().set_data(at::empty({0}, options_));
     source_->release(full_name(prefix_, path, item.key()));
   }
+  // Most weights are under glibc's mmap threshold (which grows to 32 MB), so freeing them
+  // leaves their pages in malloc's heaps; without giving those back, the resident memory grows
+  // to the largest set of parts the heaps ever held.
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
 }
 
-WeightsInUse::WeightsInUse(const WeightStream* stream, torch::nn::Module& part, std::string path)
-    : stream_(stream), part_(part), path_(std::move(path)) {
-  if (stream_) stream_->load(part_, path_);
+WeightsInUse::WeightsInUse(const WeightStream* stream, torch::nn::Module& part, std::string path, std::string except)
+    : stream_(stream), part_(part), path_(std::move(path)), except_(std::move(except)) {
+  if (stream_) stream_->load(part_, path_, except_);
 }
 
 WeightsInUse::~WeightsInUse() {
-  if (stream_) stream_->unload(part_, path_);
+  if (stream_) stream_->unload(part_, path_, except_);
 }
 
 }  // namespace atelier

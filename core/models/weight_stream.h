@@ -23,9 +23,9 @@ class WeightStream {
                c10::Device device, c10::ScalarType dtype);
 
   // Fills (or empties) the weights of `part`, the network's child at `path` ("input_blocks.3";
-  // "" for the whole network).
-  void load(torch::nn::Module& part, const std::string& path) const;
-  void unload(torch::nn::Module& part, const std::string& path) const;
+  // "" for the whole network), but those below `except` ("encoder.layers.": streamed on their own).
+  void load(torch::nn::Module& part, const std::string& path, const std::string& except = {}) const;
+  void unload(torch::nn::Module& part, const std::string& path, const std::string& except = {}) const;
 
   // The same network's weights from another source (a replacement VAE), checked against the
   // shapes this stream was made for: FormatError naming the file and tensor otherwise.
@@ -41,11 +41,11 @@ class WeightStream {
   std::vector<std::pair<std::string, std::vector<int64_t>>> shapes_;  // of the network's weights
 };
 
-// A part's weights, loaded for the lifetime of this object; nothing happens without a stream
-// (resident weights).
+// A part's weights (but those below `except`), loaded for the lifetime of this object; nothing
+// happens without a stream (resident weights).
 class WeightsInUse {
  public:
-  WeightsInUse(const WeightStream* stream, torch::nn::Module& part, std::string path = {});
+  WeightsInUse(const WeightStream* stream, torch::nn::Module& part, std::string path = {}, std::string except = {});
   ~WeightsInUse();
   WeightsInUse(const WeightsInUse&) = delete;
   WeightsInUse& operator=(const WeightsInUse&) = delete;
@@ -53,7 +53,7 @@ class WeightsInUse {
  private:
   const WeightStream* stream_;
   torch::nn::Module& part_;
-  std::string path_;
+  std::string path_, except_;
 };
 
 }  // namespace atelier

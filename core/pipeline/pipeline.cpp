@@ -169,7 +169,8 @@ PromptConditioning Pipeline::encode_prompts(const StableDiffusionModel& model, c
                                             const ScheduleOptions& schedule) {
   std::vector<std::unique_ptr<WeightsInUse>> weights;
   for (const auto& encoder : model.text_encoders)
-    weights.push_back(std::make_unique<WeightsInUse>(encoder.weights.get(), *encoder.network));
+    weights.push_back(std::make_unique<WeightsInUse>(encoder.weights.get(), *encoder.network, std::string(),
+                                                     encoder.network->blocks_prefix()));
   const AttentionSliceLimit limit(attention_slice_bytes());
   Conditioner conditioner(model, ClipTokenizer::bundled(), params.clip_skip, embeddings());
   const int steps = prompt_editing_steps(*choose_sampler(params.sampler, params.schedule).sampler, params.steps);
