@@ -95,8 +95,6 @@ struct TextComponent {
   bool open_clip;      // stored as Hugging Face CLIP, read under OpenCLIP's names (SD2.x, SDXL's bigG)
 };
 
-// A diffusers folder's tensors: messages for tensors the mapping expects but no file holds
-// name the component's file and the diffusers name.
 // diffusers' name of LDM tensor `name` of `component`; for OpenCLIP's fused in_proj, its three
 // parts (`…self_attn.{q,k,v}_proj.weight`).
 std::string stored_name(const Component& component, std::string_view name) {
@@ -106,6 +104,8 @@ std::string stored_name(const Component& component, std::string_view name) {
   return stored;
 }
 
+// A diffusers folder's tensors: messages for tensors the mapping expects but no file holds
+// name the component's file and the diffusers name.
 class DiffusersTensors : public RenamedTensors {
  public:
   DiffusersTensors(fs::path folder, std::vector<Entry> entries, std::vector<Component> components)
@@ -129,14 +129,16 @@ at::Tensor stacked(const std::vector<at::Tensor>& parts) { return at::cat(parts,
 // For a renamed `…attn.q_proj.weight` (k, v; biases alike): its place in in_proj (0, 1, 2)
 // and the in_proj tensor's name.
 std::optional<std::pair<std::size_t, std::string>> fused_projection(const std::string& name) {
-  const auto attention = name.rfind("attn.");
-  if (attention == std::string::npos) return std::nullopt;
-  const std::string_view rest = std::string_view(name).substr(attention + 5);
+  constexpr std::string_view kAttention = "attn.";
+  const auto found = name.rfind(kAttention);
+  if (found == std::string::npos) return std::nullopt;
+  const auto attention = found + kAttention.size();
+  const std::string_view rest = std::string_view(name).substr(attention);
   for (std::size_t i = 0; i < std::size(kFusedAttentionProjections); ++i) {
     const std::string_view part = kFusedAttentionProjections[i];
     if (!rest.starts_with(part)) continue;
     const std::string_view kind = rest.substr(part.size());
-    if (kind == "weight" || kind == "bias") return std::pair{i, name.substr(0, attention + 5) + "in_proj_" + std::string(kind)};
+    if (kind == "weight" || kind == "bias") return std::pair{i, name.substr(0, attention) + "in_proj_" + std::string(kind)};
   }
   return std::nullopt;
 }
