@@ -21,12 +21,15 @@ void use_fastest_layouts(StableDiffusionModel& model, c10::Device device, c10::S
     pack_convolutions_for_onednn(*model.unet, kPackedMinChannels);
 }
 
-// Loads `network`'s weights now (null result), or prepares them to be streamed.
+// Loads `network`'s weights now (null result), or prepares them to be streamed through the
+// model's pool, with its edits (but for the VAE's, which networks never change).
 std::shared_ptr<const WeightStream> load(torch::nn::Module& network, const std::shared_ptr<const TensorSource>& source,
                                          const std::string& prefix, c10::Device device, c10::ScalarType dtype,
-                                         bool stream) {
+                                         const StableDiffusionModel& model, bool edited = true) {
   network.eval();
-  if (stream) return std::make_shared<const WeightStream>(network, source, prefix, device, dtype);
+  if (model.weight_pool)
+    return std::make_shared<const WeightStream>(network, source, prefix, device, dtype, model.weight_pool,
+                                                edited ? model.weight_edits : nullptr);
   network.to(device, dtype);
   load_weights(network, *source, prefix);
   return nullptr;
@@ -49,25 +52,30 @@ StableDiffusionModel load_stable_diffusion(const std::filesystem::path& checkpoi
   model.info = inspect_checkpoint(*file);
   require_supported(model.info);
   const auto [device, dtype, vae_dtype, stream] = options;
+  if (stream) {
+    model.weight_pool = std::make_shared<WeightPool>();
+    model.weight_edits = std::make_shared<StreamedWeightEdits>();
+  }
   for (const auto& info : model.info.text_encoders) {
     std::shared_ptr<TextTransformerImpl> network;
     if (info.layout == TextEncoderInfo::Layout::OpenClip)
       network = OpenClipTextEncoder(info.config).ptr();
     else
       network = ClipTextEncoder(info.config).ptr();
-    auto weights = load(*network, file, info.prefix, device, dtype, stream);
+    auto weights = load(*network, file, info.prefix, device, dtype, model);
     network->stream_blocks(weights);
     model.text_encoders.push_back({info, std::move(network), std::move(weights)});
   }
   model.unet = UNet(model.info.unet);
-  model.unet->stream_weights(load(*model.unet, file, "model.diffusion_model.", device, dtype, stream));
+  model.unet->stream_weights(load(*model.unet, file, "model.diffusion_model.", device, dtype, model));
   if (model.info.family == ModelFamily::SD2 && !model.info.prediction_from_config) {
     at::InferenceMode inference;
     model.info.prediction = is_v_prediction_sd2(*model.unet) ? Prediction::V : Prediction::Epsilon;
     model.info.prediction_from_config = true;
   }
   model.vae = AutoencoderKL(model.info.vae);
-  model.vae_weights = load(*model.vae, file, "first_stage_model.", device, vae_dtype.value_or(dtype), stream);
+  model.vae_weights =
+      load(*model.vae, file, "first_stage_model.", device, vae_dtype.value_or(dtype), model, /*edited=*/false);
   if (!stream) use_fastest_layouts(model, device, dtype);
   return model;
 }

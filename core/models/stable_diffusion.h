@@ -29,6 +29,10 @@ struct StableDiffusionModel {
   // With streamed weights, where the VAE reads its weights from around each use; the UNet
   // streams its own stage by stage. Null when resident.
   std::shared_ptr<const WeightStream> vae_weights;
+  // With streamed weights, the memory they are read into, and what the text encoders' and the
+  // UNet's streams change as they read their weights in (networks); null when resident.
+  std::shared_ptr<WeightPool> weight_pool;
+  std::shared_ptr<StreamedWeightEdits> weight_edits;
   // The standalone VAE in place of the checkpoint's own (standalone_vae.h); nullopt: its own.
   std::optional<std::filesystem::path> vae_file;
 };

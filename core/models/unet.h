@@ -102,6 +102,7 @@ class UNetImpl : public torch::nn::Module {
 
   // Low-memory mode: each stage reads its weights from `stream` when it runs (null: resident).
   void stream_weights(std::shared_ptr<const WeightStream> stream) { stream_ = std::move(stream); }
+  const WeightStream* weight_stream() const { return stream_.get(); }
   // Low-memory mode: each stage runs on the batch in `parts` slices, one after the other, so
   // the activations of one slice are live at a time while the weights are read in once.
   void set_batch_parts(int parts) { batch_parts_ = parts; }

@@ -2,10 +2,7 @@
 
 #include <ATen/core/grad_mode.h>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
+#include "core/error.h"
 #include "core/models/weights.h"
 
 namespace atelier {
@@ -18,21 +15,37 @@ std::string full_name(const std::string& prefix, const std::string& path, const 
 }  // namespace
 
 WeightStream::WeightStream(torch::nn::Module& network, std::shared_ptr<const TensorSource> source, std::string prefix,
-                           c10::Device device, c10::ScalarType dtype)
-    : source_(std::move(source)), prefix_(std::move(prefix)), options_(at::TensorOptions().device(device).dtype(dtype)) {
-  for (const auto& item : network.named_parameters()) shapes_.emplace_back(item.key(), item.value().sizes().vec());
+                           c10::Device device, c10::ScalarType dtype, std::shared_ptr<WeightPool> pool,
+                           std::shared_ptr<const StreamedWeightEdits> edits)
+    : source_(std::move(source)),
+      prefix_(std::move(prefix)),
+      options_(at::TensorOptions().device(device).dtype(dtype)),
+      pool_(std::move(pool)),
+      edits_(std::move(edits)) {
+  for (const auto& item : network.named_parameters()) shapes_.emplace(item.key(), item.value().sizes().vec());
   check();
   unload(network, {});
 }
 
 WeightStream::WeightStream(const WeightStream& other, std::shared_ptr<const TensorSource> source, std::string prefix)
-    : source_(std::move(source)), prefix_(std::move(prefix)), options_(other.options_), shapes_(other.shapes_) {
+    : source_(std::move(source)),
+      prefix_(std::move(prefix)),
+      options_(other.options_),
+      shapes_(other.shapes_),
+      pool_(other.pool_),
+      edits_(other.edits_) {
   check();
 }
 
 std::shared_ptr<const WeightStream> WeightStream::reading(std::shared_ptr<const TensorSource> source,
                                                           std::string prefix) const {
   return std::shared_ptr<const WeightStream>(new WeightStream(*this, std::move(source), std::move(prefix)));
+}
+
+const std::vector<int64_t>& WeightStream::shape(const std::string& name) const {
+  const auto found = shapes_.find(name);
+  if (found == shapes_.end()) throw FormatError(source_->path().string() + ": the network has no weight '" + name + "'");
+  return found->second;
 }
 
 void WeightStream::check() const {
@@ -45,11 +58,17 @@ void WeightStream::load(torch::nn::Module& part, const std::string& path, const 
     if (!except.empty() && item.key().starts_with(except)) continue;
     const std::string name = full_name(prefix_, path, item.key());
     const auto stored = source_->tensor(name);
-    auto weights = stored.to(options_);
-    // A copy no longer needs the source's memory; a view reads them until unload().
-    if (!weights.is_same(stored)) source_->release(name);
+    // A view reads the source's memory until unload(); a converted copy no longer needs it.
+    if (stored.dtype() == options_.dtype() && stored.device() == options_.device()) {
+      item.value().set_data(stored);
+      continue;
+    }
+    auto weights = pool_->take(stored.sizes(), options_);
+    weights.copy_(stored);
+    source_->release(name);
     item.value().set_data(weights);
   }
+  if (edits_) edits_->apply(part, except);
 }
 
 void WeightStream::unload(torch::nn::Module& part, const std::string& path, const std::string& except) const {
@@ -59,12 +78,6 @@ void WeightStream::unload(torch::nn::Module& part, const std::string& path, cons
     item.value().set_data(at::empty({0}, options_));
     source_->release(full_name(prefix_, path, item.key()));
   }
-  // Most weights are under glibc's mmap threshold (which grows to 32 MB), so freeing them
-  // leaves their pages in malloc's heaps; without giving those back, the resident memory grows
-  // to the largest set of parts the heaps ever held.
-#if defined(__GLIBC__)
-  malloc_trim(0);
-#endif
 }
 
 WeightsInUse::WeightsInUse(const WeightStream* stream, torch::nn::Module& part, std::string path, std::string except)

@@ -33,7 +33,7 @@ at::Tensor& parameter(torch::nn::Module& module, const std::string& name) {
 }
 
 void add_layers(std::map<std::string, ModelLayer>& layers, torch::nn::Module& network, const std::string& root,
-                bool text_encoder) {
+                bool text_encoder, const WeightStream* stream) {
   std::string attention;  // the last OpenCLIP attention seen: its children follow it
   for (const auto& item : network.named_modules("", /*include_self=*/false)) {
     torch::nn::Module& module = *item.value();
@@ -45,7 +45,7 @@ void add_layers(std::map<std::string, ModelLayer>& layers, torch::nn::Module& ne
     if (!kind) continue;
     if (*kind == ModelLayer::Kind::Attention) attention = item.key();
     const bool inside_attention = !attention.empty() && item.key() == attention + ".out_proj";
-    layers[root + underscored(item.key())] = {*kind, text_encoder, inside_attention, &module};
+    layers[root + underscored(item.key())] = {*kind, text_encoder, inside_attention, &module, item.key(), stream};
   }
 }
 
@@ -53,14 +53,21 @@ int to_int(const std::ssub_match& match) { return std::stoi(match.str()); }
 
 }  // namespace
 
+std::string ModelLayer::weight_name() const { return kind == Kind::Attention ? "in_proj_weight" : "weight"; }
+
+std::vector<int64_t> ModelLayer::weight_shape() const {
+  return stream ? stream->shape(path + "." + weight_name()) : weight().sizes().vec();
+}
+
 at::Tensor ModelLayer::weight() const {
   if (auto* conv = module->as<Conv2dImpl>()) return conv->dense_weight();
-  return parameter(*module, kind == Kind::Attention ? "in_proj_weight" : "weight");
+  return parameter(*module, weight_name());
 }
 
 void ModelLayer::set_weight(const at::Tensor& values) const {
+  if (stream) return parameter(*module, weight_name()).set_data(values);
   if (auto* conv = module->as<Conv2dImpl>()) return conv->set_dense_weight(values);
-  parameter(*module, kind == Kind::Attention ? "in_proj_weight" : "weight").copy_(values);
+  parameter(*module, weight_name()).copy_(values);
 }
 
 at::Tensor ModelLayer::bias() const {
@@ -70,11 +77,15 @@ at::Tensor ModelLayer::bias() const {
   return bias ? *bias : at::Tensor();
 }
 
-void ModelLayer::set_bias(const at::Tensor& values) const { parameter(*module, "bias").copy_(values); }
+void ModelLayer::set_bias(const at::Tensor& values) const {
+  if (stream) return parameter(*module, "bias").set_data(values);
+  parameter(*module, "bias").copy_(values);
+}
 
 ModelLayers::ModelLayers(StableDiffusionModel& model) : unet_(model.info.unet) {
-  for (auto& encoder : model.text_encoders) add_layers(layers_, *encoder.network, text_root(encoder.info.prefix), true);
-  add_layers(layers_, *model.unet, "diffusion_model_", false);
+  for (auto& encoder : model.text_encoders)
+    add_layers(layers_, *encoder.network, text_root(encoder.info.prefix), true, encoder.weights.get());
+  add_layers(layers_, *model.unet, "diffusion_model_", false, model.unet->weight_stream());
   sd2_text_ = model.text_encoders.size() == 1 &&
               model.text_encoders[0].info.layout == TextEncoderInfo::Layout::OpenClip;
 }

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/models/stable_diffusion.h"
 
@@ -22,11 +23,20 @@ struct ModelLayer {
   // patches torch's MultiheadAttention as a whole; its out_proj is never called on its own).
   bool inside_attention = false;
   torch::nn::Module* module = nullptr;
+  std::string path;  // within its network: "input_blocks.1.1.proj_in"
+  // Where the layer's weights are read from in low-memory mode; null when resident.
+  const WeightStream* stream = nullptr;
 
+  std::vector<int64_t> weight_shape() const;  // also while streamed weights are out
   at::Tensor weight() const;  // the current values (dense), on the module's device
+  // Resident weights are overwritten (keeping their layout); streamed ones replaced, as they
+  // may be the checkpoint's read-only mapping.
   void set_weight(const at::Tensor& values) const;
   at::Tensor bias() const;    // undefined when the layer has none
   void set_bias(const at::Tensor& values) const;
+
+ private:
+  std::string weight_name() const;  // of its parameter
 };
 
 class ModelLayers {

@@ -2,8 +2,6 @@
 
 #include <ATen/core/grad_mode.h>
 
-#include "core/networks/network_delta.h"
-
 namespace atelier {
 namespace {
 
@@ -15,27 +13,76 @@ struct AttentionParts {
   bool complete() const { return q && k && v && out; }
 };
 
-DeltaTarget target_of(const at::Tensor& weight, const ModelLayer& layer) {
-  return {weight.sizes().vec(), layer.kind == ModelLayer::Kind::Convolution};
-}
-
 }  // namespace
 
-NetworkPatcher::NetworkPatcher(StableDiffusionModel& model) : layers_(model) {}
+NetworkPatcher::NetworkPatcher(StableDiffusionModel& model) : edits_(model.weight_edits), layers_(model) {
+  if (edits_) edits_->set([this](torch::nn::Module& part, const std::string& except) { edit_streamed(part, except); });
+}
 
-NetworkPatcher::Pending& NetworkPatcher::pending_for(std::map<const ModelLayer*, Pending>& pending,
-                                                     const ModelLayer& layer) {
-  auto [slot, added] = pending.try_emplace(&layer);
-  if (added) {
-    auto [original, first_change] = originals_.try_emplace(&layer);
-    if (first_change) {
-      original->second.weight = layer.weight().clone();
-      if (const auto bias = layer.bias(); bias.defined()) original->second.bias = bias.clone();
-    }
-    slot->second.weight = original->second.weight.to(at::kFloat);
-    if (original->second.bias.defined()) slot->second.bias = original->second.bias.to(at::kFloat);
+NetworkPatcher::~NetworkPatcher() {
+  if (edits_) edits_->set({});
+}
+
+ModuleDelta NetworkPatcher::delta(const ModelLayer& layer, const std::vector<int64_t>& weight_shape,
+                                  const Change& change) {
+  DeltaTarget target{weight_shape, layer.kind == ModelLayer::Kind::Convolution};
+  if (change.fused_part >= 0) target.weight_shape[0] /= 3;
+  return network_delta(*change.module, target, change.multiplier, change.dyn_dim);
+}
+
+std::pair<at::Tensor, at::Tensor> NetworkPatcher::changed(const LayerChanges& layer, const at::Tensor& weight,
+                                                          const at::Tensor& bias) {
+  auto sums = weight.to(at::kFloat, /*non_blocking=*/false, /*copy=*/true);
+  auto bias_sums = bias.defined() ? bias.to(at::kFloat, false, true) : at::Tensor();
+  const auto shape = sums.sizes().vec();
+  for (const auto& change : layer.changes) {
+    const auto [weight_change, bias_change] = delta(*layer.layer, shape, change);
+    const int64_t rows = shape[0] / 3;
+    auto target = change.fused_part < 0 ? sums : sums.narrow(0, change.fused_part * rows, rows);
+    target.add_(weight_change.to(sums.device()));
+    if (bias_change.defined() && bias_sums.defined()) bias_sums.add_(bias_change.to(bias_sums.device()));
   }
-  return slot->second;
+  return {sums, bias_sums};
+}
+
+NetworkPatcher::Plan NetworkPatcher::plan(const std::vector<AppliedNetwork>& networks,
+                                          std::vector<NetworkMatch>& matches) const {
+  Plan plan;
+  const auto add = [&](const ModelLayer& layer, const Change& change) {
+    plan.try_emplace(layer.module, LayerChanges{&layer, {}}).first->second.changes.push_back(change);
+  };
+  for (const auto& network : networks) {
+    NetworkMatch match{network.name, static_cast<int>(network.file->modules.size()), 0};
+    std::map<const ModelLayer*, AttentionParts> attentions;
+    for (const auto& module : network.file->modules) {
+      const auto found = layers_.resolve(module.key);
+      if (!found) continue;
+      ++match.matched;
+      const ModelLayer& layer = *found->layer;
+      const double multiplier = layer.text_encoder ? network.te_multiplier : network.unet_multiplier;
+      if (layer.kind == ModelLayer::Kind::Attention) {
+        auto& parts = attentions[&layer];
+        const char projection = found->name[found->name.size() - 6];  // "…_q_proj"
+        (projection == 'q' ? parts.q : projection == 'k' ? parts.k : parts.v) = &module;
+      } else if (layer.inside_attention) {
+        const auto* attention = layers_.find(found->name.substr(0, found->name.size() - 9));  // "_out_proj"
+        attentions[attention].out = &module;
+        attentions[attention].out_layer = &layer;
+      } else {
+        add(layer, {&module, multiplier, network.dyn_dim, -1});
+      }
+    }
+    for (const auto& [attention, parts] : attentions) {
+      if (!parts.complete()) continue;
+      const double multiplier = network.te_multiplier;
+      add(*attention, {parts.q, multiplier, network.dyn_dim, 0});
+      add(*attention, {parts.k, multiplier, network.dyn_dim, 1});
+      add(*attention, {parts.v, multiplier, network.dyn_dim, 2});
+      add(*parts.out_layer, {parts.out, multiplier, network.dyn_dim, -1});
+    }
+    matches.push_back(match);
+  }
+  return plan;
 }
 
 void NetworkPatcher::write_originals() {
@@ -50,71 +97,50 @@ std::vector<NetworkMatch> NetworkPatcher::apply(const std::vector<AppliedNetwork
   if (networks == applied_) return matches_;
   at::NoGradGuard no_grad;
   write_originals();
+  plan_.clear();
   applied_.clear();
   matches_.clear();
-  std::map<const ModelLayer*, Pending> pending;
-  // Sums are out of place: a pending weight may still be the original's own tensor.
-  const auto add = [&](const ModelLayer& layer, const ModuleDelta& delta, int64_t row = -1) {
-    Pending& sums = pending_for(pending, layer);
-    const auto change = delta.weight.to(sums.weight.device());
-    if (row < 0) {
-      sums.weight = sums.weight + change;
-    } else {
-      sums.weight = sums.weight.clone();
-      sums.weight.narrow(0, row, change.size(0)).add_(change);
-    }
-    if (delta.bias.defined() && sums.bias.defined()) sums.bias = sums.bias + delta.bias.to(sums.bias.device());
-  };
   std::vector<NetworkMatch> matches;
+  auto plan = this->plan(networks, matches);
   try {
-    for (const auto& network : networks) {
-      NetworkMatch match{network.name, static_cast<int>(network.file->modules.size()), 0};
-      std::map<const ModelLayer*, AttentionParts> attentions;
-      for (const auto& module : network.file->modules) {
-        const auto found = layers_.resolve(module.key);
-        if (!found) continue;
-        ++match.matched;
-        const ModelLayer& layer = *found->layer;
-        const double multiplier = layer.text_encoder ? network.te_multiplier : network.unet_multiplier;
-        if (layer.kind == ModelLayer::Kind::Attention) {
-          auto& parts = attentions[&layer];
-          const char projection = found->name[found->name.size() - 6];  // "…_q_proj"
-          (projection == 'q' ? parts.q : projection == 'k' ? parts.k : parts.v) = &module;
-        } else if (layer.inside_attention) {
-          const auto* attention = layers_.find(found->name.substr(0, found->name.size() - 9));  // "_out_proj"
-          attentions[attention].out = &module;
-          attentions[attention].out_layer = &layer;
-        } else {
-          add(layer, network_delta(module, target_of(layer.weight(), layer), multiplier, network.dyn_dim));
-        }
+    for (const auto& [module, changes] : plan) {
+      const ModelLayer& layer = *changes.layer;
+      if (layer.stream) {
+        // Changed as they are read in (edit_streamed); their changes are checked here, not mid-generation.
+        const auto shape = layer.weight_shape();
+        for (const auto& change : changes.changes) delta(layer, shape, change);
+        continue;
       }
-      for (const auto& [attention, parts] : attentions) {
-        if (!parts.complete()) continue;
-        const double multiplier = network.te_multiplier;
-        const auto fused = attention->weight();
-        const int64_t width = fused.size(0) / 3;
-        const auto q_part = fused.narrow(0, 0, width);
-        const DeltaTarget projection{q_part.sizes().vec(), false};
-        add(*attention, network_delta(*parts.q, projection, multiplier, network.dyn_dim), 0);
-        add(*attention, network_delta(*parts.k, projection, multiplier, network.dyn_dim), width);
-        add(*attention, network_delta(*parts.v, projection, multiplier, network.dyn_dim), 2 * width);
-        add(*parts.out_layer, network_delta(*parts.out, target_of(parts.out_layer->weight(), *parts.out_layer),
-                                            multiplier, network.dyn_dim));
-      }
-      matches.push_back(match);
-    }
-    for (const auto& [layer, sums] : pending) {
-      const auto& original = originals_.at(layer);
-      layer->set_weight(sums.weight.to(original.weight.scalar_type()));
-      if (original.bias.defined()) layer->set_bias(sums.bias.to(original.bias.scalar_type()));
+      auto& original = originals_[&layer];
+      original.weight = layer.weight().clone();
+      if (const auto bias = layer.bias(); bias.defined()) original.bias = bias.clone();
+      const auto [weight, bias] = changed(changes, original.weight, original.bias);
+      layer.set_weight(weight.to(original.weight.scalar_type()));
+      if (original.bias.defined()) layer.set_bias(bias.to(original.bias.scalar_type()));
     }
   } catch (...) {
     write_originals();
     throw;
   }
+  plan_ = std::move(plan);
   applied_ = networks;
   matches_ = matches;
   return matches_;
+}
+
+void NetworkPatcher::edit_streamed(torch::nn::Module& part, const std::string& except) const {
+  if (plan_.empty()) return;
+  at::NoGradGuard no_grad;
+  for (const auto& item : part.named_modules("", /*include_self=*/true)) {
+    if (!except.empty() && item.key().starts_with(except)) continue;
+    const auto found = plan_.find(item.value().get());
+    if (found == plan_.end()) continue;
+    const ModelLayer& layer = *found->second.layer;
+    const auto weight = layer.weight(), bias = layer.bias();
+    const auto [sums, bias_sums] = changed(found->second, weight, bias);
+    layer.set_weight(sums.to(weight.scalar_type()));
+    if (bias.defined()) layer.set_bias(bias_sums.to(bias.scalar_type()));
+  }
 }
 
 }  // namespace atelier

@@ -6,9 +6,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/networks/model_layers.h"
+#include "core/networks/network_delta.h"
 #include "core/networks/network_file.h"
 
 namespace atelier {
@@ -35,8 +37,12 @@ struct NetworkMatch {
 
 class NetworkPatcher {
  public:
-  // `model` must outlive the patcher and keep its weights resident (not streamed).
+  // `model`'s networks must outlive the patcher. Resident weights change in place; streamed
+  // ones (low memory) as each part is read in, through the model's weight_edits.
   explicit NetworkPatcher(StableDiffusionModel& model);
+  ~NetworkPatcher();
+  NetworkPatcher(const NetworkPatcher&) = delete;
+  NetworkPatcher& operator=(const NetworkPatcher&) = delete;
 
   // The model's weights become the originals plus each network's change, in order (float32
   // sums, as A1111 adds them). Asking for the networks already applied changes nothing.
@@ -46,17 +52,34 @@ class NetworkPatcher {
   void restore() { apply({}); }
 
  private:
+  // One network module's change to a layer.
+  struct Change {
+    const NetworkModuleWeights* module;
+    double multiplier;
+    int dyn_dim;
+    int fused_part;  // 0, 1, 2: the q, k or v rows of an OpenCLIP attention's in_proj; -1: all
+  };
+  struct LayerChanges {
+    const ModelLayer* layer;
+    std::vector<Change> changes;  // in the order A1111 adds them
+  };
+  using Plan = std::map<const torch::nn::Module*, LayerChanges>;
   struct Original {
     at::Tensor weight, bias;
   };
-  struct Pending {
-    at::Tensor weight, bias;  // float32 sums
-  };
-  Pending& pending_for(std::map<const ModelLayer*, Pending>& pending, const ModelLayer& layer);
-  void write_originals();
 
+  Plan plan(const std::vector<AppliedNetwork>& networks, std::vector<NetworkMatch>& matches) const;
+  static ModuleDelta delta(const ModelLayer& layer, const std::vector<int64_t>& weight_shape, const Change& change);
+  // `weight` and `bias` (undefined: none) with every change added, in float32.
+  static std::pair<at::Tensor, at::Tensor> changed(const LayerChanges& layer, const at::Tensor& weight,
+                                                   const at::Tensor& bias);
+  void write_originals();
+  void edit_streamed(torch::nn::Module& part, const std::string& except) const;
+
+  std::shared_ptr<StreamedWeightEdits> edits_;  // the model's, when its weights are streamed
   ModelLayers layers_;
-  std::map<const ModelLayer*, Original> originals_;
+  Plan plan_;  // what changes, for streamed weights
+  std::map<const ModelLayer*, Original> originals_;  // of the changed resident weights
   std::vector<AppliedNetwork> applied_;
   std::vector<NetworkMatch> matches_;
 };

@@ -110,8 +110,6 @@ std::string Pipeline::apply_networks(const std::string& prompt, const NameHashes
     for (const auto& folder : addons_->folders().networks) folders += (folders.empty() ? "" : ", ") + folder.string();
     throw InvalidArgument("LoRA not found: " + missing + (folders.empty() ? " (no LoRA folder is set)" : " (looked in " + folders + ")"));
   }
-  if (memory_ == MemoryMode::Low && !networks.empty())
-    throw InvalidArgument("LoRA networks are not applied in low-memory mode yet; generate without --low-memory");
   if (!patcher_) patcher_ = std::make_unique<NetworkPatcher>(model_);
   patcher_->apply(networks);
   return parsed.text;
@@ -161,6 +159,11 @@ LivePreview Pipeline::live_preview() {
   return LivePreview(cached.decoder);
 }
 
+void Pipeline::let_go_of_free_weight_memory() {
+  for (auto* model : {&model_, refiner_ ? &*refiner_ : nullptr})
+    if (model && model->weight_pool) model->weight_pool->let_go_of_free_blocks();
+}
+
 int64_t Pipeline::attention_slice_bytes() const {
   return memory_ == MemoryMode::Low ? kLowMemoryAttentionBytes : 0;
 }
@@ -182,6 +185,8 @@ PromptConditioning Pipeline::encode_prompts(const StableDiffusionModel& model, c
       ImageConditioning::of_size(params.width, params.height, kNegativeAestheticScore), /*negative=*/true, schedule);
   for (const auto* embedding : conditioner.used_embeddings())
     prompts.ti_hashes.emplace_back(embedding->name, embedding->short_hash);
+  weights.clear();
+  let_go_of_free_weight_memory();  // the text encoders' blocks are not needed until the next prompt
   return prompts;
 }
 
@@ -251,6 +256,7 @@ at::Tensor Pipeline::decode(const at::Tensor& latent, GenerationParams::VaeTilin
   auto& vae = model ? model->vae : model_.vae;
   auto unscaled = (latent / vae->config().scale_factor).to(target_.vae_dtype);
   const bool tiled = use_tiling(tiling, latent.size(2), latent.size(3), *vae);
+  let_go_of_free_weight_memory();  // the UNet's blocks: the decode needs the memory more
   const WeightsInUse vae_weights((model ? *model : model_).vae_weights.get(), *vae);
   const AttentionSliceLimit limit(attention_slice_bytes());
   return tiled ? decode_tiled(vae, unscaled) : vae->decode(unscaled);

@@ -121,6 +121,8 @@ class Pipeline {
 
  private:
   int64_t attention_slice_bytes() const;  // for AttentionSliceLimit: 0 when unlimited
+  // Low memory: frees the streamed-weight blocks no part holds now (WeightPool).
+  void let_go_of_free_weight_memory();
 
   StableDiffusionModel load(const std::filesystem::path& path) const;
 

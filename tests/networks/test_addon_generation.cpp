@@ -15,14 +15,16 @@ using namespace atelier::test;
 
 namespace {
 
+std::unique_ptr<Pipeline> pipeline_with_addons(MemoryMode memory) {
+  auto made = std::make_unique<Pipeline>(tiny_model_path(), DeviceChoice::Cpu, memory);
+  made->set_addon_folders(std::make_shared<const AddonFolders>(
+      AddonFolderLists{{networks_fixture().path("lora")}, {networks_fixture().path("embeddings")}, {}, {}}));
+  return made;
+}
+
 Pipeline& addon_pipeline() {
-  static Pipeline pipeline = [] {
-    Pipeline made(tiny_model_path(), DeviceChoice::Cpu);
-    made.set_addon_folders(std::make_shared<const AddonFolders>(
-        AddonFolderLists{{networks_fixture().path("lora")}, {networks_fixture().path("embeddings")}, {}, {}}));
-    return made;
-  }();
-  return pipeline;
+  static const auto pipeline = pipeline_with_addons(MemoryMode::Standard);
+  return *pipeline;
 }
 
 }  // namespace
@@ -39,6 +41,24 @@ TEST_CASE("generations with networks and embeddings match A1111's", "[addons][ge
     CHECK(results[0].params.prompt == c["prompt"].get<std::string>());
     CHECK(results[0].params.lora_hashes.size() == c["networks"].size());
   }
+}
+
+TEST_CASE("low-memory generations take the networks as the weights stream in, and let them go after",
+          "[addons][generation][low-memory]") {
+  const auto low = pipeline_with_addons(MemoryMode::Low);
+  for (const auto& c : networks_fixture().json()["sampling"]["cases"]) {
+    INFO(c["name"].get<std::string>() << ": " << c["prompt"].get<std::string>());
+    const auto result = low->generate(case_params(c, tiny_model_path())).at(0);
+    CHECK(relative_error(result.latent, networks_fixture()(c["latent"])) < 1e-3);
+  }
+  auto params = case_params(networks_fixture().json()["sampling"]["cases"][0], tiny_model_path());
+  params.prompt = "a fox <lora:tiny_lokr:1> <lora:tiny_lora:0.5>";
+  const auto with_networks = low->generate(params).at(0);
+  params.prompt = "a fox";
+  const auto after = low->generate(params).at(0);
+  CHECK_FALSE(at::equal(with_networks.latent, after.latent));
+  const auto fresh = pipeline_with_addons(MemoryMode::Low)->generate(params).at(0);
+  CHECK(at::equal(after.latent, fresh.latent));
 }
 
 TEST_CASE("the infotext of a generation names its networks and embeddings with their hashes", "[addons][generation]") {

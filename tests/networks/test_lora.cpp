@@ -7,13 +7,17 @@
 #include "addon_fixture.h"
 #include "core/networks/network_patcher.h"
 #include "core/pipeline/prompt_conditioning.h"
+#include "streamed_weights.h"
 
 using namespace atelier;
 using namespace atelier::test;
 
 namespace {
 
-StableDiffusionModel fresh_model() { return load_stable_diffusion(tiny_model_path()); }
+// Resident weights, or streamed ones (low memory), which networks change as they are read in.
+StableDiffusionModel fresh_model(bool streamed = false) {
+  return load_stable_diffusion(tiny_model_path(), {.stream_weights = streamed});
+}
 
 AppliedNetwork applied(const std::string& name, double te, double unet) {
   auto file = fixture_network(name);
@@ -29,6 +33,7 @@ bool bitwise_equal(const std::map<std::string, at::Tensor>& a, const std::map<st
 }
 
 std::map<std::string, at::Tensor> snapshot(StableDiffusionModel& model) {
+  const AllWeightsIn in(model);
   std::map<std::string, at::Tensor> copy;
   for (const auto& [name, tensor] : all_weights(model)) copy[name] = tensor.clone();
   return copy;
@@ -37,13 +42,15 @@ std::map<std::string, at::Tensor> snapshot(StableDiffusionModel& model) {
 }  // namespace
 
 TEST_CASE("each network merges into the weights as A1111 merges it", "[addons][lora]") {
-  auto model = fresh_model();
+  const bool streamed = GENERATE(false, true);
+  auto model = fresh_model(streamed);
   NetworkPatcher patcher(model);
   for (const auto& c : networks_fixture().json()["merged_weights"]) {
     const std::string network = c["network"];
     const double te = c["te_multiplier"], unet = c["unet_multiplier"];
-    INFO(network << " te " << te << " unet " << unet);
+    INFO(network << " te " << te << " unet " << unet << (streamed ? " streamed" : ""));
     patcher.apply({applied(network, te, unet)});
+    const AllWeightsIn in(model);
     for (const auto& [key, reference_key] : c["weights"].items()) {
       INFO(key);
       const auto merged = model_tensor(model, key);
@@ -70,34 +77,39 @@ TEST_CASE("every module of every fixture network finds its layer", "[addons][lor
 
 TEST_CASE("the text encoder's states with each network match A1111's", "[addons][lora]") {
   at::InferenceMode inference;
-  auto model = fresh_model();
+  const bool streamed = GENERATE(false, true);
+  auto model = fresh_model(streamed);
   NetworkPatcher patcher(model);
+  // Streamed, as the pipeline encodes: the blocks read in one by one, the rest around them.
+  const auto encode = [&](const std::string& prompt) {
+    auto& text = model.text_encoders[0];
+    const WeightsInUse in_use(text.weights.get(), *text.network, "", text.network->blocks_prefix());
+    return PromptEncoder(text, ClipTokenizer::bundled(), 1).encode(prompt);
+  };
   const auto& cases = networks_fixture().json()["text_encoder"];
   const std::string prompt = cases["prompt"];
-  {
-    PromptEncoder encoder(model.text_encoders[0], ClipTokenizer::bundled(), 1);
-    CHECK(relative_error(encoder.encode(prompt), networks_fixture()(cases["base"]["last_hidden_state"])) < 1e-4);
-  }
+  CHECK(relative_error(encode(prompt), networks_fixture()(cases["base"]["last_hidden_state"])) < 1e-4);
   for (const auto& c : cases["cases"]) {
-    INFO(c["network"].get<std::string>() << " te " << c["te_multiplier"].get<double>());
+    INFO(c["network"].get<std::string>() << " te " << c["te_multiplier"].get<double>() << (streamed ? " streamed" : ""));
     patcher.apply({applied(c["network"], c["te_multiplier"], c["unet_multiplier"])});
-    PromptEncoder encoder(model.text_encoders[0], ClipTokenizer::bundled(), 1);
-    CHECK(relative_error(encoder.encode(prompt), networks_fixture()(c["last_hidden_state"])) < 1e-4);
+    CHECK(relative_error(encode(prompt), networks_fixture()(c["last_hidden_state"])) < 1e-4);
   }
 }
 
 TEST_CASE("multiplier 0 leaves every weight bitwise as loaded", "[addons][lora]") {
-  auto model = fresh_model();
+  const bool streamed = GENERATE(false, true);
+  auto model = fresh_model(streamed);
   const auto original = snapshot(model);
   NetworkPatcher patcher(model);
   for (const auto& network : networks_fixture().json()["networks"]) {
     patcher.apply({applied(network["name"], 0.0, 0.0)});
-    CHECK(bitwise_equal(all_weights(model), original));
+    CHECK(bitwise_equal(snapshot(model), original));
   }
 }
 
 TEST_CASE("stacked networks add in prompt order, and a thousand switches restore exactly", "[addons][lora]") {
-  auto model = fresh_model();
+  const bool streamed = GENERATE(false, true);
+  auto model = fresh_model(streamed);
   const auto original = snapshot(model);
   NetworkPatcher patcher(model);
   const std::vector<std::vector<AppliedNetwork>> sets{
@@ -111,15 +123,16 @@ TEST_CASE("stacked networks add in prompt order, and a thousand switches restore
   CHECK_FALSE(bitwise_equal(stacked, original));
   for (int i = 0; i < 1000; ++i) patcher.apply(sets[i % sets.size()]);
   patcher.apply(sets[0]);
-  CHECK(bitwise_equal(all_weights(model), stacked));
+  CHECK(bitwise_equal(snapshot(model), stacked));
   patcher.restore();
-  CHECK(bitwise_equal(all_weights(model), original));
-  const auto reloaded = fresh_model();
-  CHECK(bitwise_equal(all_weights(const_cast<StableDiffusionModel&>(reloaded)), original));
+  CHECK(bitwise_equal(snapshot(model), original));
+  auto reloaded = fresh_model(streamed);
+  CHECK(bitwise_equal(snapshot(reloaded), original));
 }
 
 TEST_CASE("a network that does not fit its layer is refused and the model keeps its weights", "[addons][lora]") {
-  auto model = fresh_model();
+  const bool streamed = GENERATE(false, true);  // streamed weights: refused before they are read in
+  auto model = fresh_model(streamed);
   const auto original = snapshot(model);
   NetworkPatcher patcher(model);
   auto broken = std::make_shared<NetworkFile>(*fixture_network("tiny_lora"));
@@ -128,7 +141,7 @@ TEST_CASE("a network that does not fit its layer is refused and the model keeps 
       module.parts["lora_up.weight"] = at::ones({7, 4, 1, 1});
   CHECK_THROWS_WITH(patcher.apply({{"broken", broken, 1.0, 1.0, 0}}),
                     Catch::Contains("lora_unet_mid_block_attentions_0_proj_in"));
-  CHECK(bitwise_equal(all_weights(model), original));
+  CHECK(bitwise_equal(snapshot(model), original));
 }
 
 TEST_CASE("module types Atelier does not apply are refused by name, not applied wrongly", "[addons][lora]") {

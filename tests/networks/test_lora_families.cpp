@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/networks/network_patcher.h"
+#include "streamed_weights.h"
 #include "support/reference_fixture.h"
 
 using namespace atelier;
@@ -38,11 +39,12 @@ at::Tensor& parameter(torch::nn::Module* network, const std::string& name) {
 }
 
 // Applies `file` at (te, unet) and checks every changed weight against the formula (an
-// attention's fused q|k|v weight takes three modules' changes, one per row block).
+// attention's fused q|k|v weight takes three modules' changes, one per row block), with
+// resident or streamed weights (read in to be looked at).
 void check_merge(StableDiffusionModel& model, const NetworkFile& file, const std::vector<Expected>& expected,
                  double te, double unet) {
   std::map<std::pair<torch::nn::Module*, std::string>, at::Tensor> originals, wanted;
-  for (const auto& e : expected) {
+  for (const AllWeightsIn in(model); const auto& e : expected) {
     const auto key = std::make_pair(e.network, e.weight);
     if (!originals.count(key)) originals[key] = parameter(e.network, e.weight).clone();
   }
@@ -59,13 +61,14 @@ void check_merge(StableDiffusionModel& model, const NetworkFile& file, const std
   NetworkPatcher patcher(model);
   const auto matches = patcher.apply({{"synthetic", std::make_shared<const NetworkFile>(file), te, unet, 0}});
   CHECK(matches.at(0).matched == matches.at(0).modules);
-  for (const auto& [key, want] : wanted) {
+  for (const AllWeightsIn in(model); const auto& [key, want] : wanted) {
     INFO(key.second);
     const auto got = parameter(key.first, key.second);
     CHECK((got - want).abs().max().item<double>() <= 1e-6 * want.abs().max().item<double>());
   }
   patcher.restore();
-  for (const auto& [key, original] : originals) CHECK(parameter(key.first, key.second).equal(original));
+  for (const AllWeightsIn in(model); const auto& [key, original] : originals)
+    CHECK(parameter(key.first, key.second).equal(original));
 }
 
 }  // namespace
@@ -73,7 +76,8 @@ void check_merge(StableDiffusionModel& model, const NetworkFile& file, const std
 TEST_CASE("SDXL networks reach CLIP-L, OpenCLIP bigG's fused attention and the UNet", "[addons][lora][sdxl]") {
   at::NoGradGuard no_grad;
   const ReferenceFixture fixture("sdxl-tiny");
-  auto model = load_stable_diffusion(fixture.path("base.safetensors"));
+  const bool streamed = GENERATE(false, true);
+  auto model = load_stable_diffusion(fixture.path("base.safetensors"), {.stream_weights = streamed});
   auto* clip_l = model.text_encoders.at(0).network.get();
   auto* clip_g = model.text_encoders.at(1).network.get();
   auto* unet = model.unet.get();
@@ -99,13 +103,16 @@ TEST_CASE("SDXL networks reach CLIP-L, OpenCLIP bigG's fused attention and the U
   const auto& config = model.info.unet;
   const int block = 1 + (config.num_res_blocks + 1);  // the first block of the second level
   const std::string attention = "input_blocks." + std::to_string(block) + ".1.transformer_blocks.0.attn2.to_k.weight";
-  const auto to_k = parameter(unet, attention);
-  add(lora_module("lora_unet_input_blocks_" + std::to_string(block) + "_1_transformer_blocks_0_attn2_to_k",
-                  to_k.size(0), to_k.size(1)),
-      {attention, unet, 0, -1, false});
   const std::string proj_in = "input_blocks." + std::to_string(block) + ".1.proj_in.weight";
-  const auto proj = parameter(unet, proj_in);
-  add(lora_module("lora_unet_down_blocks_1_attentions_0_proj_in", proj.size(0), proj.size(1)),
+  const auto shape = [&](const std::string& name) {
+    const AllWeightsIn in(model);
+    return parameter(unet, name).sizes().vec();
+  };
+  const auto to_k = shape(attention), proj = shape(proj_in);
+  add(lora_module("lora_unet_input_blocks_" + std::to_string(block) + "_1_transformer_blocks_0_attn2_to_k",
+                  to_k[0], to_k[1]),
+      {attention, unet, 0, -1, false});
+  add(lora_module("lora_unet_down_blocks_1_attentions_0_proj_in", proj[0], proj[1]),
       {proj_in, unet, 0, -1, false});
   check_merge(model, file, expected, 0.7, 1.3);
 }
@@ -113,7 +120,8 @@ TEST_CASE("SDXL networks reach CLIP-L, OpenCLIP bigG's fused attention and the U
 TEST_CASE("SD2 networks change OpenCLIP's attention only with all of q, k, v and out", "[addons][lora][sd2]") {
   at::NoGradGuard no_grad;
   const ReferenceFixture fixture("sd2-tiny");
-  auto model = load_stable_diffusion(fixture.path("model-v.safetensors"));
+  const bool streamed = GENERATE(false, true);
+  auto model = load_stable_diffusion(fixture.path("model-v.safetensors"), {.stream_weights = streamed});
   auto* text = model.text_encoders.at(0).network.get();
   const int64_t w = text->config().hidden_size;
   NetworkFile file{"synthetic.safetensors", {}, {}};
@@ -130,8 +138,12 @@ TEST_CASE("SD2 networks change OpenCLIP's attention only with all of q, k, v and
 
   // Without out_proj, A1111 leaves the whole attention as it was.
   file.modules.pop_back();
-  const auto before = parameter(text, "transformer.resblocks.0.attn.in_proj_weight").clone();
+  const auto in_proj = [&] {
+    const AllWeightsIn in(model);
+    return parameter(text, "transformer.resblocks.0.attn.in_proj_weight").clone();
+  };
+  const auto before = in_proj();
   NetworkPatcher patcher(model);
   patcher.apply({{"partial", std::make_shared<const NetworkFile>(file), 1.0, 1.0, 0}});
-  CHECK(parameter(text, "transformer.resblocks.0.attn.in_proj_weight").equal(before));
+  CHECK(in_proj().equal(before));
 }
