@@ -9,6 +9,7 @@
 #include "core/io/png.h"
 #include "core/io/system_memory.h"
 #include "core/networks/textual_inversion.h"
+#include "core/pipeline/hires_fix.h"
 #include "core/sampling/sampler_registry.h"
 #include "server/api_error.h"
 #include "server/base64.h"
@@ -62,7 +63,7 @@ json schedulers() {
 // (by file name without extension; A1111 assumes 4x for them as well).
 json upscalers(const ModelCatalog& catalog) {
   json out = json::array();
-  for (const char* name : {"None", "Lanczos", "Nearest"})
+  for (const auto name : kBuiltInUpscalers)
     out.push_back({{"name", name}, {"model_name", nullptr}, {"model_path", nullptr}, {"model_url", nullptr}, {"scale", 4}});
   for (const auto& entry : catalog.entries(ModelKind::Upscaler))
     out.push_back({{"name", entry.stem}, {"model_name", "ESRGAN"}, {"model_path", entry.path.string()},
@@ -72,9 +73,7 @@ json upscalers(const ModelCatalog& catalog) {
 
 json latent_upscale_modes() {
   json out = json::array();
-  for (const char* name : {"Latent", "Latent (antialiased)", "Latent (bicubic)", "Latent (bicubic antialiased)",
-                           "Latent (nearest)", "Latent (nearest-exact)"})
-    out.push_back({{"name", name}});
+  for (const auto& name : latent_upscale_mode_names()) out.push_back({{"name", name}});
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "server/generation_request.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -158,7 +159,8 @@ void read_hires_fix(const JsonFields& f, GenerationParams& p, const ModelCatalog
     p.hires_sampler = *sampler;
   }
   const auto upscaler = f.string("hr_upscaler").value_or("Latent");  // A1111's latent_upscale_default_mode
-  const bool built_in = latent_upscale_mode(upscaler) || upscaler == "None" || upscaler == "Lanczos" || upscaler == "Nearest";
+  const auto built_ins = built_in_hires_upscalers();
+  const bool built_in = std::find(built_ins.begin(), built_ins.end(), upscaler) != built_ins.end();
   if (!built_in && !catalog.find_upscaler(upscaler))
     throw ApiError(404, "hr_upscaler: upscaler '" + upscaler + "' not found (see /sdapi/v1/upscalers)");
   p.hires_upscaler = upscaler;

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/io/image.h"
 #include "core/pipeline/device_policy.h"
+#include "core/pipeline/hires_fix.h"
 #include "core/sampling/sampler_registry.h"
 #include "ui/qt_text.h"
 
@@ -23,6 +24,12 @@ QStringList resize_mode_names() {
   QStringList names;
   for (auto mode : {ResizeMode::JustResize, ResizeMode::CropAndResize, ResizeMode::ResizeAndFill})
     names << qstring(to_string(mode));
+  return names;
+}
+
+QStringList hires_upscaler_names() {
+  QStringList names;
+  for (const auto& name : built_in_hires_upscalers()) names << qstring(name);
   return names;
 }
 

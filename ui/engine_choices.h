@@ -7,6 +7,7 @@ namespace atelier::ui {
 QStringList sampler_names();
 QStringList schedule_names();
 QStringList resize_mode_names();
+QStringList hires_upscaler_names();  // those that are no file: the latent modes, None, Lanczos, Nearest
 QStringList noise_source_names();  // "CPU", "NV": A1111's "RNG source"
 // "auto" and every device this build and machine can run on ("cpu", "cuda", "mps").
 QStringList available_device_names();

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <memory>
 
+#include "core/library/model_library.h"
+
 namespace atelier::ui {
 
 struct GenerationJob {
@@ -14,6 +16,7 @@ struct GenerationJob {
   QString output_folder;
   bool live_preview = true;
   bool low_memory = false;  // MemoryMode::Low
+  std::shared_ptr<const ModelLibrary> library;  // where a hires upscaler is found by name; null: by path only
   // Shared with the worker: the UI thread sets it, the pipeline polls it before each step.
   std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
 };

@@ -54,6 +54,10 @@ void GenerationWorker::run(const GenerationJob& job) {
     load_model(job.id, QString::fromStdString(params.model.string()), QString::fromStdString(std::string(to_string(params.device))),
                job.low_memory ? MemoryMode::Low : MemoryMode::Standard);
     pipeline_->set_addon_folders(addons);
+    pipeline_->set_upscaler_finder([library = job.library](ModelKind kind, std::string_view name) {
+      const auto found = library ? library->find(kind, name) : std::nullopt;
+      return found ? std::optional(found->path) : std::nullopt;
+    });
     params.model_hash = model_hash_.toStdString();
     if (params.refiner) params.refiner_hash = hashes_.autov2(*params.refiner);
     const auto vae = pipeline_->vae_for(params);

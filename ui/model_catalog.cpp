@@ -104,6 +104,12 @@ QVariantList ModelCatalog::refiners() const {
   return list;
 }
 
+QStringList ModelCatalog::upscalers() const {
+  QStringList names;
+  for (const auto& entry : library_->entries(ModelKind::Upscaler)) names << qstring(entry.stem);
+  return names;
+}
+
 void ModelCatalog::scan(const QStringList& roots, const QStringList& extra_files) {
   std::vector<std::filesystem::path> extra_roots;
   for (const auto& root : roots) extra_roots.emplace_back(root.toStdString());

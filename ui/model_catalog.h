@@ -41,6 +41,7 @@ class ModelCatalog : public QAbstractListModel {
   Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
   Q_PROPERTY(int supportedCount READ supportedCount NOTIFY countChanged)
   Q_PROPERTY(QVariantList refiners READ refiners NOTIFY countChanged)
+  Q_PROPERTY(QStringList upscalers READ upscalers NOTIFY countChanged)
   Q_PROPERTY(bool scanning READ scanning NOTIFY scanningChanged)
 
  public:
@@ -64,6 +65,7 @@ class ModelCatalog : public QAbstractListModel {
 
   int supportedCount() const;
   QVariantList refiners() const;  // [{name, path}] of the supported SDXL refiners
+  QStringList upscalers() const;  // the library's upscaler models, by the names A1111 gives them
   bool scanning() const { return scanning_; }
   // Lists the library of Atelier's folder and `roots` (in the background; the list changes when
   // the scan ends) plus `extra_files` (at once), sorted by name.

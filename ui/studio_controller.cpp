@@ -34,6 +34,7 @@ StudioController::StudioController(QObject* parent)
       noise_sources_(noise_source_names()),
       inpaint_areas_(inpaint_area_labels()),
       masked_contents_(masked_content_labels()),
+      hires_upscalers_(hires_upscaler_names()),
       devices_(available_device_names()),
       defaults_(to_variant_map(GenerationParams{})) {
   connect(&settings_, &StudioSettings::modelFoldersChanged, this, &StudioController::rescanModels);
@@ -109,6 +110,7 @@ int StudioController::generate(const QVariantMap& params) {
   job.output_folder = settings_.outputFolder();
   job.live_preview = settings_.livePreview();
   job.low_memory = settings_.lowMemory();
+  job.library = models_.library();
   try {
     validate(to_generation_params(job.params));  // cheap checks now, so mistakes never wait in the queue
   } catch (const std::exception& error) {

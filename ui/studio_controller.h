@@ -34,6 +34,8 @@ class StudioController : public QObject {
   Q_PROPERTY(QStringList noiseSources READ noiseSources CONSTANT)
   Q_PROPERTY(QStringList inpaintAreas READ inpaintAreas CONSTANT)
   Q_PROPERTY(QStringList maskedContents READ maskedContents CONSTANT)
+  // A1111's Hires upscaler choices that are no file (the library's follow: models.upscalers).
+  Q_PROPERTY(QStringList hiresUpscalers READ hiresUpscalers CONSTANT)
   Q_PROPERTY(QStringList devices READ devices CONSTANT)
   Q_PROPERTY(QStringList supportedFormats READ supportedFormats CONSTANT)
   Q_PROPERTY(QVariantMap defaults READ defaults CONSTANT)
@@ -64,6 +66,7 @@ class StudioController : public QObject {
   QStringList noiseSources() const { return noise_sources_; }
   QStringList inpaintAreas() const { return inpaint_areas_; }
   QStringList maskedContents() const { return masked_contents_; }
+  QStringList hiresUpscalers() const { return hires_upscalers_; }
   QStringList devices() const { return devices_; }
   QStringList supportedFormats() const;
   QVariantMap defaults() const { return defaults_; }
@@ -125,7 +128,8 @@ class StudioController : public QObject {
   GalleryModel gallery_;
   std::shared_ptr<ImageStore> images_ = std::make_shared<ImageStore>();
   QStringList extra_models_;
-  const QStringList samplers_, schedules_, resize_modes_, noise_sources_, inpaint_areas_, masked_contents_, devices_;
+  const QStringList samplers_, schedules_, resize_modes_, noise_sources_, inpaint_areas_, masked_contents_,
+      hires_upscalers_, devices_;
   const QVariantMap defaults_;
 
   int step_ = 0, steps_ = 0, batch_ = 0, batches_ = 0;

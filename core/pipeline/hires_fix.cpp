@@ -47,6 +47,18 @@ Image8 upscale_image(const Image8& image, const Upscaler* upscaler, int width, i
 
 }  // namespace
 
+std::vector<std::string> latent_upscale_mode_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, mode] : kLatentModes) names.emplace_back(name);
+  return names;
+}
+
+std::vector<std::string> built_in_hires_upscalers() {
+  auto names = latent_upscale_mode_names();
+  names.insert(names.end(), kBuiltInUpscalers.begin(), kBuiltInUpscalers.end());
+  return names;
+}
+
 std::optional<LatentUpscaleMode> latent_upscale_mode(std::string_view upscaler) {
   for (const auto& [name, mode] : kLatentModes)
     if (name == upscaler) return mode;

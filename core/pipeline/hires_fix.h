@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct LatentUpscaleMode {
 // antialiased)", "Latent (nearest)", "Latent (nearest-exact)"; nullopt for any other name (a
 // pixel upscaler's).
 std::optional<LatentUpscaleMode> latent_upscale_mode(std::string_view upscaler);
+
+// Those names, in A1111's order (shared.latent_upscale_modes).
+std::vector<std::string> latent_upscale_mode_names();
+// A1111's Hires upscaler choices that are no model file: the latent modes, then kBuiltInUpscalers.
+std::vector<std::string> built_in_hires_upscalers();
 
 // torch.nn.functional.interpolate(latent, size=(height, width), mode=..., antialias=...).
 at::Tensor upscale_latent(const at::Tensor& latent, LatentUpscaleMode mode, std::int64_t height, std::int64_t width);

@@ -2,6 +2,7 @@
 // The upscalers a user picks by name, as A1111 lists them: "Lanczos", "Nearest", or an ESRGAN-
 // family model file (upscale_model.h) named by its file name without extension, and how
 // A1111's Upscaler.upscale (modules/upscaler.py) enlarges an image by any factor with them.
+#include <array>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -50,6 +51,10 @@ class Upscaler {
   std::shared_ptr<UpscaleNetwork> network_;
   TileOptions tiles_;
 };
+
+// A1111's upscalers that are no model file (sd_upscalers' first entries), in its order: "None"
+// leaves the size to a plain Lanczos resize wherever an upscaler is optional.
+inline constexpr std::array<std::string_view, 3> kBuiltInUpscalers{"None", "Lanczos", "Nearest"};
 
 // "Lanczos" or "Nearest" (as A1111 names them, any case); else an upscaler file: `query` when it
 // is a file, else the library's upscaler of that name (`find`: ModelLibrary::resolver()).

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/library/library_settings.h"
+#include "core/pipeline/pipeline.h"
 #include "ui/mask_document.h"
 #include "ui/params_map.h"
 #include "ui/studio_controller.h"
@@ -115,6 +116,60 @@ class StudioControllerTest : public QObject {
 
     settings->setModelFolders(before);
     QTRY_VERIFY_WITH_TIMEOUT(models->indexOfName(QStringLiteral("webui-tiny")) < 0 && !models->scanning(), 20'000);
+  }
+
+  // The form's hires fix through an upscaler of the library, named as the form lists it: the
+  // pixels the pipeline gives for those settings, and the settings recalled from the image.
+  void hiresFixWithALibraryUpscaler() {
+    QTemporaryDir webui;
+    QVERIFY(QDir(webui.path()).mkpath(QStringLiteral("models/ESRGAN")));
+    QVERIFY(QDir(webui.path()).mkpath(QStringLiteral("models/Stable-diffusion")));  // how an A1111 root is known
+    const QString upscaler = QStringLiteral(ATELIER_TEST_DATA_DIR "/upscalers/rrdb_x2.pth");
+    QVERIFY(QFile::link(upscaler, webui.path() + QStringLiteral("/models/ESRGAN/rrdb_x2.pth")));
+    auto* settings = controller_->settings();
+    const QStringList before = settings->modelFolders();
+    settings->setModelFolders({webui.path()});
+    QTRY_VERIFY_WITH_TIMEOUT(controller_->models()->upscalers().contains(QStringLiteral("rrdb_x2")), 20'000);
+    QCOMPARE(controller_->hiresUpscalers().mid(0, 2), QStringList({QStringLiteral("Latent"), QStringLiteral("Latent (antialiased)")}));
+    QVERIFY(controller_->hiresUpscalers().contains(QStringLiteral("Lanczos")));
+
+    auto job = tiny_job(2);
+    job[QStringLiteral("hiresFix")] = true;
+    job[QStringLiteral("hiresUpscaler")] = QStringLiteral("rrdb_x2");
+    job[QStringLiteral("hiresScale")] = 2.0;
+    job[QStringLiteral("hiresSteps")] = 1;
+    job[QStringLiteral("denoisingStrength")] = 0.5;
+    QSignalSpy finished(controller_.get(), &StudioController::jobFinished);
+    const int gallery_before = controller_->gallery()->rowCount();
+    QVERIFY(controller_->generate(job) > 0);
+    QVERIFY(finished.wait(300'000));
+    const QImage made(finished.front().at(1).toStringList().front());
+    QCOMPARE(made.size(), QSize(128, 128));
+
+    atelier::Pipeline pipeline(ATELIER_TINY_MODEL, atelier::DeviceChoice::Cpu);
+    pipeline.set_upscaler_finder([&](atelier::ModelKind, std::string_view name) {
+      return name == "rrdb_x2" ? std::optional<std::filesystem::path>(upscaler.toStdString()) : std::nullopt;
+    });
+    job[QStringLiteral("threads")] = 1;  // as the studio's settings above
+    const auto expected = pipeline.generate(atelier::ui::to_generation_params(job)).at(0).image;
+    QCOMPARE(expected.width, 128);
+    int largest = 0;
+    for (int y = 0; y < made.height(); ++y)
+      for (int x = 0; x < made.width(); ++x) {
+        const QColor got = made.pixelColor(x, y);
+        const auto* want = &expected.rgb[(static_cast<std::size_t>(y) * expected.width + x) * 3];
+        largest = std::max({largest, std::abs(got.red() - want[0]), std::abs(got.green() - want[1]),
+                            std::abs(got.blue() - want[2])});
+      }
+    QVERIFY2(largest <= 1, qPrintable(QStringLiteral("largest channel difference %1").arg(largest)));
+
+    QTRY_COMPARE(controller_->gallery()->rowCount(), gallery_before + 1);
+    const auto recalled = controller_->recallParameters(0);
+    QCOMPARE(recalled.value(QStringLiteral("hiresFix")).toBool(), true);
+    QCOMPARE(recalled.value(QStringLiteral("hiresUpscaler")).toString(), QStringLiteral("rrdb_x2"));
+    QCOMPARE(recalled.value(QStringLiteral("hiresSteps")).toInt(), 1);
+    QCOMPARE(recalled.value(QStringLiteral("denoisingStrength")).toDouble(), 0.5);
+    settings->setModelFolders(before);
   }
 
   // SDXL base and refiner from the fixtures: the catalog's family, size and refiner list, and a

@@ -54,7 +54,7 @@ SplitView {
             resizeMode: resizeMode.currentText,
             refiner: refinable && refinerBox.currentIndex > 0 ? refinerBox.model[refinerBox.currentIndex].path : "",
             refinerSwitchAt: refinerSwitch.realValue
-        }, inpaint.parameters())
+        }, inpaint.parameters(), initImage.path === "" ? hires.parameters() : { hiresFix: false })
     }
 
     // A new model starts at its family's size, as A1111 users expect.
@@ -94,6 +94,7 @@ SplitView {
         if (params.refinerSwitchAt !== undefined) refinerSwitch.realValue = params.refinerSwitchAt
         if (params.refinerName !== undefined) missingRefiner = params.refinerName !== "" && !params.refiner ? params.refinerName : ""
         inpaint.apply(params)
+        hires.apply(params)
     }
 
     function applyFewStepDefaults() {
@@ -365,6 +366,16 @@ SplitView {
                     Label { text: qsTr("Noise") }
                     ComboBox { id: noise; model: view.controller.noiseSources; Layout.fillWidth: true
                         ToolTip.text: qsTr("A1111's RNG source: CPU gives the same image on every device"); ToolTip.visible: hovered }
+                }
+
+                HiresSettings {
+                    id: hires
+                    objectName: "hiresSettings"
+                    controller: view.controller
+                    visible: initImage.path === ""  // txt2img's, as in A1111
+                    firstPassWidth: widthBox.value
+                    firstPassHeight: heightBox.value
+                    Layout.fillWidth: true
                 }
 
                 InitImagePanel {

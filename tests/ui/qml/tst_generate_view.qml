@@ -34,6 +34,31 @@ TestCase {
         for (const key in recalled) compare(form[key], recalled[key], key)
     }
 
+    function test_hires_fix_round_trip_and_only_for_txt2img() {
+        const view = createTemporaryObject(viewComponent, test)
+        compare(view.currentParameters().hiresFix, false)
+        const recalled = { hiresFix: true, hiresUpscaler: "Latent (bicubic antialiased)", hiresScale: 1.5,
+                           hiresWidth: 0, hiresHeight: 0, hiresSteps: 7, denoisingStrength: 0.55 }
+        view.applyParameters(recalled)
+        let form = view.currentParameters()
+        for (const key in recalled) compare(form[key], recalled[key], key)
+        compare(findChild(view, "hiresTarget").text, "→ 768 × 768")  // the form's 512² by 1.5
+
+        view.applyParameters({ hiresWidth: 1024, hiresHeight: 640 })
+        form = view.currentParameters()
+        compare(form.hiresWidth, 1024)
+        compare(form.hiresHeight, 640)
+        verify(!findChild(view, "hiresScale").enabled)  // a size given: the scale is not used
+
+        view.applyParameters({ hiresUpscaler: "4x-NotInTheLibrary" })
+        compare(findChild(view, "hiresSettings").missingUpscaler, "4x-NotInTheLibrary")
+        compare(view.currentParameters().hiresUpscaler, "Latent (bicubic antialiased)")
+
+        view.setInitImage(testDataDir + "/upscalers/picture.png")  // img2img: A1111 has no hires fix there
+        verify(!findChild(view, "hiresSettings").visible)
+        compare(view.currentParameters().hiresFix, false)
+    }
+
     function test_recall_keeps_fields_it_lacks() {
         const view = createTemporaryObject(viewComponent, test)
         view.applyParameters({ steps: 12 })
