@@ -239,3 +239,17 @@ TEST_CASE("upscalers are found as Lanczos, Nearest, a file or a library name") {
   CHECK(open_upscaler("4x-Tiny", library).description() == "RRDBNet x4 (8 features, 2 blocks), old ESRGAN names");
   CHECK_THROWS_WITH(open_upscaler("4x-Missing", library), Catch::Contains("upscaler '4x-Missing' not found"));
 }
+
+TEST_CASE("an upscale does not depend on the number of threads") {
+  const auto picture = load_image(data("picture.png"));
+  const auto upscaler = open_upscaler(data("rrdb_x2.pth").string(), {});
+  const int threads = at::get_num_threads();
+  at::set_num_threads(1);
+  const auto one = upscaler.upscale(picture, 2);
+  at::set_num_threads(2);
+  const auto two = upscaler.upscale(picture, 2);
+  at::set_num_threads(threads);
+  int largest = 0;
+  for (std::size_t i = 0; i < one.rgb.size(); ++i) largest = std::max(largest, std::abs(one.rgb[i] - two.rgb[i]));
+  CHECK(largest <= 1);
+}
