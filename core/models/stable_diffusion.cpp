@@ -25,9 +25,9 @@ void use_fastest_layouts(StableDiffusionModel& model, c10::Device device, c10::S
 // model's pool, with its edits (but for the VAE's, which networks never change).
 std::shared_ptr<const WeightStream> load(torch::nn::Module& network, const std::shared_ptr<const TensorSource>& source,
                                          const std::string& prefix, c10::Device device, c10::ScalarType dtype,
-                                         const StableDiffusionModel& model, bool edited = true) {
+                                         const StableDiffusionModel& model, bool stream, bool edited = true) {
   network.eval();
-  if (model.weight_pool)
+  if (stream)
     return std::make_shared<const WeightStream>(network, source, prefix, device, dtype, model.weight_pool,
                                                 edited ? model.weight_edits : nullptr);
   network.to(device, dtype);
@@ -36,6 +36,12 @@ std::shared_ptr<const WeightStream> load(torch::nn::Module& network, const std::
 }
 
 }  // namespace
+
+TextEncodersInUse::TextEncodersInUse(const StableDiffusionModel& model) {
+  for (const auto& encoder : model.text_encoders)
+    in_use_.push_back(std::make_unique<WeightsInUse>(encoder.weights.get(), *encoder.network, std::string(),
+                                                     encoder.network->blocks_prefix()));
+}
 
 bool is_v_prediction_sd2(UNetImpl& unet) {
   const auto& config = unet.config();
@@ -51,8 +57,8 @@ StableDiffusionModel load_stable_diffusion(const std::filesystem::path& checkpoi
   StableDiffusionModel model;
   model.info = inspect_checkpoint(*file);
   require_supported(model.info);
-  const auto [device, dtype, vae_dtype, stream] = options;
-  if (stream) {
+  const auto [device, dtype, vae_dtype, stream, stream_text] = options;
+  if (stream || stream_text) {
     model.weight_pool = std::make_shared<WeightPool>();
     model.weight_edits = std::make_shared<StreamedWeightEdits>();
   }
@@ -62,12 +68,12 @@ StableDiffusionModel load_stable_diffusion(const std::filesystem::path& checkpoi
       network = OpenClipTextEncoder(info.config).ptr();
     else
       network = ClipTextEncoder(info.config).ptr();
-    auto weights = load(*network, file, info.prefix, device, dtype, model);
+    auto weights = load(*network, file, info.prefix, device, dtype, model, stream || stream_text);
     network->stream_blocks(weights);
     model.text_encoders.push_back({info, std::move(network), std::move(weights)});
   }
   model.unet = UNet(model.info.unet);
-  model.unet->stream_weights(load(*model.unet, file, "model.diffusion_model.", device, dtype, model));
+  model.unet->stream_weights(load(*model.unet, file, "model.diffusion_model.", device, dtype, model, stream));
   if (model.info.family == ModelFamily::SD2 && !model.info.prediction_from_config) {
     at::InferenceMode inference;
     model.info.prediction = is_v_prediction_sd2(*model.unet) ? Prediction::V : Prediction::Epsilon;
@@ -75,7 +81,7 @@ StableDiffusionModel load_stable_diffusion(const std::filesystem::path& checkpoi
   }
   model.vae = AutoencoderKL(model.info.vae);
   model.vae_weights =
-      load(*model.vae, file, "first_stage_model.", device, vae_dtype.value_or(dtype), model, /*edited=*/false);
+      load(*model.vae, file, "first_stage_model.", device, vae_dtype.value_or(dtype), model, stream, /*edited=*/false);
   if (!stream) use_fastest_layouts(model, device, dtype);
   return model;
 }

@@ -4,7 +4,9 @@
 #include <c10/core/ScalarType.h>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "core/models/checkpoint.h"
 #include "core/models/clip_text_encoder.h"
@@ -37,12 +39,25 @@ struct StableDiffusionModel {
   std::optional<std::filesystem::path> vae_file;
 };
 
+// The text encoders' weights, but their blocks' (each block reads its own in as it runs), read
+// in for this object's lifetime where they stream; nothing where they are resident. Hold one
+// around any use of the encoders.
+class TextEncodersInUse {
+ public:
+  explicit TextEncodersInUse(const StableDiffusionModel& model);
+
+ private:
+  std::vector<std::unique_ptr<WeightsInUse>> in_use_;
+};
+
 struct LoadOptions {
   c10::Device device = c10::kCPU;
   c10::ScalarType dtype = c10::kFloat;
   std::optional<c10::ScalarType> vae_dtype;  // default: dtype (fp16 overflows in the SD VAE)
   // Low-memory mode: weights stay in the checkpoint and are read around each use (weight_stream.h).
   bool stream_weights = false;
+  // Only the text encoders' so (they run once a prompt, and SDXL's hold 3.3 GB in float32).
+  bool stream_text_encoders = false;
 };
 
 // Opens `checkpoint` in any form (a file or a diffusers folder, model_source.h), inspects it,

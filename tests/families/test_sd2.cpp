@@ -51,6 +51,7 @@ TEST_CASE("a small SD2 model without its yaml is refused with the reason, not ru
 
 TEST_CASE("OpenCLIP text tower matches every layer of the reference", "[sd2][text]") {
   at::InferenceMode inference;
+  const TextEncodersInUse weights(sd2_pipeline("v").model());  // a pipeline's stream
   auto& encoder = *sd2_pipeline("v").model().text_encoders.at(0).network;
   for (const auto& c : sd2_fixture().json()["text_encoder"]["cases"]) {
     INFO("case " << c["name"].get<std::string>());
@@ -70,6 +71,7 @@ TEST_CASE("OpenCLIP text tower matches every layer of the reference", "[sd2][tex
 
 TEST_CASE("SD2 prompt conditioning: pad 0 after the end token, ln_final, A1111 chunks", "[sd2][text]") {
   at::InferenceMode inference;
+  const TextEncodersInUse weights(sd2_pipeline("v").model());  // a pipeline's stream
   PromptEncoder prompts(sd2_pipeline("v").model().text_encoders.at(0), ClipTokenizer::bundled(), /*clip_skip=*/1);
   for (const auto& c : sd2_fixture().json()["text_encoder"]["cases"]) {
     if (c["num_bpe_ids"].get<int>() > 75) continue;  // the reference truncates; A1111 chunks (below)

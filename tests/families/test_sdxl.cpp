@@ -64,6 +64,7 @@ TEST_CASE("SDXL base and refiner are told apart, with their sizes", "[sdxl][chec
 
 TEST_CASE("SDXL's two text encoders match every reference state and the pooled vector", "[sdxl][text]") {
   at::InferenceMode inference;
+  const TextEncodersInUse weights(base().model());  // a pipeline's stream
   auto& clip = *base().model().text_encoders.at(0).network;
   auto& open_clip = *base().model().text_encoders.at(1).network;
   for (const auto& c : sdxl_fixture().json()["text"]["cases"]) {
@@ -86,6 +87,7 @@ TEST_CASE("SDXL's two text encoders match every reference state and the pooled v
 
 TEST_CASE("SDXL conditioning from the prompt: crossattn and vector, base and refiner", "[sdxl][text]") {
   at::InferenceMode inference;
+  const TextEncodersInUse weights(base().model());
   Conditioner conditioner(base().model(), ClipTokenizer::bundled(), /*clip_skip=*/1);
   for (const auto& c : sdxl_fixture().json()["text"]["cases"]) {
     if (c["truncated"].get<bool>()) continue;  // sgm truncates, A1111 chunks: the a1111_long case
@@ -100,6 +102,7 @@ TEST_CASE("SDXL conditioning from the prompt: crossattn and vector, base and ref
   CHECK(negative.context.abs().max().item<double>() == 0);
   CHECK(relative_error(negative.vector, sdxl_fixture()(zero["base"]["vector"])) < kNetworkTolerance);
 
+  const TextEncodersInUse refiner_weights(refiner().model());
   Conditioner refined(refiner().model(), ClipTokenizer::bundled(), 1);
   const auto& r = text["refiner_case"];
   const auto conditioning = refined.encode(r["prompt"], image_conditioning(r, r["aesthetic_score"]));
@@ -120,6 +123,7 @@ TEST_CASE("SDXL UNets match the reference eps, embeddings and blocks", "[sdxl][u
 
 TEST_CASE("every SDXL conditioning number reaches the UNet in its place", "[sdxl][unet]") {
   at::InferenceMode inference;
+  const TextEncodersInUse weights(base().model());
   Conditioner conditioner(base().model(), ClipTokenizer::bundled(), 1);
   const auto& sensitivity = sdxl_fixture().json()["sensitivity"];
   const auto x = sdxl_fixture()(sensitivity["x"]);

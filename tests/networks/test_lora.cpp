@@ -82,9 +82,8 @@ TEST_CASE("the text encoder's states with each network match A1111's", "[addons]
   NetworkPatcher patcher(model);
   // Streamed, as the pipeline encodes: the blocks read in one by one, the rest around them.
   const auto encode = [&](const std::string& prompt) {
-    auto& text = model.text_encoders[0];
-    const WeightsInUse in_use(text.weights.get(), *text.network, "", text.network->blocks_prefix());
-    return PromptEncoder(text, ClipTokenizer::bundled(), 1).encode(prompt);
+    const TextEncodersInUse in_use(model);
+    return PromptEncoder(model.text_encoders[0], ClipTokenizer::bundled(), 1).encode(prompt);
   };
   const auto& cases = networks_fixture().json()["text_encoder"];
   const std::string prompt = cases["prompt"];

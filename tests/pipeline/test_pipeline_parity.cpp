@@ -27,6 +27,7 @@ void check_result(const GeneratedImage& result, const std::string& latent_key, c
 
 TEST_CASE("prompt conditioning matches the reference cond and uncond", "[pipeline]") {
   at::InferenceMode inference;
+  const TextEncodersInUse weights(tiny_pipeline().model());  // a pipeline's stream
   PromptEncoder prompts(tiny_pipeline().model().text_encoders.at(0), ClipTokenizer::bundled(), 1);
   const auto& c = reference_json()["sampling"]["cases"][0];
   CHECK(relative_error(prompts.encode(c["prompt"]), reference(c["cond"])) < 1e-4);
