@@ -22,9 +22,9 @@ at::Tensor WeightPool::take(at::IntArrayRef sizes, const at::TensorOptions& opti
 }
 
 void WeightPool::let_go_of_free_blocks() {
-  std::erase_if(blocks_, [](const auto& entry) { return free_block(entry.second); });
+  if (std::erase_if(blocks_, [](const auto& entry) { return free_block(entry.second); }) == 0) return;
   // Most blocks are under glibc's mmap threshold (which grows to 32 MB), so their pages stay in
-  // malloc's heaps until trimmed.
+  // malloc's heaps until trimmed. Nothing freed, nothing to trim: the trim walks every heap.
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif

@@ -10,7 +10,6 @@ GridLayout {
     id: settings
     required property StudioController controller
     readonly property var defaults: controller.defaults
-    readonly property alias enabledFix: enable.checked
     property int firstPassWidth: 0
     property int firstPassHeight: 0
 
