@@ -174,6 +174,7 @@ int run_generate(CommandLine& args) {
   if (isatty(STDERR_FILENO)) progress = show_progress;
   const auto started = std::chrono::steady_clock::now();
   const auto images = pipeline.generate(params, progress, &interrupted);
+  for (const auto& note : images.front().notes) std::cerr << "atelier-cli generate: warning: " << note << "\n";
   const auto run = make_run_info(pipeline.target(),
                                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 

@@ -33,6 +33,9 @@ std::string info_json(const GenerationRequest& request, const GenerationOutcome&
     all_subseeds.push_back(request.params.variation_seed + i);
   }
   for (const auto& image : outcome.images) infotexts.push_back(format_a1111_parameters(a1111_parameters(image.params)));
+  std::string comments;
+  if (!outcome.images.empty())
+    for (const auto& note : outcome.images.front().notes) comments += note + "\n";
   const bool img2img = request.kind == RequestKind::Img2Img;
   const json info = {
       {"prompt", p.prompt},
@@ -66,6 +69,8 @@ std::string info_json(const GenerationRequest& request, const GenerationOutcome&
       {"job_timestamp", outcome.job_timestamp},
       {"clip_skip", p.clip_skip},
       {"is_using_inpainting_conditioning", outcome.inpainting_model},
+      // Processed.comments, which A1111 shows beside the images (its "Networks with errors").
+      {"comments", comments},
   };
   return info.dump();
 }

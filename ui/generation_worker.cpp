@@ -81,7 +81,9 @@ void GenerationWorker::run(const GenerationJob& job) {
       save_generated_image(paths[i], images[i], run);
       saved << QString::fromStdString(paths[i].string());
     }
-    Q_EMIT finished(job.id, saved, to_qimage(images.front().image), images.front().params.seed);
+    QStringList notes;
+    for (const auto& note : images.front().notes) notes << QString::fromStdString(note);
+    Q_EMIT finished(job.id, saved, to_qimage(images.front().image), images.front().params.seed, notes);
   } catch (const Cancelled&) {
     Q_EMIT cancelled(job.id);
   } catch (const c10::Error& error) {

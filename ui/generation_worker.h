@@ -34,8 +34,9 @@ class GenerationWorker : public QObject {
   // `step` of `steps` in batch `batch` (0-based) of `batches`; seconds since sampling began.
   void progressed(int jobId, int step, int steps, int batch, int batches, double elapsedSeconds);
   void previewReady(int jobId, const QImage& preview);
-  // `image` is the first of `paths`; `seed` the seed it was made with.
-  void finished(int jobId, const QStringList& paths, const QImage& image, qint64 seed);
+  // `image` is the first of `paths`; `seed` the seed it was made with; `notes` what the user
+  // should know about the run (GeneratedImage::notes).
+  void finished(int jobId, const QStringList& paths, const QImage& image, qint64 seed, const QStringList& notes);
   void failed(int jobId, const QString& message);
   void cancelled(int jobId);
 

@@ -26,8 +26,9 @@ JobQueue::JobQueue(QObject* parent) : QAbstractListModel(parent), worker_(new Ge
   connect(worker_, &GenerationWorker::status, this, &JobQueue::jobStatus);
   connect(worker_, &GenerationWorker::progressed, this, &JobQueue::progressed);
   connect(worker_, &GenerationWorker::previewReady, this, &JobQueue::previewReady);
-  connect(worker_, &GenerationWorker::finished, this, [this](int id, const QStringList& paths, const QImage& image, qint64 seed) {
-    Q_EMIT jobFinished(id, paths, image, seed);
+  connect(worker_, &GenerationWorker::finished, this,
+          [this](int id, const QStringList& paths, const QImage& image, qint64 seed, const QStringList& notes) {
+    Q_EMIT jobFinished(id, paths, image, seed, notes);
     on_job_ended(id);
   });
   connect(worker_, &GenerationWorker::failed, this, [this](int id, const QString& message) {

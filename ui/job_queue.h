@@ -46,7 +46,7 @@ class JobQueue : public QAbstractListModel {
   // `step` of `steps` in batch `batch` (0-based) of `batches`; seconds since sampling began.
   void progressed(int jobId, int step, int steps, int batch, int batches, double elapsedSeconds);
   void previewReady(int jobId, const QImage& preview);
-  void jobFinished(int jobId, const QStringList& paths, const QImage& image, qint64 seed);
+  void jobFinished(int jobId, const QStringList& paths, const QImage& image, qint64 seed, const QStringList& notes);
   void jobFailed(int jobId, const QString& message);
   void jobCancelled(int jobId);
 

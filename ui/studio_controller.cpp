@@ -58,14 +58,16 @@ StudioController::StudioController(QObject* parent)
     ++preview_revision_;
     Q_EMIT previewChanged();
   });
-  connect(&queue_, &JobQueue::jobFinished, this, [this](int id, const QStringList& paths, const QImage& image, qint64 seed) {
+  connect(&queue_, &JobQueue::jobFinished, this,
+          [this](int id, const QStringList& paths, const QImage& image, qint64 seed, const QStringList& notes) {
     images_->set(QStringLiteral("result"), image);
     ++result_revision_;
     last_result_paths_ = paths;
     last_seed_ = seed;
     Q_EMIT resultChanged();
     gallery_.rescan();  // indexes the new files (and anything else that changed) off the UI thread
-    set_status(paths.size() == 1 ? tr("Saved %1").arg(paths.front()) : tr("Saved %1 images").arg(paths.size()));
+    const QString saved = paths.size() == 1 ? tr("Saved %1").arg(paths.front()) : tr("Saved %1 images").arg(paths.size());
+    set_status((QStringList{saved} + notes).join(QStringLiteral(" · ")));
     Q_EMIT jobFinished(id, paths);
   });
   connect(&queue_, &JobQueue::jobFailed, this, [this](int, const QString& message) {

@@ -2,6 +2,10 @@
 
 #include <ATen/core/grad_mode.h>
 
+#include <iterator>
+
+#include "core/error.h"
+
 namespace atelier {
 namespace {
 
@@ -15,7 +19,8 @@ struct AttentionParts {
 
 }  // namespace
 
-NetworkPatcher::NetworkPatcher(StableDiffusionModel& model) : edits_(model.weight_edits), layers_(model) {
+NetworkPatcher::NetworkPatcher(StableDiffusionModel& model, Misfits misfits)
+    : misfits_(misfits), edits_(model.weight_edits), layers_(model) {
   if (edits_) edits_->set([this](torch::nn::Module& part, const std::string& except) { edit_streamed(part, except); });
 }
 
@@ -51,7 +56,8 @@ NetworkPatcher::Plan NetworkPatcher::plan(const std::vector<AppliedNetwork>& net
   const auto add = [&](const ModelLayer& layer, const Change& change) {
     plan.try_emplace(layer.module, LayerChanges{&layer, {}}).first->second.changes.push_back(change);
   };
-  for (const auto& network : networks) {
+  for (std::size_t index = 0; index < networks.size(); ++index) {
+    const AppliedNetwork& network = networks[index];
     NetworkMatch match{network.name, static_cast<int>(network.file->modules.size()), 0};
     std::map<const ModelLayer*, AttentionParts> attentions;
     for (const auto& module : network.file->modules) {
@@ -69,20 +75,42 @@ NetworkPatcher::Plan NetworkPatcher::plan(const std::vector<AppliedNetwork>& net
         attentions[attention].out = &module;
         attentions[attention].out_layer = &layer;
       } else {
-        add(layer, {&module, multiplier, network.dyn_dim, -1});
+        add(layer, {&module, multiplier, network.dyn_dim, -1, index});
       }
     }
     for (const auto& [attention, parts] : attentions) {
       if (!parts.complete()) continue;
       const double multiplier = network.te_multiplier;
-      add(*attention, {parts.q, multiplier, network.dyn_dim, 0});
-      add(*attention, {parts.k, multiplier, network.dyn_dim, 1});
-      add(*attention, {parts.v, multiplier, network.dyn_dim, 2});
-      add(*parts.out_layer, {parts.out, multiplier, network.dyn_dim, -1});
+      add(*attention, {parts.q, multiplier, network.dyn_dim, 0, index});
+      add(*attention, {parts.k, multiplier, network.dyn_dim, 1, index});
+      add(*attention, {parts.v, multiplier, network.dyn_dim, 2, index});
+      add(*parts.out_layer, {parts.out, multiplier, network.dyn_dim, -1, index});
     }
     matches.push_back(match);
   }
   return plan;
+}
+
+void NetworkPatcher::check_fit(Plan& plan, std::vector<NetworkMatch>& matches) const {
+  for (auto entry = plan.begin(); entry != plan.end();) {
+    LayerChanges& layer = entry->second;
+    if (misfits_ == Misfits::Refuse && !layer.layer->stream) {  // changed() checks these as it sums
+      ++entry;
+      continue;
+    }
+    const auto shape = layer.layer->weight_shape();
+    std::erase_if(layer.changes, [&](const Change& change) {
+      try {
+        delta(*layer.layer, shape, change);
+        return false;
+      } catch (const FormatError&) {
+        if (misfits_ == Misfits::Refuse) throw;
+        ++matches[change.network].misfits;
+        return true;
+      }
+    });
+    entry = layer.changes.empty() ? plan.erase(entry) : std::next(entry);
+  }
 }
 
 void NetworkPatcher::write_originals() {
@@ -102,15 +130,11 @@ std::vector<NetworkMatch> NetworkPatcher::apply(const std::vector<AppliedNetwork
   matches_.clear();
   std::vector<NetworkMatch> matches;
   auto plan = this->plan(networks, matches);
+  check_fit(plan, matches);
   try {
     for (const auto& [module, changes] : plan) {
       const ModelLayer& layer = *changes.layer;
-      if (layer.stream) {
-        // Changed as they are read in (edit_streamed); their changes are checked here, not mid-generation.
-        const auto shape = layer.weight_shape();
-        for (const auto& change : changes.changes) delta(layer, shape, change);
-        continue;
-      }
+      if (layer.stream) continue;  // changed as they are read in (edit_streamed)
       auto& original = originals_[&layer];
       original.weight = layer.weight().clone();
       if (const auto bias = layer.bias(); bias.defined()) original.bias = bias.clone();

@@ -33,13 +33,19 @@ struct NetworkMatch {
   std::string name;
   int modules = 0;
   int matched = 0;
+  int misfits = 0;  // matched modules left out because they do not fit their layer (Misfits::Skip)
 };
+
+// What a network whose modules do not fit the model's layers gets: refused (the main model), or
+// applied where it fits with the others counted (A1111 on an SDXL refiner, whose layers a base
+// model's networks mostly do not fit: its "Networks with errors").
+enum class Misfits { Refuse, Skip };
 
 class NetworkPatcher {
  public:
   // `model`'s networks must outlive the patcher. Resident weights change in place; streamed
   // ones (low memory) as each part is read in, through the model's weight_edits.
-  explicit NetworkPatcher(StableDiffusionModel& model);
+  explicit NetworkPatcher(StableDiffusionModel& model, Misfits misfits = Misfits::Refuse);
   ~NetworkPatcher();
   NetworkPatcher(const NetworkPatcher&) = delete;
   NetworkPatcher& operator=(const NetworkPatcher&) = delete;
@@ -50,6 +56,7 @@ class NetworkPatcher {
   // left with its original weights.
   std::vector<NetworkMatch> apply(const std::vector<AppliedNetwork>& networks);
   void restore() { apply({}); }
+  const std::vector<AppliedNetwork>& applied() const { return applied_; }
 
  private:
   // One network module's change to a layer.
@@ -58,6 +65,7 @@ class NetworkPatcher {
     double multiplier;
     int dyn_dim;
     int fused_part;  // 0, 1, 2: the q, k or v rows of an OpenCLIP attention's in_proj; -1: all
+    std::size_t network;  // its index in apply()'s list
   };
   struct LayerChanges {
     const ModelLayer* layer;
@@ -69,6 +77,9 @@ class NetworkPatcher {
   };
 
   Plan plan(const std::vector<AppliedNetwork>& networks, std::vector<NetworkMatch>& matches) const;
+  // Streamed layers' changes (not summed until generation) and, with Misfits::Skip, every
+  // layer's are tried against the layer's shape here: a misfit throws, or is dropped and counted.
+  void check_fit(Plan& plan, std::vector<NetworkMatch>& matches) const;
   static ModuleDelta delta(const ModelLayer& layer, const std::vector<int64_t>& weight_shape, const Change& change);
   // `weight` and `bias` (undefined: none) with every change added, in float32.
   static std::pair<at::Tensor, at::Tensor> changed(const LayerChanges& layer, const at::Tensor& weight,
@@ -76,6 +87,7 @@ class NetworkPatcher {
   void write_originals();
   void edit_streamed(torch::nn::Module& part, const std::string& except) const;
 
+  Misfits misfits_;
   std::shared_ptr<StreamedWeightEdits> edits_;  // the model's, when its weights are streamed
   ModelLayers layers_;
   Plan plan_;  // what changes, for streamed weights

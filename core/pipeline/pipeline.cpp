@@ -2,6 +2,8 @@
 
 #include <ATen/core/grad_mode.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <random>
 #include <tuple>
@@ -124,11 +126,13 @@ const std::vector<TextualInversion>& Pipeline::embeddings() {
   for (const auto& file : files) times.push_back(std::filesystem::last_write_time(file));
   if (files == embedding_files_ && times == embedding_times_) return embeddings_;
   embeddings_.clear();
+  unreadable_embeddings_.clear();
   for (const auto& file : files) {
     try {
       embeddings_.push_back(read_textual_inversion(file));
-    } catch (const Error&) {
+    } catch (const Error& error) {
       // As A1111: a file that holds no embedding is not a word; the others still are.
+      unreadable_embeddings_.emplace_back(file, error.what());
     }
   }
   embedding_files_ = files;
@@ -136,8 +140,43 @@ const std::vector<TextualInversion>& Pipeline::embeddings() {
   return embeddings_;
 }
 
+std::vector<std::string> Pipeline::unreadable_embeddings_in(const std::string& text) const {
+  const auto lower = [](std::string word) {
+    std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return std::tolower(c); });
+    return word;
+  };
+  const auto is_word_char = [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; };
+  const std::string haystack = lower(text);
+  std::vector<std::string> notes;
+  for (const auto& [file, reason] : unreadable_embeddings_) {
+    // The tokenizer lowercases, so A1111 matches an embedding's word in any case.
+    const std::string word = lower(file.stem().string());
+    for (auto at = haystack.find(word); at != std::string::npos; at = haystack.find(word, at + 1)) {
+      const auto end = at + word.size();
+      if ((at == 0 || !is_word_char(haystack[at - 1])) && (end == haystack.size() || !is_word_char(haystack[end]))) {
+        notes.push_back("The embedding " + file.stem().string() + " could not be read, so the prompt uses the word as text: " +
+                        reason);
+        break;
+      }
+    }
+  }
+  return notes;
+}
+
+std::vector<std::string> Pipeline::apply_networks_to_refiner(StableDiffusionModel& refiner) {
+  const auto& networks = patcher_ ? patcher_->applied() : std::vector<AppliedNetwork>{};
+  if (networks.empty() && !refiner_patcher_) return {};
+  if (!refiner_patcher_) refiner_patcher_ = std::make_unique<NetworkPatcher>(refiner, Misfits::Skip);
+  std::string misfits;
+  for (const auto& match : refiner_patcher_->apply(networks))
+    if (match.misfits > 0) misfits += (misfits.empty() ? "" : ", ") + match.name + " (" + std::to_string(match.misfits) + ")";
+  if (misfits.empty()) return {};
+  return {"Networks with errors: " + misfits + ". Those modules do not fit the refiner's layers and leave them unchanged."};
+}
+
 StableDiffusionModel& Pipeline::refiner(const std::filesystem::path& path) {
   if (!refiner_ || refiner_->info.path != path) {
+    refiner_patcher_.reset();  // it holds the old refiner's layers
     refiner_.reset();  // the old one's memory is free before the new one loads
     refiner_ = load(path);
   }
@@ -284,10 +323,13 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
   untagged.prompt = apply_networks(params.prompt, recorded, &params.lora_hashes);
   auto prompts = encode_prompts(untagged);
   params.ti_hashes = prompts.ti_hashes;
+  auto notes = unreadable_embeddings_in(untagged.prompt + "\n" + untagged.negative_prompt + "\n" +
+                                        (params.hires_fix ? params.hires_prompt + "\n" + params.hires_negative_prompt : ""));
   StableDiffusionModel* refiner_model = params.refiner ? &refiner(*params.refiner) : nullptr;
   if (refiner_model) {
     use_vae(*refiner_model, resolve_vae(params.vae, refiner_model->info.path, *addons_));
     use_circular_padding(*refiner_model, params.tiling);
+    for (auto& note : apply_networks_to_refiner(*refiner_model)) notes.push_back(std::move(note));
   }
   const auto refiner_prompts = refiner_model ? std::optional(encode_prompts(*refiner_model, untagged)) : std::nullopt;
   const int factor = model_.vae->config().downsample_factor();
@@ -373,7 +415,7 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     for (int i = 0; i < params.batch_size; ++i) {
       auto image = tensor_to_image(images.narrow(0, i, 1));
       if (inpaint) image = finish_inpainting(image, *inpaint);
-      GeneratedImage result{std::move(image), params, latent.narrow(0, i, 1).to(at::kCPU, at::kFloat)};
+      GeneratedImage result{std::move(image), params, latent.narrow(0, i, 1).to(at::kCPU, at::kFloat), notes};
       if (inpaint)
         std::tie(result.params.width, result.params.height) = std::pair(inpaint->recorded_width, inpaint->recorded_height);
       result.params.seed = image_seed(params, first + i);

@@ -41,6 +41,9 @@ struct GeneratedImage {
   Image8 image;
   GenerationParams params;  // as run: this image's own seed, the model hash
   at::Tensor latent;        // final latent [1, C, h, w] (F32, CPU)
+  // What the user should know about the run, as A1111's comments: networks that did not fit
+  // the refiner, embeddings the prompt names whose files could not be read.
+  std::vector<std::string> notes;
 };
 
 // Low trades speed for memory: weights streamed from the checkpoint around each use, the two
@@ -114,6 +117,12 @@ class Pipeline {
 
   // The refiner at `path`, loaded on first use and kept until another is asked for.
   StableDiffusionModel& refiner(const std::filesystem::path& path);
+  // The main model's networks (apply_networks) on the refiner too, as A1111 applies them: to
+  // the layers they fit. Returns A1111's "Networks with errors" note when some did not fit.
+  std::vector<std::string> apply_networks_to_refiner(StableDiffusionModel& refiner);
+  // A note for each embedding file named in `text` that could not be read (its name is then
+  // only text), as of the last embeddings().
+  std::vector<std::string> unreadable_embeddings_in(const std::string& text) const;
 
   const StableDiffusionModel& model() const { return model_; }
   const ExecutionTarget& target() const { return target_; }
@@ -133,6 +142,7 @@ class Pipeline {
   std::shared_ptr<const AddonFolders> addons_ = std::make_shared<const AddonFolders>();
   ModelResolver upscalers_;
   std::unique_ptr<NetworkPatcher> patcher_;  // made when a network is first asked for
+  std::unique_ptr<NetworkPatcher> refiner_patcher_;  // of refiner_, likewise
   struct CachedNetwork {
     std::filesystem::file_time_type modified;
     std::shared_ptr<const NetworkFile> file;
@@ -147,6 +157,7 @@ class Pipeline {
   std::vector<std::filesystem::path> embedding_files_;
   std::vector<std::filesystem::file_time_type> embedding_times_;
   std::vector<TextualInversion> embeddings_;
+  std::vector<std::pair<std::filesystem::path, std::string>> unreadable_embeddings_;  // and why
 };
 
 // A seed for "random" (-1) requests, in A1111's range.

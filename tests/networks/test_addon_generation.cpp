@@ -22,6 +22,13 @@ std::unique_ptr<Pipeline> pipeline_with_addons(MemoryMode memory) {
   return made;
 }
 
+// The first half of `file`, as a download cut short leaves it.
+void write_half_of(const std::filesystem::path& file, const std::filesystem::path& to) {
+  std::ifstream in(file, std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::ofstream(to, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+}
+
 Pipeline& addon_pipeline() {
   static const auto pipeline = pipeline_with_addons(MemoryMode::Standard);
   return *pipeline;
@@ -81,9 +88,7 @@ TEST_CASE("a network the folders do not have is refused by name", "[addons][gene
 TEST_CASE("a damaged network file stops the generation naming the file; the model is left as it was",
           "[addons][generation]") {
   atelier::test::TempDir dir;
-  std::ifstream in(networks_fixture().path("lora/tiny_lora.safetensors"), std::ios::binary);
-  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  std::ofstream(dir / "broken.safetensors", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  write_half_of(networks_fixture().path("lora/tiny_lora.safetensors"), dir / "broken.safetensors");
   Pipeline pipeline(tiny_model_path(), DeviceChoice::Cpu);
   pipeline.set_addon_folders(std::make_shared<const AddonFolders>(
       AddonFolderLists{{dir.path(), networks_fixture().path("lora")}, {}, {}, {}}));
@@ -96,4 +101,26 @@ TEST_CASE("a damaged network file stops the generation naming the file; the mode
   const auto after = pipeline.generate(params).at(0);
   const auto fresh = addon_pipeline().generate(params).at(0);
   CHECK(at::equal(after.latent, fresh.latent));
+}
+
+TEST_CASE("an embedding file that cannot be read leaves its word as text, and the run says so", "[addons][generation]") {
+  atelier::test::TempDir dir;
+  write_half_of(networks_fixture().path("embeddings/tinystyle.pt"), dir / "Broken_Style.pt");
+  Pipeline pipeline(tiny_model_path(), DeviceChoice::Cpu);
+  pipeline.set_addon_folders(std::make_shared<const AddonFolders>(
+      AddonFolderLists{{}, {dir.path(), networks_fixture().path("embeddings")}, {}, {}}));
+
+  auto params = case_params(networks_fixture().json()["sampling"]["cases"][0], tiny_model_path());
+  params.prompt = "a fox, (broken_style:1.2), tinystyle";
+  const auto result = pipeline.generate(params).at(0);
+  REQUIRE(result.notes.size() == 1);
+  CHECK_THAT(result.notes[0], Catch::Contains("Broken_Style") && Catch::Contains((dir / "Broken_Style.pt").string()));
+  CHECK(result.params.ti_hashes.size() == 1);  // tinystyle still works
+  // As A1111: the same image as with no such file at all.
+  const auto without = addon_pipeline().generate(params).at(0);
+  CHECK(at::equal(result.latent, without.latent));
+  CHECK(without.notes.empty());
+
+  params.prompt = "a fox, broken_styles, unbroken_style";  // other words
+  CHECK(pipeline.generate(params).at(0).notes.empty());
 }

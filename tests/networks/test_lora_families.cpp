@@ -7,9 +7,14 @@
 
 #include <map>
 
+#include "core/error.h"
+#include "core/networks/model_layers.h"
 #include "core/networks/network_patcher.h"
+#include "core/io/safetensors.h"
+#include "core/pipeline/pipeline.h"
 #include "streamed_weights.h"
 #include "support/reference_fixture.h"
+#include "support/temp_dir.h"
 
 using namespace atelier;
 using namespace atelier::test;
@@ -146,4 +151,124 @@ TEST_CASE("SD2 networks change OpenCLIP's attention only with all of q, k, v and
   NetworkPatcher patcher(model);
   patcher.apply({{"partial", std::make_shared<const NetworkFile>(file), 1.0, 1.0, 0}});
   CHECK(in_proj().equal(before));
+}
+
+// A LoRA for every linear layer of an SDXL base (CLIP-L's and the UNet's), and what a refiner
+// makes of it: the refiner layers of its names whose shapes fit, and how many do not.
+struct BaseNetwork {
+  NetworkFile file{"base-style.safetensors", {}, {}};
+  std::vector<std::pair<std::string, const ModelLayer*>> fitting;  // module key, refiner layer
+  int misfits = 0, text_modules = 0;
+};
+
+BaseNetwork base_network(const ModelLayers& base, const ModelLayers& refiner) {
+  BaseNetwork made;
+  for (const auto& [name, layer] : base.all()) {
+    if (layer.kind != ModelLayer::Kind::Linear || layer.inside_attention) continue;
+    const auto shape = layer.weight_shape();
+    std::string key;
+    if (layer.text_encoder) {
+      // CLIP-L's names go back to Hugging Face's plainly; bigG's attention is fused.
+      if (!name.starts_with("0_transformer_text_model_")) continue;
+      key = "lora_te1_text_model_" + name.substr(std::string("0_transformer_text_model_").size());
+      ++made.text_modules;
+    } else {
+      key = "lora_unet_" + name.substr(std::string("diffusion_model_").size());
+      if (const auto* there = refiner.find(name)) {
+        if (there->weight_shape() == shape) made.fitting.emplace_back(key, there);
+        else ++made.misfits;
+      }
+    }
+    made.file.modules.push_back(lora_module(key, shape[0], shape[1]));
+  }
+  // The tiny refiner shares the base's channels but not its context width or levels: some of each.
+  REQUIRE(!made.fitting.empty());
+  REQUIRE(made.misfits > 0);
+  REQUIRE(made.text_modules > 0);
+  return made;
+}
+
+// A1111 keeps a base model's networks on when the refiner takes over: each changes the
+// refiner's layers of its names where their shapes fit, and the others count as its errors.
+TEST_CASE("A network on an SDXL refiner changes the layers it fits and counts the rest", "[addons][lora][sdxl]") {
+  at::NoGradGuard no_grad;
+  const ReferenceFixture fixture("sdxl-tiny");
+  const bool streamed = GENERATE(false, true);
+  auto base = load_stable_diffusion(fixture.path("base.safetensors"));
+  auto refiner = load_stable_diffusion(fixture.path("refiner.safetensors"), {.stream_weights = streamed});
+  const ModelLayers base_layers(base), refiner_layers(refiner);
+  const auto made = base_network(base_layers, refiner_layers);
+
+  std::map<const ModelLayer*, at::Tensor> originals;
+  for (const AllWeightsIn in(refiner); const auto& [name, layer] : refiner_layers.all())
+    originals[&layer] = layer.weight().clone();
+  const auto network = std::make_shared<const NetworkFile>(made.file);
+  const double unet_multiplier = 0.6;
+
+  // The main model's way refuses it, naming a module, and leaves the weights as they were.
+  {
+    NetworkPatcher strict(refiner);
+    CHECK_THROWS_AS(strict.apply({{"base-style", network, 1.0, unet_multiplier, 0}}), FormatError);
+    for (const AllWeightsIn in(refiner); const auto& [layer, original] : originals) CHECK(layer->weight().equal(original));
+  }
+
+  NetworkPatcher patcher(refiner, Misfits::Skip);
+  const auto matches = patcher.apply({{"base-style", network, 1.0, unet_multiplier, 0}});
+  REQUIRE(matches.size() == 1);
+  CHECK(matches[0].misfits == made.misfits);
+  // The text-encoder modules name CLIP-L, which the refiner has not: A1111 finds no layer for them.
+  CHECK(matches[0].matched == static_cast<int>(made.fitting.size()) + made.misfits);
+  std::map<const ModelLayer*, const NetworkModuleWeights*> changed;
+  for (const auto& [key, layer] : made.fitting)
+    for (const auto& module : made.file.modules)
+      if (module.key == key) changed[layer] = &module;
+  for (const AllWeightsIn in(refiner); const auto& [layer, original] : originals) {
+    INFO(layer->path);
+    const auto found = changed.find(layer);
+    if (found == changed.end()) {
+      CHECK(layer->weight().equal(original));
+      continue;
+    }
+    const auto& m = *found->second;
+    const auto want = original.to(at::kFloat) +
+                      at::matmul(*m.part("lora_up.weight"), *m.part("lora_down.weight")) * (kAlpha / kRank) * unet_multiplier;
+    const auto got = layer->weight().to(at::kFloat);
+    CHECK((got - want).abs().max().item<double>() <= 1e-6 * want.abs().max().item<double>());
+  }
+  patcher.restore();
+  for (const AllWeightsIn in(refiner); const auto& [layer, original] : originals) CHECK(layer->weight().equal(original));
+}
+
+TEST_CASE("A generation handed to the refiner says which networks did not fit it", "[addons][lora][sdxl]") {
+  at::NoGradGuard no_grad;
+  const ReferenceFixture fixture("sdxl-tiny");
+  TempDir folder;
+  Pipeline pipeline(fixture.path("base.safetensors"), DeviceChoice::Cpu);
+  auto base = load_stable_diffusion(fixture.path("base.safetensors"));
+  const ModelLayers base_layers(base), refiner_layers(pipeline.refiner(fixture.path("refiner.safetensors")));
+  const auto made = base_network(base_layers, refiner_layers);
+  std::vector<std::pair<std::string, at::Tensor>> tensors;
+  for (const auto& module : made.file.modules)
+    for (const auto& [part, tensor] : module.parts) tensors.emplace_back(module.key + "." + part, tensor);
+  write_safetensors(folder / "base-style.safetensors", tensors);
+  pipeline.set_addon_folders(std::make_shared<const AddonFolders>(AddonFolderLists{{folder.path()}, {}, {}, {}}));
+
+  GenerationParams params;
+  params.model = fixture.path("base.safetensors");
+  params.prompt = "a fox <lora:base-style:0.5>";
+  params.width = params.height = 64;
+  params.steps = 2;
+  params.seed = 7;
+  params.sampler = "Euler";
+  params.refiner = fixture.path("refiner.safetensors");
+  params.refiner_switch_at = 0.5;
+  const auto notes = pipeline.generate(params).at(0).notes;
+  REQUIRE(notes.size() == 1);
+  CHECK_THAT(notes[0], Catch::StartsWith("Networks with errors: base-style (" + std::to_string(made.misfits) + ")"));
+
+  params.prompt = "a fox";
+  CHECK(pipeline.generate(params).at(0).notes.empty());
+  params.refiner.reset();
+  params.prompt = "a fox <lora:base-style:0.5>";
+  CHECK(pipeline.generate(params).at(0).notes.empty());  // the base takes it whole
 }
