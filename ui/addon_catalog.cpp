@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/gallery/metadata_values.h"
 #include "core/networks/textual_inversion.h"
 #include "core/text/extra_networks.h"
 #include "ui/list_row.h"
@@ -176,7 +177,7 @@ void AddonCatalog::filter() {
     if (is_network(entry.kind) == networks && matches(entry, search_)) rows_.push_back(&entry);
 }
 
-QStringList AddonCatalog::promptWarnings(const QString& prompt) const {
+QStringList AddonCatalog::promptWarnings(const QString& prompt, const QString& recordedHashes) const {
   QStringList warnings;
   std::vector<NetworkRequest> requests;
   try {
@@ -184,11 +185,16 @@ QStringList AddonCatalog::promptWarnings(const QString& prompt) const {
   } catch (const Error& error) {
     return {QString::fromUtf8(error.what())};
   }
+  const auto recorded = parse_name_hashes(recordedHashes.toStdString());
   for (const auto& request : requests) {
     const auto name = qstring(request.name);
     const auto found = library_ ? library_->find(ModelKind::Lora, request.name) : std::nullopt;
     if (!found) {
-      warnings << tr("LoRA “%1” is not in the library: it will not apply").arg(name);
+      const auto hash = std::find_if(recorded.begin(), recorded.end(), [&](const auto& r) { return r.first == request.name; });
+      warnings << (hash == recorded.end()
+                       ? tr("LoRA “%1” is not in the library: it will not apply").arg(name)
+                       : tr("LoRA “%1” is not in the library by that name: the generation looks for its hash %2")
+                             .arg(name, qstring(hash->second)));
       continue;
     }
     const auto warning = family_warning(qstring(family_name(found->family)), model_family_);

@@ -87,8 +87,9 @@ class AddonCatalog : public QAbstractListModel {
 
   // One line for each `<lora:…>` / `<lyco:…>` tag of `prompt` that will not work as asked: a
   // name the library does not hold, a network made for another family than the model's, or a
-  // tag that does not parse.
-  Q_INVOKABLE QStringList promptWarnings(const QString& prompt) const;
+  // tag that does not parse. A name a re-run's `recordedHashes` ("Lora hashes") gives a hash
+  // is said to be looked for by it.
+  Q_INVOKABLE QStringList promptWarnings(const QString& prompt, const QString& recordedHashes = {}) const;
   Q_INVOKABLE QVariantMap get(int row) const;
 
  Q_SIGNALS:

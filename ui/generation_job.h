@@ -16,7 +16,9 @@ struct GenerationJob {
   QString output_folder;
   bool live_preview = true;
   bool low_memory = false;  // MemoryMode::Low
-  std::shared_ptr<const ModelLibrary> library;  // where a hires upscaler is found by name; null: by path only
+  // Where a hires upscaler is found by name and a re-run's renamed networks and VAE by the
+  // hashes it recorded (which may hash files); null: by path and folder only.
+  std::shared_ptr<ModelLibrary> library;
   // Shared with the worker: the UI thread sets it, the pipeline polls it before each step.
   std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
 };

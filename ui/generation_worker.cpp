@@ -47,9 +47,14 @@ void GenerationWorker::run(const GenerationJob& job) {
     validate(params);
     // The prompt's LoRAs and embeddings and the VAE, from the library's folders as Settings lists them now.
     const auto roots = library_roots_with_own(read_library_roots());
-    const auto addons = std::make_shared<const AddonFolders>(AddonFolderLists{
-        kind_folders(roots, {ModelKind::Lora, ModelKind::Lycoris}), kind_folders(roots, {ModelKind::Embedding}),
-        kind_folders(roots, {ModelKind::Vae}), kind_folders(roots, {ModelKind::Taesd})});
+    const auto addons = std::make_shared<const AddonFolders>(
+        AddonFolderLists{kind_folders(roots, {ModelKind::Lora, ModelKind::Lycoris}), kind_folders(roots, {ModelKind::Embedding}),
+                         kind_folders(roots, {ModelKind::Vae}), kind_folders(roots, {ModelKind::Taesd})},
+        [library = job.library](AddonKind kind, const std::string& hash) -> std::optional<std::filesystem::path> {
+          const auto found = library ? library->find_by_hash(kind == AddonKind::Vae ? ModelKind::Vae : ModelKind::Lora, hash)
+                                     : std::nullopt;
+          return found ? std::optional(found->path) : std::nullopt;
+        });
     check_input_files(params, *addons);  // a bad input file fails before the model loads
     load_model(job.id, QString::fromStdString(params.model.string()), QString::fromStdString(std::string(to_string(params.device))),
                job.low_memory ? MemoryMode::Low : MemoryMode::Standard);

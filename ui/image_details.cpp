@@ -23,14 +23,16 @@ QString tool_name(const std::string& source) {
 }
 
 // The form's fields of the parameters. Device, threads and tiling are the studio's settings,
-// not the image's; the model and the refiner are named by their stems ("" for no refiner) so
-// the caller can find the listed files.
+// not the image's; the model and the refiner are named by their stems ("" for no refiner) and
+// hashes so the caller can find the listed files.
 QVariantMap recall_fields(const GenerationParams& params) {
   auto fields = to_variant_map(params);
   for (const char* setting : {"device", "threads", "vaeTiling", "model", "refiner"})
     fields.remove(QLatin1String(setting));
   fields[QStringLiteral("modelName")] = QString::fromStdString(params.model.stem().string());
+  fields[QStringLiteral("modelHash")] = QString::fromStdString(params.model_hash);
   fields[QStringLiteral("refinerName")] = params.refiner ? QString::fromStdString(params.refiner->stem().string()) : QString();
+  fields[QStringLiteral("refinerHash")] = QString::fromStdString(params.refiner_hash);
   return fields;
 }
 

@@ -7,7 +7,7 @@
 namespace atelier::ui {
 
 // {source: "a1111", sourceName: "AUTOMATIC1111", text: <infotext>, parameters: <params_map.h
-// keys, the model as modelName, the refiner as refinerName>, notes: <what could not be mapped>, error: <why unreadable>}.
+// keys, the model as modelName and modelHash, the refiner as refinerName and refinerHash>, notes: <what could not be mapped>, error: <why unreadable>}.
 // Never throws: an unreadable file gives only `error`.
 QVariantMap read_image_details(const QString& path);
 

@@ -123,6 +123,21 @@ void ModelCatalog::scan(const QStringList& roots, const QStringList& extra_files
   scan_library();
 }
 
+void ModelCatalog::findByHash(const QString& kind, const QString& hash) {
+  const auto parsed = parse_model_kind(kind.toStdString());
+  if (!parsed) return Q_EMIT foundByHash(kind, hash, QString());
+  // On the scans' thread, after any scan asked for before it: the entries are the latest.
+  pool_.start([this, library = library_, kind, hash, wanted = *parsed] {
+    QString path;
+    try {
+      if (const auto found = library->find_by_hash(wanted, hash.toStdString())) path = path_qstring(found->path);
+    } catch (const std::exception&) {
+      // A file that cannot be hashed has no hash to match: not found.
+    }
+    QMetaObject::invokeMethod(this, [=, this] { Q_EMIT foundByHash(kind, hash, path); }, Qt::QueuedConnection);
+  });
+}
+
 void ModelCatalog::scan_library() {
   if (scanning_) {
     scan_again_ = true;

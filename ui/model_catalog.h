@@ -73,13 +73,19 @@ class ModelCatalog : public QAbstractListModel {
   Q_INVOKABLE int indexOfPath(const QString& path) const;  // -1 when absent
   Q_INVOKABLE int indexOfName(const QString& name) const;  // by file stem, as infotexts name models
   Q_INVOKABLE QVariantMap get(int row) const;
-  // The library the scans fill (its add-ons are listed by AddonCatalog from the same scan).
-  std::shared_ptr<const ModelLibrary> library() const { return library_; }
+  // Looks for the library's file of `kind` (kind_name(): "checkpoint", "vae", "lora") with the
+  // hash `hash` (AutoV2, A1111's old model hash, a network's addnet hash), hashing the files not
+  // hashed yet off the UI thread; foundByHash follows, with "" for the path when none has it.
+  Q_INVOKABLE void findByHash(const QString& kind, const QString& hash);
+  // The library the scans fill (its add-ons are listed by AddonCatalog from the same scan);
+  // mutable because finding by hash remembers the hashes computed.
+  std::shared_ptr<ModelLibrary> library() const { return library_; }
 
  Q_SIGNALS:
   void countChanged();
   void scanningChanged();
   void scanFinished();
+  void foundByHash(const QString& kind, const QString& hash, const QString& path);
 
  private:
   void scan_library();

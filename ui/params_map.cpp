@@ -3,6 +3,7 @@
 #include <QRegularExpression>
 
 #include "core/error.h"
+#include "core/gallery/metadata_values.h"
 #include "core/pipeline/inpaint_options.h"
 #include "ui/qt_text.h"
 
@@ -42,6 +43,8 @@ QVariantMap to_variant_map(const GenerationParams& p) {
       {QStringLiteral("negativePrompt"), QString::fromStdString(p.negative_prompt)},
       {QStringLiteral("model"), QString::fromStdString(p.model.string())},
       {QStringLiteral("vae"), QString::fromStdString(p.vae)},
+      {QStringLiteral("vaeHash"), QString::fromStdString(p.vae_hash)},
+      {QStringLiteral("loraHashes"), QString::fromStdString(format_name_hashes(p.lora_hashes))},
       {QStringLiteral("steps"), p.steps},
       {QStringLiteral("cfgScale"), p.cfg_scale},
       {QStringLiteral("sampler"), QString::fromStdString(p.sampler)},
@@ -102,6 +105,9 @@ GenerationParams to_generation_params(const QVariantMap& map) {
   text("sampler", p.sampler);
   text("schedule", p.schedule);
   text("vae", p.vae);
+  text("vaeHash", p.vae_hash);
+  if (map.contains(QLatin1String("loraHashes")))
+    p.lora_hashes = parse_name_hashes(map.value(QLatin1String("loraHashes")).toString().toStdString());
   number("steps", p.steps);
   number("cfgScale", p.cfg_scale);
   number("seed", p.seed);

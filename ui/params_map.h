@@ -5,7 +5,8 @@
 // maskBlur, invertMask, inpaintArea, maskedPadding, maskedContent, outpaintLeft/Right/Top/Bottom,
 // hiresFix, hiresScale, hiresWidth, hiresHeight, hiresSteps, hiresUpscaler, hiresSampler,
 // hiresPrompt, hiresNegativePrompt, tiling, refiner, refinerSwitchAt, device, threads, vaeTiling;
-// an absent path is ""). Conversions live here so the form, the queue and the gallery agree.
+// an absent path is ""; and what a re-run finds renamed files by: vaeHash, and loraHashes as the
+// infotext's "Lora hashes" text). Conversions live here so the form, the queue and the gallery agree.
 #include <QStringList>
 #include <QVariantMap>
 

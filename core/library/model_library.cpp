@@ -219,7 +219,11 @@ std::optional<LibraryEntry> ModelLibrary::find_by_hash(ModelKind kind, std::stri
   const std::string wanted = lowercase(hash);
   if (wanted.size() < 8 || !is_hex(wanted)) return std::nullopt;
   auto candidates = snapshot_of(kind);
-  std::erase_if(candidates, [](const LibraryEntry& e) { return e.diffusers_folder; });
+  // A file removed since the last scan is not found, whatever hash it had.
+  std::erase_if(candidates, [](const LibraryEntry& e) {
+    std::error_code missing;
+    return e.diffusers_folder || !fs::is_regular_file(e.path, missing);
+  });
   for (const auto& entry : candidates)
     if (entry.hashes && hash_matches(kind, wanted, *entry.hashes)) return entry;
   // A1111's old hash reads 64 KiB: no need to hash whole checkpoints for it.

@@ -207,6 +207,88 @@ class StudioControllerTest : public QObject {
     QCOMPARE(recalled.value(QStringLiteral("refinerSwitchAt")).toDouble(), 0.5);
   }
 
+  // A re-run from the gallery after the model, its LoRA and its VAE were renamed: the library
+  // finds each by the hash the image recorded and the image comes out the same; with the LoRA
+  // gone, the error names it. An unreadable embedding the prompt names is told in the status.
+  void rerunFindsRenamedFilesByHash() {
+    const QString fixtures = QStringLiteral(ATELIER_FIXTURES_DIR);
+    const QString lora = fixtures + QStringLiteral("/sd1-tiny-networks/lora/tiny_lora.safetensors");
+    const QString embedding = fixtures + QStringLiteral("/sd1-tiny-networks/embeddings/tinystyle.pt");
+    const QString vae = fixtures + QStringLiteral("/sd1-tiny-formats/vae/vae-tiny-ft-mse.safetensors");
+    if (fixtures.isEmpty() || !QFile::exists(lora) || !QFile::exists(vae))
+      QSKIP("the sd1-tiny-networks and sd1-tiny-formats fixtures are not in ATELIER_FIXTURES_DIR");
+    QTemporaryDir webui;
+    const QDir root(webui.path());
+    for (const char* folder : {"models/Stable-diffusion", "models/Lora", "models/VAE", "embeddings"})
+      QVERIFY(root.mkpath(QLatin1String(folder)));
+    const QString model = root.filePath(QStringLiteral("models/Stable-diffusion/tiny.safetensors"));
+    QVERIFY(QFile::copy(QStringLiteral(ATELIER_TINY_MODEL), model));
+    QVERIFY(QFile::copy(lora, root.filePath(QStringLiteral("models/Lora/fox.safetensors"))));
+    QVERIFY(QFile::copy(vae, root.filePath(QStringLiteral("models/VAE/soft.safetensors"))));
+    QVERIFY(QFile::copy(embedding, root.filePath(QStringLiteral("embeddings/tinystyle.pt"))));
+    QFile smudge(root.filePath(QStringLiteral("embeddings/Smudge.pt")));
+    QVERIFY(smudge.open(QIODevice::WriteOnly));
+    smudge.write("PK\x03\x04 cut short");
+    smudge.close();
+    auto* settings = controller_->settings();
+    const QStringList before = settings->modelFolders();
+    settings->setModelFolders({webui.path()});
+    auto* models = controller_->models();
+    QTRY_VERIFY_WITH_TIMEOUT(models->indexOfName(QStringLiteral("tiny")) >= 0 && !models->scanning(), 20'000);
+
+    QSignalSpy finished(controller_.get(), &StudioController::jobFinished);
+    QSignalSpy errors(controller_.get(), &StudioController::errorOccurred);
+    auto job = tiny_job(2);
+    job[QStringLiteral("model")] = model;
+    job[QStringLiteral("prompt")] = QStringLiteral("tinystyle, a fox, smudge <lora:fox:0.8>");
+    job[QStringLiteral("vae")] = QStringLiteral("soft.safetensors");
+    QVERIFY(controller_->generate(job) > 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !errors.isEmpty(), 300'000);
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.value(0).value(0).toString()));
+    const QString first = finished.front().at(1).toStringList().front();
+    QVERIFY2(controller_->status().contains(QStringLiteral("Smudge could not be read")), qPrintable(controller_->status()));
+
+    const auto rename = [&](const char* from, const char* to) {
+      return QFile::rename(root.filePath(QLatin1String(from)), root.filePath(QLatin1String(to)));
+    };
+    QVERIFY(rename("models/Stable-diffusion/tiny.safetensors", "models/Stable-diffusion/renamed.safetensors"));
+    QVERIFY(rename("models/Lora/fox.safetensors", "models/Lora/fox-v2.safetensors"));
+    QVERIFY(rename("models/VAE/soft.safetensors", "models/VAE/soft-v2.safetensors"));
+    controller_->rescanModels();
+    QTRY_VERIFY_WITH_TIMEOUT(models->indexOfName(QStringLiteral("renamed")) >= 0 && !models->scanning(), 20'000);
+
+    const auto recalled = controller_->imageDetails(first).value(QStringLiteral("parameters")).toMap();
+    QCOMPARE(recalled.value(QStringLiteral("modelName")).toString(), QStringLiteral("tiny"));
+    QVERIFY(!recalled.contains(QStringLiteral("model")));  // not listed by that name any more
+    QSignalSpy found(models, &atelier::ui::ModelCatalog::foundByHash);
+    models->findByHash(QStringLiteral("checkpoint"), recalled.value(QStringLiteral("modelHash")).toString());
+    models->findByHash(QStringLiteral("vae"), recalled.value(QStringLiteral("vaeHash")).toString());
+    models->findByHash(QStringLiteral("checkpoint"), QStringLiteral("0123456789"));
+    QTRY_COMPARE_WITH_TIMEOUT(found.size(), 3, 20'000);
+    QCOMPARE(found.at(0).at(2).toString(), root.filePath(QStringLiteral("models/Stable-diffusion/renamed.safetensors")));
+    QCOMPARE(found.at(1).at(2).toString(), root.filePath(QStringLiteral("models/VAE/soft-v2.safetensors")));
+    QCOMPARE(found.at(2).at(2).toString(), QString());
+    const auto warnings = controller_->addons()->promptWarnings(recalled.value(QStringLiteral("prompt")).toString(),
+                                                                recalled.value(QStringLiteral("loraHashes")).toString());
+    QVERIFY2(warnings.join('\n').contains(QStringLiteral("looks for its hash")), qPrintable(warnings.join('\n')));
+
+    // What the form sends once it has chosen the files found.
+    auto rerun = recalled;
+    rerun[QStringLiteral("model")] = found.at(0).at(2);
+    rerun[QStringLiteral("vae")] = QStringLiteral("soft-v2.safetensors");
+    QVERIFY(controller_->generate(rerun) > 0);
+    QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 2 || !errors.isEmpty(), 300'000);
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.value(0).value(0).toString()));
+    QCOMPARE(QImage(finished.at(1).at(1).toStringList().front()), QImage(first));
+
+    QVERIFY(QFile::remove(root.filePath(QStringLiteral("models/Lora/fox-v2.safetensors"))));
+    QVERIFY(controller_->generate(rerun) > 0);
+    QVERIFY(errors.wait(300'000));
+    QVERIFY2(errors.front().front().toString().contains(QStringLiteral("LoRA not found: fox")),
+             qPrintable(errors.front().front().toString()));
+    settings->setModelFolders(before);
+  }
+
   void wholeGeneration() {
     EventLog log(*controller_);
     QSignalSpy finished(controller_.get(), &StudioController::jobFinished);

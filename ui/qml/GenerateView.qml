@@ -11,7 +11,15 @@ SplitView {
     // The chosen model's catalog entry (ModelCatalog roles), or {} for none.
     readonly property var currentModel: modelBox.currentIndex >= 0 && modelBox.count > 0 ? controller.models.get(modelBox.currentIndex) : ({})
     readonly property bool refinable: currentModel.family === "SDXL base"
+    property string missingModel    // the recalled image's model when it is not listed by name
     property string missingRefiner  // the recalled image's refiner when it is not listed
+    // A recalled image's hashes, by which its renamed files are found: the model's, the refiner's
+    // and the VAE's asked of the library now (hash -> "model", "refiner" or "vae"); the networks'
+    // ("Lora hashes") by the generation.
+    property var hashLookups: ({})
+    property bool modelHashPending: false  // the library is hashing its files for missingModel's
+    property string recordedVaeHash
+    property string recordedLoraHashes
     property bool addonsShown: false
     // A1111's "Resize seed from", kept from a recalled image so that its re-run is exact.
     property int seedResizeFromWidth: 0
@@ -34,6 +42,8 @@ SplitView {
             negativePrompt: negative.text,
             model: modelBox.currentIndex >= 0 ? controller.models.get(modelBox.currentIndex).path : "",
             vae: vaeBox.value,
+            vaeHash: view.recordedVaeHash,
+            loraHashes: view.recordedLoraHashes,
             sampler: sampler.currentText,
             schedule: schedule.currentText,
             steps: steps.value,
@@ -70,7 +80,14 @@ SplitView {
         if (params.prompt !== undefined) prompt.text = params.prompt
         if (params.negativePrompt !== undefined) negative.text = params.negativePrompt
         if (params.model) { const i = controller.models.indexOfPath(params.model); if (i >= 0) modelBox.currentIndex = i }
+        if (params.modelName !== undefined) {
+            missingModel = params.modelName !== "" && !params.model ? params.modelName : ""
+            if (missingModel !== "") findByHash("model", "checkpoint", params.modelHash)
+        }
         if (params.vae !== undefined) vaeBox.choose(params.vae)
+        if (params.vaeHash !== undefined) recordedVaeHash = params.vaeHash
+        if (params.vae !== undefined && !vaeBox.listed(vaeBox.value)) findByHash("vae", "vae", params.vaeHash)
+        if (params.loraHashes !== undefined) recordedLoraHashes = params.loraHashes
         if (params.sampler !== undefined) pick(sampler, params.sampler)
         if (params.schedule !== undefined) pick(schedule, params.schedule)
         if (params.steps !== undefined) steps.value = params.steps
@@ -92,9 +109,38 @@ SplitView {
         if (params.refiner !== undefined)
             refinerBox.currentIndex = Math.max(0, refinerBox.model.findIndex(r => r.path === params.refiner))
         if (params.refinerSwitchAt !== undefined) refinerSwitch.realValue = params.refinerSwitchAt
-        if (params.refinerName !== undefined) missingRefiner = params.refinerName !== "" && !params.refiner ? params.refinerName : ""
+        if (params.refinerName !== undefined) {
+            missingRefiner = params.refinerName !== "" && !params.refiner ? params.refinerName : ""
+            if (missingRefiner !== "") findByHash("refiner", "checkpoint", params.refinerHash)
+        }
         inpaint.apply(params)
         hires.apply(params)
+    }
+
+    function findByHash(role, kind, hash) {
+        if (!hash) return
+        view.hashLookups[hash] = role
+        if (role === "model") view.modelHashPending = true
+        controller.models.findByHash(kind, hash)
+    }
+    Connections {
+        target: view.controller.models
+        function onFoundByHash(kind, hash, path) {
+            const role = view.hashLookups[hash]
+            if (role === undefined) return
+            delete view.hashLookups[hash]
+            if (role === "model") view.modelHashPending = false
+            if (path === "") return
+            if (role === "model") {
+                const i = view.controller.models.indexOfPath(path)
+                if (i >= 0) { modelBox.currentIndex = i; view.missingModel = "" }
+            } else if (role === "refiner") {
+                const i = refinerBox.model.findIndex(r => r.path === path)
+                if (i > 0) { refinerBox.currentIndex = i; view.missingRefiner = "" }
+            } else {
+                vaeBox.choose(path.substring(path.lastIndexOf("/") + 1))  // the picker lists VAEs by file name
+            }
+        }
     }
 
     function applyFewStepDefaults() {
@@ -165,7 +211,7 @@ SplitView {
                             Label { text: supported ? description : reason; font.pixelSize: 11; opacity: 0.6; width: parent.width; elide: Text.ElideRight }
                         }
                     }
-                    onActivated: { view.useModelSize(); view.fewStepDismissed = "" }
+                    onActivated: { view.useModelSize(); view.fewStepDismissed = ""; view.missingModel = "" }
                     Component.onCompleted: {
                         const last = view.controller.models.indexOfPath(view.controller.settings.lastModel)
                         currentIndex = last >= 0 ? last : firstSupported()
@@ -175,6 +221,16 @@ SplitView {
                         for (let i = 0; i < count; ++i) if (view.controller.models.get(i).supported) return i
                         return -1
                     }
+                }
+
+                Label {
+                    objectName: "missingModel"
+                    text: view.modelHashPending ? qsTr("The image's model “%1” is not in the models folders by that name: looking for its hash…").arg(view.missingModel)
+                                                : qsTr("The image's model “%1” is not in the models folders").arg(view.missingModel)
+                    visible: view.missingModel !== ""
+                    color: "#ff8a80"
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
                 }
 
                 Rectangle {
@@ -242,7 +298,7 @@ SplitView {
                     embeddings: view.controller.addons.embeddingVectors
                     warnings: {
                         void view.controller.addons.revision  // checked again when the library or the model changes
-                        return view.controller.addons.promptWarnings(text)
+                        return view.controller.addons.promptWarnings(text, view.recordedLoraHashes)
                     }
                     accessory: Button {
                         objectName: "addonsButton"

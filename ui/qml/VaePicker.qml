@@ -22,6 +22,7 @@ ComboBox {
         const lower = String(vae).toLowerCase()
         value = lower === "" || lower === "automatic" || lower === "auto" ? "auto" : lower === "none" ? "none" : vae
     }
+    function listed(vae) { return vae === "auto" || vae === "none" || vaes.includes(vae) }
     function showValue() { currentIndex = model.findIndex(choice => choice.value === value) }
 
     textRole: "text"

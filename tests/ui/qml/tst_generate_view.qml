@@ -83,6 +83,33 @@ TestCase {
         compare(view.missingRefiner, "")
     }
 
+    // A recalled image's files not listed by name are asked of the library by hash; what it
+    // finds is chosen, and the networks' hashes go with the form to the generation.
+    function test_recalled_files_are_looked_up_by_hash() {
+        const view = createTemporaryObject(viewComponent, test)
+        view.applyParameters({ modelName: "renamed-away", modelHash: "0123456789", vae: "old-name.safetensors",
+                               vaeHash: "abcdef0123", loraHashes: "fox: 3ec40ca25616" })
+        compare(view.missingModel, "renamed-away")
+        verify(view.modelHashPending)
+        compare(findChild(view, "missingModel").text.indexOf("looking for its hash") >= 0, true)
+        // As the library answers (queued, after this function's own calls):
+        studio.models.foundByHash("vae", "abcdef0123", "/library/models/VAE/new-name.safetensors")
+        studio.models.foundByHash("checkpoint", "0123456789", "")
+        verify(!view.modelHashPending)
+        compare(view.missingModel, "renamed-away")  // none has that hash
+        const form = view.currentParameters()
+        compare(form.vae, "new-name.safetensors")
+        compare(form.vaeHash, "abcdef0123")
+        compare(form.loraHashes, "fox: 3ec40ca25616")
+        const warnings = studio.addons.promptWarnings("a fox <lora:fox:1>", form.loraHashes)
+        compare(warnings.length, 1)
+        verify(warnings[0].indexOf("3ec40ca25616") >= 0, warnings[0])
+
+        view.applyParameters({ modelName: "", vae: "auto", vaeHash: "", loraHashes: "" })  // an image without them
+        compare(view.missingModel, "")
+        compare(view.currentParameters().loraHashes, "")
+    }
+
     function test_vae_choice() {
         const view = createTemporaryObject(viewComponent, test)
         const box = findChild(view, "vaeBox")
