@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <fstream>
 #include <future>
 
 #include "core/gallery/image_output.h"
@@ -287,6 +288,23 @@ TEST_CASE("requests queue: one generation at a time, each answered with its own 
     REQUIRE(reply.status == 200);
     CHECK(json::parse(reply.body["info"].get<std::string>())["seed"] == 10 * (i + 1));
   }
+}
+
+
+TEST_CASE("info.comments tells what A1111 comments on: an embedding the prompt names that cannot be read", "[server]") {
+  TestServer server;
+  std::filesystem::create_directories(server.library() / "embeddings");
+  std::ofstream(server.library() / "embeddings" / "Smudge.pt", std::ios::binary) << "PK\x03\x04 cut short";
+  auto request = kTxt2img;
+  request["prompt"] = "a red fox, smudge";
+  const auto reply = post(server, "/sdapi/v1/txt2img", request);
+  REQUIRE(reply.status == 200);
+  const json info = json::parse(reply.body["info"].get<std::string>());
+  CHECK_THAT(info["comments"].get<std::string>(), Catch::Contains("Smudge could not be read"));
+
+  request["prompt"] = "a red fox";
+  const json plain = json::parse(post(server, "/sdapi/v1/txt2img", request).body["info"].get<std::string>());
+  CHECK(plain["comments"] == "");
 }
 
 }  // namespace atelier::test
