@@ -5,14 +5,25 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 #include "core/library/model_library.h"
 
 namespace atelier::ui {
 
+// The gallery's Upscale action: `source` enlarged `scale` times with `upscaler` (open_upscaler's
+// names: Lanczos, Nearest or a library model), saved as a new image, as A1111's extras tab does.
+struct UpscaleRequest {
+  QString source;
+  QString upscaler;
+  double scale = 4.0;
+  int threads = 0;  // 0: every hardware thread
+};
+
 struct GenerationJob {
   int id = 0;
   QVariantMap params;  // see params_map.h; converted on the worker thread
+  std::optional<UpscaleRequest> upscale;  // an upscale instead of a generation
   QString output_folder;
   bool live_preview = true;
   bool low_memory = false;  // MemoryMode::Low

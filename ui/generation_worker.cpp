@@ -6,10 +6,13 @@
 #include "core/gallery/image_output.h"
 #include "core/gallery/output_folder.h"
 #include "core/gallery/params_json.h"
+#include "core/gallery/upscaled_image.h"
+#include "core/io/png.h"
 #include "core/pipeline/input_files.h"
 #include "core/library/library_roots.h"
 #include "core/library/library_settings.h"
 #include "core/pipeline/pipeline.h"
+#include "core/upscale/upscaler.h"
 #include "ui/params_map.h"
 
 namespace atelier::ui {
@@ -43,6 +46,7 @@ void GenerationWorker::run(const GenerationJob& job) {
   Q_EMIT started(job.id);
   try {
     if (job.cancel->load()) throw Cancelled();
+    if (job.upscale) return upscale(job);
     auto params = to_generation_params(job.params);
     validate(params);
     // The prompt's LoRAs and embeddings and the VAE, from the library's folders as Settings lists them now.
@@ -100,6 +104,31 @@ void GenerationWorker::run(const GenerationJob& job) {
     if (!pipeline_) loaded_model_.clear();
     Q_EMIT failed(job.id, QString::fromUtf8(error.what()));
   }
+}
+
+void GenerationWorker::upscale(const GenerationJob& job) {
+  const UpscaleRequest& request = *job.upscale;
+  Q_EMIT status(job.id, tr("Upscaling with %1…").arg(request.upscaler));
+  configure_threads(request.threads);
+  const Upscaler upscaler = open_upscaler(request.upscaler.toStdString(), [&](ModelKind kind, std::string_view name) {
+    const auto found = job.library ? job.library->find(kind, name) : std::nullopt;
+    return found ? std::optional(found->path) : std::nullopt;
+  });
+  const std::filesystem::path source = request.source.toStdString();
+  const Image8 image = load_image(source);
+  std::vector<PngText> texts;
+  try {
+    texts = read_png_texts(source);
+  } catch (const Error&) {
+    // Not a PNG (or no readable chunks): the copy carries only the upscale's own.
+  }
+  const Image8 result = upscaler.upscale(image, request.scale);
+  if (job.cancel->load()) throw Cancelled();
+  const auto folder = dated_folder(job.output_folder.toStdString(), std::chrono::system_clock::now());
+  const auto scale = QString::number(request.scale).toStdString();
+  const auto path = sequential_outputs(folder, {source.stem().string() + "-x" + scale}).front();
+  write_png(path, result, upscaled_image_texts(texts, request.scale, upscaler.name()));
+  Q_EMIT finished(job.id, {QString::fromStdString(path.string())}, to_qimage(result), -1, {});
 }
 
 }  // namespace atelier::ui

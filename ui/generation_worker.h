@@ -41,6 +41,8 @@ class GenerationWorker : public QObject {
   void cancelled(int jobId);
 
  private:
+  // The Upscale action's part of run(): the image written into the output folder, finished emitted.
+  void upscale(const GenerationJob& job);
   // Keeps the loaded model unless the model, the device or the memory mode changed.
   void load_model(int job_id, const QString& model, const QString& device, MemoryMode memory);
 

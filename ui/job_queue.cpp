@@ -57,7 +57,8 @@ QVariant JobQueue::data(const QModelIndex& index, int role) const {
     case JobIdRole: return job.id;
     case Qt::DisplayRole:
     case PromptRole: return job.params.value(QStringLiteral("prompt"));
-    case SummaryRole: return summary(job.params);
+    case SummaryRole:
+      return job.upscale ? tr("×%1 with %2").arg(job.upscale->scale).arg(job.upscale->upscaler) : summary(job.params);
     case RunningRole: return running_ && index.row() == 0;
     default: return {};
   }

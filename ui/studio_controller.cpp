@@ -4,12 +4,14 @@
 #include <QDateTime>
 #include <QDesktopServices>
 #include <QDir>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QImage>
 #include <QMimeData>
 #include <QStandardPaths>
 
 #include "core/pipeline/generation_params.h"
+#include "core/upscale/upscaler.h"
 #include "ui/engine_choices.h"
 #include "ui/image_details.h"
 #include "ui/params_map.h"
@@ -63,7 +65,7 @@ StudioController::StudioController(QObject* parent)
     images_->set(QStringLiteral("result"), image);
     ++result_revision_;
     last_result_paths_ = paths;
-    last_seed_ = seed;
+    if (seed >= 0) last_seed_ = seed;  // an upscale has none
     Q_EMIT resultChanged();
     gallery_.rescan();  // indexes the new files (and anything else that changed) off the UI thread
     const QString saved = paths.size() == 1 ? tr("Saved %1").arg(paths.front()) : tr("Saved %1 images").arg(paths.size());
@@ -99,6 +101,26 @@ QQuickImageProvider* StudioController::createImageProvider() const { return new 
 void StudioController::addModelFile(const QString& path) {
   extra_models_ << path;
   rescanModels();
+}
+
+int StudioController::upscale(const QString& path, const QString& upscaler, double scale) {
+  if (!QFileInfo(path).isFile() || !upscalerNames().contains(upscaler) || !(scale > 0)) {
+    Q_EMIT errorOccurred(tr("Cannot upscale %1 ×%2 with “%3”").arg(path).arg(scale).arg(upscaler));
+    return -1;
+  }
+  GenerationJob job;
+  job.params[QStringLiteral("prompt")] = tr("Upscale %1").arg(QFileInfo(path).fileName());
+  job.upscale = UpscaleRequest{path, upscaler, scale, settings_.threads()};
+  job.output_folder = settings_.outputFolder();
+  job.library = models_.library();
+  return queue_.enqueue(std::move(job));
+}
+
+QStringList StudioController::upscalerNames() const {
+  QStringList names;
+  for (const auto name : kBuiltInUpscalers)
+    if (name != "None") names << QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
+  return names + models_.upscalers();
 }
 
 void StudioController::rescanModels() { models_.scan(settings_.modelFolders(), extra_models_); }

@@ -90,6 +90,12 @@ class StudioController : public QObject {
   // Queues the form's parameters with the settings' device, threads and tiling; returns the
   // job's id, or -1 after reporting errorOccurred when they cannot run.
   Q_INVOKABLE int generate(const QVariantMap& params);
+  // Queues the gallery's Upscale action on the image at `path` (A1111's extras: `upscaler` one of
+  // upscalerNames, `scale` times); the copy joins the gallery. Returns the job's id, or -1 after
+  // errorOccurred when the request cannot run.
+  Q_INVOKABLE int upscale(const QString& path, const QString& upscaler, double scale);
+  // What the Upscale action offers: Lanczos, Nearest, then the library's upscaler models.
+  Q_INVOKABLE QStringList upscalerNames() const;
   Q_INVOKABLE void cancel() { queue_.cancelRunning(); }
   Q_INVOKABLE void rescanModels();
   // A gallery row's parameters with `model` and `refiner` set to the listed files its infotext

@@ -123,6 +123,13 @@ std::vector<std::filesystem::path> numbered_outputs(const std::filesystem::path&
 
 std::vector<std::filesystem::path> sequential_outputs(const std::filesystem::path& dir,
                                                       const std::vector<GeneratedImage>& images) {
+  std::vector<std::string> seeds;
+  for (const auto& image : images) seeds.push_back(std::to_string(image.params.seed));
+  return sequential_outputs(dir, seeds);
+}
+
+std::vector<std::filesystem::path> sequential_outputs(const std::filesystem::path& dir,
+                                                      const std::vector<std::string>& suffixes) {
   std::filesystem::create_directories(dir);
   static const std::regex numbered(R"((\d+)-.*)");
   long next = 0;
@@ -132,10 +139,10 @@ std::vector<std::filesystem::path> sequential_outputs(const std::filesystem::pat
     if (std::regex_match(name, match, numbered)) next = std::max(next, std::stol(match[1].str().substr(0, 9)) + 1);
   }
   std::vector<std::filesystem::path> paths;
-  for (const auto& image : images) {
-    char name[64];
-    std::snprintf(name, sizeof name, "%05ld-%lld.png", next++, static_cast<long long>(image.params.seed));
-    paths.push_back(dir / name);
+  for (const auto& suffix : suffixes) {
+    char number[16];
+    std::snprintf(number, sizeof number, "%05ld-", next++);
+    paths.push_back(dir / (number + suffix + ".png"));
   }
   return paths;
 }

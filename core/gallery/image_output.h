@@ -20,7 +20,11 @@ A1111Parameters a1111_parameters(const GenerationParams& params);
 // `file` for one image; `name-1.png`, `name-2.png`, ... for several.
 std::vector<std::filesystem::path> numbered_outputs(const std::filesystem::path& file, std::size_t count);
 
-// A1111's `00042-1234.png` names in `dir` (created if needed), numbered after the highest there.
+// A1111's `00042-SUFFIX.png` names in `dir` (created if needed), one a suffix, numbered after
+// the highest there.
+std::vector<std::filesystem::path> sequential_outputs(const std::filesystem::path& dir,
+                                                      const std::vector<std::string>& suffixes);
+// The same for generated images: `00042-1234.png`, the suffix each image's seed.
 std::vector<std::filesystem::path> sequential_outputs(const std::filesystem::path& dir,
                                                       const std::vector<GeneratedImage>& images);
 

@@ -14,7 +14,9 @@
 
 #include "core/error.h"
 #include "core/library/library_settings.h"
+#include "core/io/png.h"
 #include "core/pipeline/pipeline.h"
+#include "core/upscale/upscaler.h"
 #include "ui/mask_document.h"
 #include "ui/params_map.h"
 #include "ui/studio_controller.h"
@@ -169,6 +171,53 @@ class StudioControllerTest : public QObject {
     QCOMPARE(recalled.value(QStringLiteral("hiresUpscaler")).toString(), QStringLiteral("rrdb_x2"));
     QCOMPARE(recalled.value(QStringLiteral("hiresSteps")).toInt(), 1);
     QCOMPARE(recalled.value(QStringLiteral("denoisingStrength")).toDouble(), 0.5);
+    settings->setModelFolders(before);
+  }
+
+  // The gallery's Upscale action with a library model: the upscaler's own pixels at twice the
+  // size, the source's parameters kept beside A1111's postprocessing fields, the copy in the
+  // gallery; requests that cannot run are refused before they queue.
+  void upscaleActionAddsALargerCopy() {
+    QTemporaryDir webui;
+    QVERIFY(QDir(webui.path()).mkpath(QStringLiteral("models/ESRGAN")));
+    QVERIFY(QDir(webui.path()).mkpath(QStringLiteral("models/Stable-diffusion")));
+    const QString model_file = QStringLiteral(ATELIER_TEST_DATA_DIR "/upscalers/rrdb_x2.pth");
+    QVERIFY(QFile::link(model_file, webui.path() + QStringLiteral("/models/ESRGAN/rrdb_x2.pth")));
+    auto* settings = controller_->settings();
+    const QStringList before = settings->modelFolders();
+    settings->setModelFolders({webui.path()});
+    QTRY_VERIFY_WITH_TIMEOUT(controller_->upscalerNames().contains(QStringLiteral("rrdb_x2")), 20'000);
+    QCOMPARE(controller_->upscalerNames().mid(0, 2), QStringList({QStringLiteral("Lanczos"), QStringLiteral("Nearest")}));
+
+    QSignalSpy finished(controller_.get(), &StudioController::jobFinished);
+    const int gallery_before = controller_->gallery()->rowCount();
+    QVERIFY(controller_->generate(tiny_job(2)) > 0);
+    QVERIFY(finished.wait(300'000));
+    const QString source = finished.front().at(1).toStringList().front();
+
+    QVERIFY(controller_->upscale(source, QStringLiteral("rrdb_x2"), 2.0) > 0);
+    QVERIFY(finished.wait(300'000));
+    const QString copy = finished.at(1).at(1).toStringList().front();
+    QVERIFY(copy != source);
+    QCOMPARE(controller_->lastSeed(), 42);  // the generation's, not the upscale's
+    const auto made = atelier::load_image(copy.toStdString());
+    const auto expected = atelier::Upscaler::model(model_file.toStdString()).upscale(atelier::load_image(source.toStdString()), 2.0);
+    QCOMPARE(made.width, 128);
+    QVERIFY(made.rgb == expected.rgb);
+    const auto details = controller_->imageDetails(copy);
+    const QString text = details.value(QStringLiteral("text")).toString();
+    QVERIFY2(text.contains(QStringLiteral("a tiny red fox")), qPrintable(text));
+    std::string postprocessing;
+    for (const auto& chunk : atelier::read_png_texts(copy.toStdString()))
+      if (chunk.keyword == "postprocessing") postprocessing = chunk.text;
+    QCOMPARE(QString::fromStdString(postprocessing), QStringLiteral("Postprocess upscale by: 2, Postprocess upscaler: rrdb_x2"));
+    QTRY_COMPARE(controller_->gallery()->rowCount(), gallery_before + 2);  // the source and its copy
+
+    QSignalSpy errors(controller_.get(), &StudioController::errorOccurred);
+    QCOMPARE(controller_->upscale(output_->filePath(QStringLiteral("missing.png")), QStringLiteral("Lanczos"), 2.0), -1);
+    QCOMPARE(controller_->upscale(source, QStringLiteral("4x-NotInTheLibrary"), 2.0), -1);
+    QCOMPARE(controller_->upscale(source, QStringLiteral("Lanczos"), 0.0), -1);
+    QCOMPARE(errors.size(), 3);
     settings->setModelFolders(before);
   }
 

@@ -30,6 +30,17 @@ ColumnLayout {
 
     spacing: 8
 
+    UpscalePopup {
+        id: upscalePopup
+        objectName: "upscalePopup"
+        controller: viewer.controller
+        path: viewer.path
+        imageWidth: viewer.entry.imageWidth ?? 0
+        imageHeight: viewer.entry.imageHeight ?? 0
+        x: (viewer.width - width) / 2
+        y: (viewer.height - height) / 2
+    }
+
     Flickable {
         id: flick
         Layout.fillWidth: true
@@ -89,6 +100,12 @@ ColumnLayout {
         Button { text: qsTr("Vary"); enabled: viewer.hasParameters; onClicked: viewer.rerun(viewer.variation(viewer.parameters))
             ToolTip.text: qsTr("The same seed moved a little towards a new variation seed"); ToolTip.visible: hovered }
         Button { text: qsTr("To img2img"); onClicked: viewer.sendToImg2img(viewer.path) }
+        Button {
+            objectName: "upscaleButton"
+            text: qsTr("Upscale…")
+            onClicked: upscalePopup.open()
+            ToolTip.text: qsTr("A larger copy, as A1111's Extras tab makes one"); ToolTip.visible: hovered
+        }
         Button { text: qsTr("Copy prompt"); enabled: viewer.hasParameters; onClicked: viewer.controller.copyText(viewer.parameters.prompt) }
         Button { text: qsTr("Copy seed"); enabled: viewer.parameters.seed !== undefined; onClicked: viewer.controller.copyText(String(viewer.parameters.seed)) }
         Button { text: qsTr("Open folder"); onClicked: viewer.controller.openFolder(viewer.path.substring(0, viewer.path.lastIndexOf("/"))) }
