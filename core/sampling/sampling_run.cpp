@@ -52,19 +52,18 @@ at::Tensor eps_from_v(const at::Tensor& v, const at::Tensor& x, const at::Tensor
 }
 
 // The run's model in eps-space as A1111's timestep samplers call it: the hand-over decided by the
-// timestep, which A1111 reads as the table index there.
+// timestep, which A1111 reads as the table index there. Inpainting blends each call's input, not
+// its output, towards the init latent (CFGDenoiserTimesteps' mask_before_denoising); the sampler
+// steps its own latent.
 TimestepModel timestep_model_for(const SamplingRun& run) {
-  if (run.latent_mask) {
-    throw InvalidArgument(std::string(run.sampler.sampler->name) +
-                          " does not inpaint yet; choose a k-diffusion sampler such as Euler");
-  }
   struct Call {
     at::Tensor x, t;
     bool v_prediction = false;
   };
   const auto last = std::make_shared<Call>();
   TimestepModel model;
-  model.eps = [run, last](const at::Tensor& x, const at::Tensor& t) {
+  model.eps = [run, last](const at::Tensor& latent, const at::Tensor& t) {
+    const at::Tensor x = run.latent_mask ? run.latent_mask->blend(latent) : latent;
     const bool second = run.handover && hand_over_now(*run.handover, t.max().item<std::int64_t>());
     *last = {x, t, second ? run.handover->v_prediction : run.v_prediction};
     const at::Tensor output = second ? run.handover->model(x, t) : run.eps(x, t);
@@ -80,6 +79,11 @@ TimestepModel timestep_model_for(const SamplingRun& run) {
 
 bool steps_through_timesteps(const SamplingRun& run) { return run.sampler.sampler->kind == SamplerKind::Timesteps; }
 
+// The samples as A1111's img2img hands them on: blended once more with the init latent where kept.
+at::Tensor finished(const SamplingRun& run, const at::Tensor& samples) {
+  return run.latent_mask ? run.latent_mask->blend(samples) : samples;
+}
+
 }  // namespace
 
 at::Tensor run_txt2img(const SamplingRun& run, const at::Tensor& noise, NoiseSource& fresh,
@@ -90,13 +94,12 @@ at::Tensor run_txt2img(const SamplingRun& run, const at::Tensor& noise, NoiseSou
     // "DDIM" as CompVis's DDIMSampler runs it (the reference fixtures, A1111 before 1.6): `steps`
     // calls, the last down to alphas_cumprod[0], where A1111 1.6's loop stops a call short.
     if (run.sampler.sampler->name == "DDIM") timesteps.insert(timesteps.begin(), 0);
-    return run.sampler.sampler->timestep_function(timestep_model_for(run), noise, run.schedule, timesteps, false,
-                                                  callback);
+    return finished(run, run.sampler.sampler->timestep_function(timestep_model_for(run), noise, run.schedule,
+                                                                timesteps, false, callback));
   }
   const at::Tensor sigmas = sampler_sigmas(run.sampler, run.steps, run.schedule);
-  const at::Tensor x = run.sampler.sampler->function(denoiser_for(run), noise * sigmas[0].item<double>(), sigmas,
-                                                     fresh, callback);
-  return run.latent_mask ? run.latent_mask->blend(x) : x;
+  return finished(run, run.sampler.sampler->function(denoiser_for(run), noise * sigmas[0].item<double>(), sigmas,
+                                                     fresh, callback));
 }
 
 namespace {
@@ -117,13 +120,13 @@ at::Tensor img2img(const SamplingRun& run, int schedule_steps, int t_enc, const 
     const double alpha = run.schedule.alphas_cumprod()[timesteps[t_enc]].item<double>();
     timesteps.resize(t_enc);
     const at::Tensor x = std::sqrt(alpha) * init_latent + std::sqrt(1 - alpha) * noise;
-    return run.sampler.sampler->timestep_function(timestep_model_for(run), x, run.schedule, timesteps, true, callback);
+    return finished(run,
+                    run.sampler.sampler->timestep_function(timestep_model_for(run), x, run.schedule, timesteps, true, callback));
   }
   const at::Tensor sigmas =
       sampler_sigmas(run.sampler, schedule_steps, run.schedule).slice(0, schedule_steps - t_enc - 1);
-  const at::Tensor x = run.sampler.sampler->function(
-      denoiser_for(run), init_latent + noise * sigmas[0].item<double>(), sigmas, fresh, callback);
-  return run.latent_mask ? run.latent_mask->blend(x) : x;
+  return finished(run, run.sampler.sampler->function(denoiser_for(run), init_latent + noise * sigmas[0].item<double>(),
+                                                     sigmas, fresh, callback));
 }
 
 }  // namespace

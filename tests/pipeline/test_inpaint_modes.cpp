@@ -176,6 +176,21 @@ TEST_CASE("every masked content keeps the pixels outside the blurred mask and re
   for (std::size_t i = 1; i < results.size(); ++i) CHECK(results[i] != results[0]);  // each starts elsewhere
 }
 
+TEST_CASE("A1111's timestep samplers inpaint too: the pixels outside the blurred mask stay", "[inpaint][pipeline]") {
+  TempDir dir;
+  const Image8 init = pattern(64, 64);
+  auto params = inpaint_params(dir, init, rectangle_mask(64, 64, {24, 20, 48, 44}));
+  const Image8 blurred = blurred_mask(read_binary_mask(*params.mask), params.mask_blur);
+  params.sampler = GENERATE("DDIM", "PLMS", "UniPC", "DDIM CFG++");
+  INFO(params.sampler);
+  params.steps = 4;
+  const Image8 out = generate_one(params);
+  for (int y = 0; y < 64; ++y)
+    for (int x = 0; x < 64; ++x)
+      if (pixel(blurred, x, y)[0] == 0) REQUIRE(same_pixel(out, x, y, init, x, y));
+  CHECK(!same_pixel(out, 36, 32, init, 36, 32));
+}
+
 TEST_CASE("latent nothing over a fully white mask at strength 1 is txt2img of the seed", "[inpaint][pipeline][latent]") {
   // The init latent becomes 0, so the sampler starts from the seed's noise times sigma_max
   // over the full schedule, blended with nmask = 1 everywhere, overlaid with alpha 0.

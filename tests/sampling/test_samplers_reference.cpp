@@ -43,7 +43,7 @@ at::Tensor tensor_of(const nlohmann::json& values, at::IntArrayRef shape) {
 // The generator's UNet stand-in: the toy denoiser's posterior for data of mean `mu` in eps-space
 // (or v) at continuous timestep t, alphas_cumprod interpolated linearly between timesteps.
 at::Tensor toy_unet(const at::Tensor& alphas_cumprod, const at::Tensor& x, const at::Tensor& t, double mu, double s,
-                    bool v_prediction) {
+                    bool v_prediction, bool coupled = false) {
   const at::Tensor time = t.to(at::kDouble);
   const at::Tensor low = time.floor().clamp(0, 998);
   const at::Tensor table = alphas_cumprod.to(at::kDouble);
@@ -51,7 +51,9 @@ at::Tensor toy_unet(const at::Tensor& alphas_cumprod, const at::Tensor& x, const
   const at::Tensor a = (a_low + (time - low) * (a_high - a_low)).to(at::kFloat).reshape({-1, 1, 1, 1});
   const at::Tensor variance = (1 - a) / a;
   const at::Tensor x_k = x / a.sqrt();
-  const at::Tensor denoised = mu + s * s / (s * s + variance) * (x_k - mu) + 0.05 * at::sin(3 * x_k) / (1 + variance);
+  at::Tensor denoised = mu + s * s / (s * s + variance) * (x_k - mu) + 0.05 * at::sin(3 * x_k) / (1 + variance);
+  // Each pixel also seeing the image's mean, as a UNet sees its neighbours (the inpainting cases).
+  if (coupled) denoised = denoised + 0.2 * x_k.mean({2, 3}, /*keepdim=*/true) / (1 + variance);
   const at::Tensor eps = (x_k - denoised) / variance.sqrt();
   return v_prediction ? a.sqrt() * eps - (1 - a).sqrt() * denoised : eps;
 }
@@ -80,42 +82,80 @@ TEST_CASE("new samplers follow k-diffusion's and A1111's code step for step", "[
   }
 }
 
-TEST_CASE("A1111's timestep samplers follow its own code step for step", "[samplers][reference]") {
-  const auto& runs = reference_runs();
-  const auto& reference = runs["timesteps"];
-  const auto shape = runs["shape"].get<std::vector<int64_t>>();
-  const double s = runs["s"];
+namespace {
+
+// The generator's timestep runs: their inputs, and a case's run as the pipeline makes it.
+struct TimestepRuns {
+  const nlohmann::json& runs = reference_runs();
+  const nlohmann::json& reference = runs["timesteps"];
+  const std::vector<int64_t> shape = runs["shape"].get<std::vector<int64_t>>();
   const at::Tensor alphas_cumprod = at::tensor(reference["alphas_cumprod"].get<std::vector<float>>());
-  const DiscreteSchedule schedule(alphas_cumprod);
-  CHECK(at::equal(alphas_cumprod, DiscreteSchedule::scaled_linear().alphas_cumprod()));
-  const auto x_T = tensor_of(runs["x_T"], shape), x_0 = tensor_of(reference["x_0"], shape);
-  REQUIRE(reference["cases"].size() == 15);
-  for (const auto& run : reference["cases"]) {
+  const DiscreteSchedule schedule{alphas_cumprod};
+  const at::Tensor x_T = tensor_of(runs["x_T"], shape), x_0 = tensor_of(reference["x_0"], shape);
+  int calls = 0;
+
+  // `run`'s sampler over the toy UNet with the pipeline's guided_eps: both halves, the
+  // unconditional one recorded for CFG++; `coupled` as the generator's inpainting cases.
+  SamplingRun sampling(const nlohmann::json& run, std::optional<LatentMask> mask = std::nullopt) {
+    const SamplerChoice choice = choose_sampler(run["sampler"].get<std::string>());
+    const bool v_prediction = run["v_prediction"], coupled = mask.has_value();
+    const double guidance = guidance_scale(*choice.sampler, run["cfg_scale"].get<double>());
+    const auto last_uncond = std::make_shared<at::Tensor>();
+    calls = 0;
+    const EpsModel eps = [this, last_uncond, guidance, v_prediction, coupled](const at::Tensor& x, const at::Tensor& t) {
+      ++calls;
+      const double s = runs["s"];
+      *last_uncond = toy_unet(alphas_cumprod, x, t, reference["mu_uncond"], s, v_prediction, coupled);
+      const at::Tensor cond = toy_unet(alphas_cumprod, x, t, reference["mu_cond"], s, v_prediction, coupled);
+      return *last_uncond + (cond - *last_uncond) * guidance;
+    };
+    return {choice, run["steps"].get<int>(), false, eps, schedule, v_prediction, std::nullopt, mask, last_uncond};
+  }
+
+  double error(const at::Tensor& final, const nlohmann::json& run) const {
+    const auto expected = tensor_of(run["final"], shape);
+    return (final - expected).abs().max().item<double>() / expected.abs().max().item<double>();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("A1111's timestep samplers follow its own code step for step", "[samplers][reference]") {
+  TimestepRuns timesteps;
+  CHECK(at::equal(timesteps.alphas_cumprod, DiscreteSchedule::scaled_linear().alphas_cumprod()));
+  REQUIRE(timesteps.reference["cases"].size() == 15);
+  for (const auto& run : timesteps.reference["cases"]) {
     INFO(run["name"].get<std::string>());
     // Atelier's txt2img DDIM is CompVis's (sd1-tiny's DDIM parity), a call longer than A1111 1.6's.
     if (run["sampler"] == "DDIM" && run["strength"] == 0) continue;
-    const SamplerChoice choice = choose_sampler(run["sampler"].get<std::string>());
-    const bool v_prediction = run["v_prediction"];
-    const double guidance = guidance_scale(*choice.sampler, run["cfg_scale"].get<double>());
-    // The pipeline's guided_eps: both halves, the unconditional one recorded for CFG++.
-    const auto last_uncond = std::make_shared<at::Tensor>();
-    int calls = 0;
-    const EpsModel eps = [&](const at::Tensor& x, const at::Tensor& t) {
-      ++calls;
-      *last_uncond = toy_unet(alphas_cumprod, x, t, reference["mu_uncond"], s, v_prediction);
-      const at::Tensor cond = toy_unet(alphas_cumprod, x, t, reference["mu_cond"], s, v_prediction);
-      return *last_uncond + (cond - *last_uncond) * guidance;
-    };
-    const SamplingRun sampling{choice, run["steps"].get<int>(), false, eps, schedule, v_prediction,
-                               std::nullopt, std::nullopt, last_uncond};
-    Draws unused(runs["noise"], shape);
+    const SamplingRun sampling = timesteps.sampling(run);
+    Draws unused(timesteps.runs["noise"], timesteps.shape);
     const double strength = run["strength"];
-    const at::Tensor final = strength > 0 ? run_img2img(sampling, x_0, strength, x_T, unused, {})
-                                          : run_txt2img(sampling, x_T, unused, {});
-    const auto expected = tensor_of(run["final"], shape);
-    CHECK(calls == run["calls"].get<int>());
+    const at::Tensor final = strength > 0 ? run_img2img(sampling, timesteps.x_0, strength, timesteps.x_T, unused, {})
+                                          : run_txt2img(sampling, timesteps.x_T, unused, {});
+    CHECK(timesteps.calls == run["calls"].get<int>());
     CHECK(unused.used() == 0);
-    const double error = (final - expected).abs().max().item<double>() / expected.abs().max().item<double>();
-    CHECK(error <= 1e-5);  // measured at most 1.3e-6 (F32 in A1111, double step scalars here)
+    CHECK(timesteps.error(final, run) <= 1e-5);  // measured at most 1.3e-6 (F32 in A1111, double step scalars here)
+  }
+}
+
+TEST_CASE("A1111's timestep samplers inpaint as its own code does", "[samplers][reference][inpainting]") {
+  TimestepRuns timesteps;
+  const auto& inpainting = timesteps.reference["inpainting"];
+  std::vector<float> repaint;
+  for (const auto& row : inpainting["repaint"])
+    for (const float value : row) repaint.push_back(value);
+  const LatentMask mask{timesteps.x_0, at::tensor(repaint).reshape({1, 1, 3, 3})};
+  const at::Tensor keep = 1 - mask.repaint;
+  REQUIRE(inpainting["cases"].size() == 6);
+  for (const auto& run : inpainting["cases"]) {
+    INFO(run["name"].get<std::string>());
+    const SamplingRun sampling = timesteps.sampling(run, mask);
+    Draws unused(timesteps.runs["noise"], timesteps.shape);
+    const at::Tensor final = run_img2img(sampling, timesteps.x_0, run["strength"].get<double>(), timesteps.x_T, unused, {});
+    CHECK(timesteps.calls == run["calls"].get<int>());
+    // The kept pixels are the init latent's exactly; the repainted ones follow A1111's steps.
+    CHECK(at::equal(final * keep, timesteps.x_0 * keep));
+    CHECK(timesteps.error(final, run) <= 1e-5);
   }
 }

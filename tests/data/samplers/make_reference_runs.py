@@ -492,8 +492,9 @@ def alphas_cumprod_sd():
 class TimestepUNet:
     """An eps (or v) model at continuous timesteps: alphas_cumprod interpolated linearly at t."""
 
-    def __init__(self, alphas_cumprod, v_prediction):
+    def __init__(self, alphas_cumprod, v_prediction, coupled=False):
         self.alphas_cumprod, self.v_prediction = alphas_cumprod, v_prediction
+        self.coupled = coupled  # each pixel's estimate also sees the image's mean, as a UNet sees its neighbours
 
     def alpha(self, t):
         low = t.floor().clamp(0, 998)
@@ -506,6 +507,8 @@ class TimestepUNet:
         x_k = x / a.sqrt()
         variance = sigma ** 2
         denoised = mu + S * S / (S * S + variance) * (x_k - mu) + 0.05 * torch.sin(3 * x_k) / (1 + variance)
+        if self.coupled:
+            denoised = denoised + 0.2 * x_k.mean(dim=(2, 3), keepdim=True) / (1 + variance)
         eps = (x_k - denoised) / sigma
         if not self.v_prediction:
             return eps
@@ -516,11 +519,14 @@ class CfgDenoiser:
     """A1111's CFGDenoiserTimesteps around its CompVisTimestepsDenoiser / CompVisTimestepsVDenoiser:
     eps of both halves (a v model's converted at int(t)), combined at cond_scale * cond_scale_miltiplier."""
 
-    def __init__(self, unet, cond_scale):
+    def __init__(self, unet, cond_scale, init_latent=None, repaint=None):
         self.unet, self.cond_scale = unet, cond_scale
         self.cond_scale_miltiplier, self.need_last_noise_uncond, self.last_noise_uncond = 1.0, False, None
         self.calls = 0
         self.inner_model = types.SimpleNamespace(inner_model=types.SimpleNamespace(alphas_cumprod=unet.alphas_cumprod))
+        # Inpainting: A1111's init_latent, nmask (1 = repaint) and mask (1 = keep).
+        self.init_latent, self.nmask = init_latent, repaint
+        self.mask = None if repaint is None else 1 - repaint
 
     def eps(self, x, t, mu):
         output = self.unet(x, t, mu)
@@ -531,6 +537,8 @@ class CfgDenoiser:
 
     def __call__(self, x, t, **_):
         self.calls += 1
+        if self.mask is not None:  # CFGDenoiserTimesteps' mask_before_denoising: apply_blend on the input
+            x = x * self.nmask + self.init_latent * self.mask
         uncond, cond = self.eps(x, t, MU_UNCOND), self.eps(x, t, MU_COND)
         if self.need_last_noise_uncond:
             self.last_noise_uncond = torch.clone(uncond)
@@ -566,7 +574,36 @@ def timestep_runs(x_t, x_0):
                       'v_prediction': v_prediction, 'cfg_scale': model.cond_scale, 'calls': model.calls,
                       'final': final.flatten().tolist()})
     return {'alphas_cumprod': alphas_cumprod.tolist(), 'mu_cond': MU_COND, 'mu_uncond': MU_UNCOND,
-            'x_0': x_0.flatten().tolist(), 'cases': cases}
+            'x_0': x_0.flatten().tolist(), 'cases': cases, 'inpainting': inpainting_runs(x_t, x_0)}
+
+
+# Which latent pixels an inpainting case repaints (1) and keeps (0), the same in both channels.
+REPAINT = [[1., 1., 0.], [1., 0., 0.], [0., 0., 1.]]
+
+
+def inpainting_runs(x_t, x_0):
+    """img2img of x_0 with a latent mask as A1111 inpaints with its timestep samplers: each model
+    call's input blended towards x_0 where kept (CFGDenoiserTimesteps), and the samples blended
+    once more after (StableDiffusionProcessingImg2Img.sample)."""
+    alphas_cumprod = alphas_cumprod_sd()
+    samplers = {'DDIM': a1111_ddim, 'DDIM CFG++': a1111_ddim_cfgpp, 'PLMS': a1111_plms, 'UniPC': a1111_unipc}
+    repaint = torch.tensor(REPAINT)[None, None]
+    cases = []
+    for sampler, steps, strength, v_prediction in [('DDIM', 10, 0.75, False), ('DDIM', 10, 0.6, True),
+                                                   ('DDIM CFG++', 10, 0.75, False), ('PLMS', 10, 0.75, False),
+                                                   ('UniPC', 10, 0.75, False), ('UniPC', 8, 1.0, False)]:
+        model = CfgDenoiser(TimestepUNet(alphas_cumprod, v_prediction, coupled=True), 7.5, init_latent=x_0, repaint=repaint)
+        timesteps = a1111_timesteps(steps)
+        t_enc = int(min(strength, 0.999) * steps)
+        a = alphas_cumprod[timesteps[t_enc]]
+        x = x_0 * torch.sqrt(a) + x_t * torch.sqrt(1 - a)
+        extra = {'is_img2img': True} if sampler == 'UniPC' else {}
+        samples = samplers[sampler](model, x, timesteps[:t_enc], extra_args={}, **extra)
+        final = samples * model.nmask + x_0 * model.mask
+        cases.append({'sampler': sampler, 'name': f'{sampler} inpainting ({steps} steps, {strength}' + (', v)' if v_prediction else ')'),
+                      'steps': steps, 'strength': strength, 'v_prediction': v_prediction, 'cfg_scale': model.cond_scale,
+                      'calls': model.calls, 'final': final.flatten().tolist()})
+    return {'repaint': REPAINT, 'cases': cases}
 
 
 def main():
