@@ -12,7 +12,6 @@ void require(bool ok, const std::string& message) {
 
 void validate_hires_fix(const GenerationParams& p) {
   require(!p.init_image, "hires fix is a txt2img option: it cannot be combined with an init image");
-  require(!p.refiner, "hires fix with a refiner is not supported yet");
   require(p.hires_scale > 0 && p.hires_scale <= 16, "hires scale must be above 0 and at most 16");
   require(p.hires_width >= 0 && p.hires_height >= 0, "hires size: each side must be 0 (follows the other) or more");
   require(p.hires_steps >= 0 && p.hires_steps <= 1000, "hires steps must be between 0 (the first pass's) and 1000");

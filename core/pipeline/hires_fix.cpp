@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <utility>
 
 #include "core/error.h"
@@ -80,13 +81,14 @@ at::Tensor upscale_latent(const at::Tensor& latent, LatentUpscaleMode mode, std:
   throw InvalidArgument("unknown latent upscale mode");
 }
 
-HiresFix::HiresFix(Pipeline& pipeline, const GenerationParams& params)
+HiresFix::HiresFix(Pipeline& pipeline, const GenerationParams& params, StableDiffusionModel* refiner)
     : pipeline_(pipeline),
       params_(params),
       size_(hires_size(params, pipeline.model().vae->config().downsample_factor())),
       latent_mode_(latent_upscale_mode(params.hires_upscaler)),
       sampler_(choose_sampler(params.hires_sampler.empty() ? params.sampler : params.hires_sampler, params.schedule)),
-      steps_(params.hires_steps > 0 ? params.hires_steps : params.steps) {
+      steps_(params.hires_steps > 0 ? params.hires_steps : params.steps),
+      refiner_(refiner) {
   if (!latent_mode_ && params.hires_upscaler != "None")
     upscaler_ = open_upscaler(params.hires_upscaler, pipeline.upscaler_finder());
   // A1111's calculate_hr_conds: the hires prompts at the upscaled size, their prompt editing
@@ -96,7 +98,9 @@ HiresFix::HiresFix(Pipeline& pipeline, const GenerationParams& params)
   if (!params.hires_negative_prompt.empty()) hires.negative_prompt = params.hires_negative_prompt;
   hires.width = size_.upscale_width;
   hires.height = size_.upscale_height;
-  prompts_ = pipeline.encode_prompts(hires, ScheduleOptions{prompt_editing_steps(*sampler_.sampler, steps_)});
+  const ScheduleOptions schedule{prompt_editing_steps(*sampler_.sampler, steps_)};
+  prompts_ = pipeline.encode_prompts(hires, schedule);
+  if (refiner_) refiner_prompts_ = pipeline.encode_prompts(*refiner_, hires, schedule);
   if (pipeline.model().info.inpainting) {
     // A1111's img2img_image_conditioning of the whole image repainted, which with its default
     // inpainting_mask_weight 1 is txt2img's grey image: the same for the latent and pixel paths.
@@ -134,16 +138,22 @@ at::Tensor HiresFix::run(const at::Tensor& first_pass, const std::vector<std::ui
   BatchNoise noise(params_.noise, seeds);
   const auto initial = initial_noise(noise, samples.sizes(), variation).to(samples.options());
   const auto& info = pipeline_.model().info;
-  const SamplingRun run{sampler_,
-                        steps_,
-                        params_.quantize_timesteps,
-                        pipeline_.guided_eps(prompts_, params_.cfg_scale, cancel),
-                        DiscreteSchedule::scaled_linear(info.schedule.linear_start, info.schedule.linear_end,
-                                                        info.schedule.timesteps),
-                        info.prediction == Prediction::V,
-                        std::nullopt,
-                        std::nullopt};
-  return run_img2img_fixed_steps(run, samples, params_.denoising_strength, initial, noise, on_step);
+  const auto step = std::make_shared<int>(0);  // the pass's prompt-editing count, carried on by the refiner
+  SamplingRun run{sampler_,
+                  steps_,
+                  params_.quantize_timesteps,
+                  pipeline_.guided_eps(pipeline_.model(), prompts_, params_.cfg_scale, cancel, step),
+                  DiscreteSchedule::scaled_linear(info.schedule.linear_start, info.schedule.linear_end,
+                                                  info.schedule.timesteps),
+                  info.prediction == Prediction::V,
+                  std::nullopt,
+                  std::nullopt};
+  if (refiner_)
+    run.handover = Handover{pipeline_.guided_eps(*refiner_, refiner_prompts_, params_.cfg_scale, cancel, step),
+                            refiner_->info.prediction == Prediction::V, params_.refiner_switch_at};
+  auto latent = run_img2img_fixed_steps(run, samples, params_.denoising_strength, initial, noise, on_step);
+  refined_ = run.handover && *run.handover->switched;
+  return latent;
 }
 
 }  // namespace atelier

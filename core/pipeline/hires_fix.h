@@ -43,8 +43,10 @@ class HiresFix {
  public:
   // Opens the upscaler and the sampler and encodes the hires prompts (the first pass's when
   // empty; their networks must be the prompt's, which are applied), so that a bad name fails
-  // before the first pass runs. `params` are the request's, as validate() accepts them.
-  HiresFix(Pipeline& pipeline, const GenerationParams& params);
+  // before the first pass runs. `params` are the request's, as validate() accepts them. With a
+  // `refiner` (SDXL), the second pass hands over to it at refiner_switch_at, as A1111 does by
+  // default ("Hires fix: which pass to enable refiner for": second pass); the first pass has none.
+  HiresFix(Pipeline& pipeline, const GenerationParams& params, StableDiffusionModel* refiner = nullptr);
 
   // The second pass's steps: hires_steps, or the first pass's when 0.
   int steps() const { return steps_; }
@@ -59,6 +61,8 @@ class HiresFix {
   // (A1111 makes a new ImageRNG of the same seeds).
   at::Tensor run(const at::Tensor& first_pass, const std::vector<std::uint64_t>& seeds, const SeedVariation& variation,
                  const StepCallback& on_step, const std::atomic<bool>* cancel = nullptr);
+  // Whether the refiner took over in the last run(): its VAE then decodes, as A1111's.
+  bool refined() const { return refined_; }
 
  private:
   Pipeline& pipeline_;
@@ -69,6 +73,9 @@ class HiresFix {
   SamplerChoice sampler_;
   int steps_;
   PromptConditioning prompts_;
+  StableDiffusionModel* refiner_;
+  PromptConditioning refiner_prompts_;  // the hires prompts as the refiner's encoders see them
+  bool refined_ = false;
 };
 
 }  // namespace atelier

@@ -333,7 +333,9 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     use_circular_padding(*refiner_model, params.tiling);
     for (auto& note : apply_networks_to_refiner(*refiner_model)) notes.push_back(std::move(note));
   }
-  const auto refiner_prompts = refiner_model ? std::optional(encode_prompts(*refiner_model, untagged)) : std::nullopt;
+  // With hires fix the refiner takes over in the second pass only (A1111's default).
+  const auto refiner_prompts = refiner_model && !params.hires_fix ? std::optional(encode_prompts(*refiner_model, untagged))
+                                                                   : std::nullopt;
   const int factor = model_.vae->config().downsample_factor();
   const int latent_height = params.height / factor, latent_width = params.width / factor;
   const std::vector<int64_t> latent_shape{params.batch_size, model_.info.unet.out_channels, latent_height,
@@ -358,7 +360,7 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
       for (auto& conditioning : scheduled->conditionings) conditioning.concat = concat;
   }
   std::optional<HiresFix> hires;
-  if (params.hires_fix) hires.emplace(*this, params);
+  if (params.hires_fix) hires.emplace(*this, params, refiner_model);
   std::optional<LatentMask> latent_mask;
   if (mask && init_latent) {
     const auto repaint = latent_repaint_mask(*mask, latent_height, latent_width).to(init_latent->options());
@@ -389,7 +391,7 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     SamplingRun run{choice, params.steps, params.quantize_timesteps,
                     guided_eps(model_, prompts, guidance, cancel, step, last_uncond), schedule,
                     model_.info.prediction == Prediction::V, std::nullopt, latent_mask, last_uncond};
-    if (refiner_model)
+    if (refiner_prompts)
       run.handover = Handover{guided_eps(*refiner_model, *refiner_prompts, guidance, cancel, step, last_uncond),
                               refiner_model->info.prediction == Prediction::V, params.refiner_switch_at};
     const auto preview = progress ? live_preview() : LivePreview();
@@ -412,7 +414,7 @@ std::vector<GeneratedImage> Pipeline::generate(GenerationParams params, const Pr
     }
 
     // A1111 decodes with the model loaded last: the refiner's VAE once it has taken over.
-    const bool refined = run.handover && *run.handover->switched;
+    const bool refined = hires ? hires->refined() : run.handover && *run.handover->switched;
     auto images = decode(latent, params.vae_tiling, refined ? refiner_model : nullptr).to(at::kCPU, at::kFloat);
     for (int i = 0; i < params.batch_size; ++i) {
       auto image = tensor_to_image(images.narrow(0, i, 1));

@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include "core/models/checkpoint.h"
+#include "core/pipeline/hires_fix.h"
 #include "core/pipeline/prompt_conditioning.h"
+#include "core/sampling/sampler_registry.h"
 #include "families/family_pipelines.h"
 #include "support/temp_dir.h"
 
@@ -209,6 +211,55 @@ TEST_CASE("base to refiner hand-over at A1111's sigma-table switch", "[sdxl][par
   params.refiner.reset();
   const auto base_only = base().generate(params);
   CHECK(relative_error(base_only[0].latent, sdxl_fixture()(c["latent_base_only"])) < 1e-3);
+}
+
+// A1111's default "Hires fix: which pass to enable refiner for": the second pass.
+TEST_CASE("hires fix with a refiner: the base alone in the first pass, the refiner taking over in the second",
+          "[sdxl][hires]") {
+  const auto& c = sdxl_fixture().json()["refiner_run"];
+  auto params = run_params(c, "base.safetensors");
+  params.refiner = sdxl_fixture().path("refiner.safetensors");
+  params.refiner_switch_at = 0.5;
+  params.hires_fix = true;
+  params.hires_scale = 1.5;
+  params.hires_steps = 4;
+  params.denoising_strength = 0.7;
+  const auto hires = base().generate(params).at(0);
+  CHECK(hires.image.width == 192);
+
+  // By hand: the first pass as plain base txt2img, its latent upscaled, then the fixed-step
+  // img2img pass of the base handing over to the refiner, one prompt-editing count for both.
+  auto first = params;
+  first.hires_fix = false;
+  first.refiner.reset();
+  const auto plain = base().generate(first).at(0);
+  at::InferenceMode inference;
+  const auto upscaled = upscale_latent(plain.latent, *latent_upscale_mode("Latent"), 12, 24);
+  auto second = params;
+  second.width = 192;
+  second.height = 96;
+  const auto steps = std::make_shared<int>(0);
+  auto& pipeline = base();
+  StableDiffusionModel& refiner_model = pipeline.refiner(*params.refiner);
+  const auto base_prompts = pipeline.encode_prompts(second, ScheduleOptions{4});
+  const auto refiner_prompts = pipeline.encode_prompts(refiner_model, second, ScheduleOptions{4});
+  const auto& info = pipeline.model().info;
+  SamplingRun run{choose_sampler(params.sampler, params.schedule), 4, false,
+                  pipeline.guided_eps(pipeline.model(), base_prompts, params.cfg_scale, nullptr, steps),
+                  DiscreteSchedule::scaled_linear(info.schedule.linear_start, info.schedule.linear_end, info.schedule.timesteps),
+                  false, std::nullopt, std::nullopt};
+  run.handover = Handover{pipeline.guided_eps(refiner_model, refiner_prompts, params.cfg_scale, nullptr, steps), false, 0.5};
+  BatchNoise noise(params.noise, {static_cast<std::uint64_t>(params.seed)});
+  const auto initial = noise.randn(upscaled.sizes());
+  const auto expected = run_img2img_fixed_steps(run, upscaled, 0.7, initial, noise, {});
+  CHECK(*run.handover->switched);
+  CHECK(at::equal(hires.latent, expected));
+
+  // Switching at 1 never hands over: the hires fix of the base alone.
+  params.refiner_switch_at = 1.0;
+  auto alone = params;
+  alone.refiner.reset();
+  CHECK(at::equal(base().generate(params).at(0).latent, base().generate(alone).at(0).latent));
 }
 
 TEST_CASE("SDXL in low-memory mode gives the reference image, both text encoders streamed", "[sdxl][parity][memory]") {
