@@ -121,6 +121,34 @@ TEST_CASE("generate --from re-runs an image bit for bit, from ours and from A111
   }
 }
 
+TEST_CASE("a variation image re-runs bit for bit, from ours and from A1111's text", "[cli][gallery][variation]") {
+  TempDir dir;
+  const auto original = dir / "variation.png";
+  auto args = gallery_generate_args(original);
+  for (const char* extra : {"--variation-seed", "123456", "--variation-strength", "0.35", "--resize-seed-from", "48x56"})
+    args.emplace_back(extra);
+  auto made = run_cli(args, dir.path());
+  INFO(made.err);
+  REQUIRE(made.exit_code == 0);
+  const Image8 expected = load_image(original);
+  const auto plain = dir / "plain.png";
+  REQUIRE(run_cli(gallery_generate_args(plain), dir.path()).exit_code == 0);
+  CHECK(load_image(plain).rgb != expected.rgb);  // the variation changed the image
+
+  auto ours = run_cli({"generate", "--from", original.string(), "--output", (dir / "rerun.png").string()}, dir.path());
+  INFO(ours.err);
+  REQUIRE(ours.exit_code == 0);
+  CHECK(load_image(dir / "rerun.png").rgb == expected.rgb);
+
+  keep_only_a1111_text(original, dir / "a1111.png");
+  auto theirs = run_cli({"generate", "--from", (dir / "a1111.png").string(), "--model", tiny_model_path().string(),
+                         "--device", "cpu", "--output", (dir / "rerun-a1111.png").string()},
+                        dir.path());
+  INFO(theirs.err);
+  REQUIRE(theirs.exit_code == 0);
+  CHECK(load_image(dir / "rerun-a1111.png").rgb == expected.rgb);
+}
+
 TEST_CASE("gallery list --sort orders by file name or size", "[cli][gallery]") {
   TempDir dir;
   const auto images = dir / "images";
