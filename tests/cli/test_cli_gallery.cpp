@@ -32,6 +32,14 @@ void keep_only_a1111_text(const std::filesystem::path& from, const std::filesyst
   write_png(to, load_image(from), kept);
 }
 
+// `generate --from` of `image` with only A1111's text left (so given the model), into `output`.
+Outcome rerun_from_a1111_text(const std::filesystem::path& image, const TempDir& dir, const std::filesystem::path& output) {
+  keep_only_a1111_text(image, dir / "a1111.png");
+  return run_cli({"generate", "--from", (dir / "a1111.png").string(), "--model", tiny_model_path().string(), "--device",
+                  "cpu", "--output", output.string()},
+                 dir.path());
+}
+
 }  // namespace
 
 TEST_CASE("info --json prints the parameters with snake_case keys and the source", "[cli][gallery]") {
@@ -96,10 +104,7 @@ TEST_CASE("generate --from re-runs an image bit for bit, from ours and from A111
     CHECK(load_image(dir / "rerun.png").rgb == expected.rgb);
   }
   SECTION("from A1111's text, given the matching model") {
-    keep_only_a1111_text(original, dir / "a1111.png");
-    auto rerun = run_cli({"generate", "--from", (dir / "a1111.png").string(), "--model", tiny_model_path().string(),
-                          "--device", "cpu", "--output", (dir / "rerun.png").string()},
-                         dir.path());
+    auto rerun = rerun_from_a1111_text(original, dir, dir / "rerun.png");
     INFO(rerun.err);
     REQUIRE(rerun.exit_code == 0);
     CHECK(load_image(dir / "rerun.png").rgb == expected.rgb);
@@ -140,10 +145,7 @@ TEST_CASE("a variation image re-runs bit for bit, from ours and from A1111's tex
   REQUIRE(ours.exit_code == 0);
   CHECK(load_image(dir / "rerun.png").rgb == expected.rgb);
 
-  keep_only_a1111_text(original, dir / "a1111.png");
-  auto theirs = run_cli({"generate", "--from", (dir / "a1111.png").string(), "--model", tiny_model_path().string(),
-                         "--device", "cpu", "--output", (dir / "rerun-a1111.png").string()},
-                        dir.path());
+  auto theirs = rerun_from_a1111_text(original, dir, dir / "rerun-a1111.png");
   INFO(theirs.err);
   REQUIRE(theirs.exit_code == 0);
   CHECK(load_image(dir / "rerun-a1111.png").rgb == expected.rgb);
