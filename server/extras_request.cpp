@@ -6,6 +6,7 @@
 #include "core/gallery/upscaled_image.h"
 #include "core/io/image.h"
 #include "core/io/png.h"
+#include "core/pipeline/pil_compositing.h"
 #include "core/upscale/upscaler.h"
 #include "server/api_error.h"
 #include "server/base64.h"
@@ -52,16 +53,15 @@ ExtrasRequest parse_extras_request(const json& body, const ModelCatalog& catalog
     throw FieldError("resize_mode", "1 (upscale to a size) is not supported; give upscaling_resize");
   for (const char* restorer : {"gfpgan_visibility", "codeformer_visibility"})
     if (f.number(restorer).value_or(0) != 0) throw FieldError(restorer, "face restoration is not supported");
-  const auto second = f.string("upscaler_2").value_or("None");
-  if (second != "None" && f.number("extras_upscaler_2_visibility").value_or(0) != 0)
-    throw FieldError("upscaler_2", "a second upscaler is not supported");
-
   ExtrasRequest request;
   request.scale = f.number_in("upscaling_resize", 0, 8).value_or(2);
   if (request.scale <= 0) throw FieldError("upscaling_resize", "must be above 0");
-  request.upscaler = f.string("upscaler_1").value_or("None");
-  if (!is_built_in(request.upscaler) && !catalog.find_upscaler(request.upscaler))
-    throw ApiError(404, "upscaler_1: upscaler '" + request.upscaler + "' not found (see /sdapi/v1/upscalers)");
+  for (const auto& [field, name] : {std::pair{"upscaler_1", &request.upscaler}, std::pair{"upscaler_2", &request.second_upscaler}}) {
+    *name = f.string(field).value_or("None");
+    if (!is_built_in(*name) && !catalog.find_upscaler(*name))
+      throw ApiError(404, std::string(field) + ": upscaler '" + *name + "' not found (see /sdapi/v1/upscalers)");
+  }
+  request.second_visibility = f.number_in("extras_upscaler_2_visibility", 0, 1).value_or(0);
 
   const auto* image = f.value("image");
   if (!image) throw FieldError("image", "required: a base64 image");
@@ -79,15 +79,25 @@ ExtrasRequest parse_extras_request(const json& body, const ModelCatalog& catalog
 json run_extras(const ExtrasRequest& request, const ModelCatalog& catalog) {
   const Image8 source = load_image(request.image);
   const auto texts = png_texts_of(request.image);
-  if (request.upscaler == "None")  // A1111 then leaves the image as it is
+  if (request.upscaler == "None")  // A1111 then leaves the image as it is, upscaler 2 too
     return {{"html_info", plaintext_to_html("")}, {"image", base64_encode(encode_png(source, texts))}};
   // A library upscaler by its path (the name was checked against the list): a request names no file.
-  const auto model = is_built_in(request.upscaler) ? std::nullopt : catalog.find_upscaler(request.upscaler);
-  if (!is_built_in(request.upscaler) && !model)
-    throw ApiError(404, "upscaler_1: upscaler '" + request.upscaler + "' is no longer in the library");
-  const Upscaler upscaler = open_upscaler(model ? model->string() : request.upscaler, {});
-  const Image8 result = upscaler.upscale(source, request.scale);
-  const auto upscaled_texts = upscaled_image_texts(texts, request.scale, upscaler.name());
+  const auto open = [&](const std::string& name, const char* field) {
+    const auto model = is_built_in(name) ? std::nullopt : catalog.find_upscaler(name);
+    if (!is_built_in(name) && !model)
+      throw ApiError(404, std::string(field) + ": upscaler '" + name + "' is no longer in the library");
+    return open_upscaler(model ? model->string() : name, {});
+  };
+  const Upscaler upscaler = open(request.upscaler, "upscaler_1");
+  Image8 result = upscaler.upscale(source, request.scale);
+  std::string second_name;
+  if (request.second_upscaler != "None" && request.second_visibility > 0) {
+    // postprocessing_upscale.py: both upscales of the source, Image.blend at the visibility.
+    const Upscaler second = open(request.second_upscaler, "upscaler_2");
+    result = blended(result, second.upscale(source, request.scale), static_cast<float>(request.second_visibility));
+    second_name = second.name();
+  }
+  const auto upscaled_texts = upscaled_image_texts(texts, request.scale, upscaler.name(), second_name);
   std::string infotext;
   for (const auto& text : upscaled_texts)
     if (text.keyword == "postprocessing") infotext = text.text;

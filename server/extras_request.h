@@ -1,7 +1,8 @@
 #pragma once
 // A1111's /sdapi/v1/extra-single-image (modules/api/models.py ExtrasSingleImageRequest): an image
 // upscaled by a factor with one upscaler, as its extras tab does it, answered as
-// {"html_info", "image"}. Face restoration, a second upscaler and "upscale to" a size are refused.
+// {"html_info", "image"}, with its second upscaler blended in at its visibility. Face restoration
+// and "upscale to" a size are refused.
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -17,6 +18,8 @@ struct ExtrasRequest {
   std::filesystem::path image;
   std::string upscaler = "None";  // "None", "Lanczos", "Nearest" or a library upscaler's name
   double scale = 2;
+  std::string second_upscaler = "None";  // A1111's upscaler_2, the same kinds of name
+  double second_visibility = 0;          // extras_upscaler_2_visibility, in [0, 1]
 };
 
 // The largest upscaled image (pixels, either side): 413 beyond.

@@ -23,11 +23,12 @@ std::string factor_text(double value) {
 }  // namespace
 
 std::vector<PngText> upscaled_image_texts(const std::vector<PngText>& source, double scale,
-                                          const std::string& upscaler) {
+                                          const std::string& upscaler, const std::string& second_upscaler) {
   std::vector<PngText> texts;
   for (const auto& text : source)
     if (text.keyword != "postprocessing" && text.keyword != "extras") texts.push_back(text);
-  const std::string info = "Postprocess upscale by: " + factor_text(scale) + ", Postprocess upscaler: " + quoted(upscaler);
+  std::string info = "Postprocess upscale by: " + factor_text(scale) + ", Postprocess upscaler: " + quoted(upscaler);
+  if (!second_upscaler.empty()) info += ", Postprocess upscaler 2: " + quoted(second_upscaler);
   texts.push_back({"postprocessing", info});
   texts.push_back({"extras", info});
   return texts;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/error.h"
+
 namespace atelier {
 namespace {
 
@@ -109,6 +111,14 @@ void alpha_composite(RgbaImage& destination, const RgbaImage& source) {
 Image8 composite_original(RgbaImage base, const Image8& original, const Image8& overlay_mask) {
   alpha_composite(base, unpremultiplied(premultiplied_outside(original, overlay_mask)));
   return without_alpha(base);
+}
+
+Image8 blended(const Image8& a, const Image8& b, float alpha) {
+  if (a.width != b.width || a.height != b.height) throw InvalidArgument("blended: the images differ in size");
+  Image8 out{a.width, a.height, std::vector<std::uint8_t>(a.rgb.size())};
+  for (std::size_t i = 0; i < a.rgb.size(); ++i)
+    out.rgb[i] = static_cast<std::uint8_t>(static_cast<int>(a.rgb[i]) + alpha * (static_cast<int>(b.rgb[i]) - static_cast<int>(a.rgb[i])));
+  return out;
 }
 
 RgbaImage opaque(const Image8& image) {

@@ -35,6 +35,10 @@ void alpha_composite(RgbaImage& destination, const RgbaImage& source);
 // mask is 0 the original comes back unchanged.
 Image8 composite_original(RgbaImage base, const Image8& original, const Image8& overlay_mask);
 
+// Image.blend(a, b, alpha) of two images of one size (Blend.c): a + alpha (b - a) per channel in
+// float, truncated to 8 bits.
+Image8 blended(const Image8& a, const Image8& b, float alpha);
+
 RgbaImage opaque(const Image8& image);  // alpha 255
 Image8 without_alpha(const RgbaImage& image);  // convert('RGB'): alpha dropped
 

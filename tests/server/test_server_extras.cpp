@@ -48,6 +48,26 @@ TEST_CASE("extra-single-image upscales as the extras tab does, with its postproc
     CHECK(decode_png(reply.body["image"], files / "lanczos.png").rgb == Upscaler::lanczos().upscale(picture, 1.5).rgb);
     CHECK(reply.body["html_info"] == "<p>Postprocess upscale by: 1.5, Postprocess upscaler: Lanczos</p>");
   }
+  SECTION("a second upscaler blended in at its visibility, as Image.blend does") {
+    const auto reply = post(server, "/sdapi/v1/extra-single-image",
+                            {{"image", image}, {"upscaler_1", "rrdb_x2"}, {"upscaler_2", "Nearest"},
+                             {"extras_upscaler_2_visibility", 0.3}, {"upscaling_resize", 2}});
+    REQUIRE(reply.status == 200);
+    const Image8 out = decode_png(reply.body["image"], files / "two.png");
+    const auto first = open_upscaler(upscaler_data("rrdb_x2.pth").string(), {}).upscale(picture, 2);
+    const auto second = Upscaler::nearest().upscale(picture, 2);
+    REQUIRE(out.rgb.size() == first.rgb.size());
+    // Pillow's Blend.c: in1 + alpha (in2 - in1) in float, truncated.
+    int differing = 0;
+    for (std::size_t i = 0; i < out.rgb.size(); ++i) {
+      const float want = static_cast<float>(first.rgb[i]) + 0.3f * (static_cast<float>(second.rgb[i]) - first.rgb[i]);
+      differing += out.rgb[i] != static_cast<std::uint8_t>(want);
+    }
+    CHECK(differing == 0);
+    CHECK(out.rgb != first.rgb);
+    CHECK(reply.body["html_info"] ==
+          "<p>Postprocess upscale by: 2, Postprocess upscaler: rrdb_x2, Postprocess upscaler 2: Nearest</p>");
+  }
   SECTION("None leaves the image as it is, as A1111 does") {
     const auto reply = post(server, "/sdapi/v1/extra-single-image", {{"image", image}});
     REQUIRE(reply.status == 200);
@@ -68,8 +88,10 @@ TEST_CASE("extra-single-image upscales as the extras tab does, with its postproc
         {{{"image", image}, {"upscaler_1", upscaler_data("rrdb_x2.pth").string()}}, 404, "upscaler_1"},
         {{{"image", image}, {"upscaler_1", "Lanczos"}, {"codeformer_visibility", 0.5}}, 422, "codeformer_visibility"},
         {{{"image", image}, {"upscaler_1", "Lanczos"}, {"resize_mode", 1}}, 422, "resize_mode"},
-        {{{"image", image}, {"upscaler_1", "Lanczos"}, {"upscaler_2", "Nearest"}, {"extras_upscaler_2_visibility", 0.5}},
-         422, "upscaler_2"},
+        {{{"image", image}, {"upscaler_1", "Lanczos"}, {"upscaler_2", "nowhere"}, {"extras_upscaler_2_visibility", 0.5}},
+         404, "upscaler_2"},
+        {{{"image", image}, {"upscaler_1", "Lanczos"}, {"upscaler_2", "Nearest"}, {"extras_upscaler_2_visibility", 1.5}},
+         422, "extras_upscaler_2_visibility"},
         {{{"image", image}, {"upscaler_1", "Lanczos"}, {"upscaling_resize", 9}}, 422, "upscaling_resize"},
         {{{"image", wide_image}, {"upscaler_1", "Lanczos"}, {"upscaling_resize", 8}}, 413, "upscaling_resize"},
         {{{"image", "not an image"}, {"upscaler_1", "Lanczos"}}, 422, "image"},
