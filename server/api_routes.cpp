@@ -7,6 +7,7 @@
 #include "core/gallery/image_output.h"
 #include "core/gallery/output_folder.h"
 #include "core/io/png.h"
+#include "core/io/safetensors.h"
 #include "core/io/system_memory.h"
 #include "core/networks/textual_inversion.h"
 #include "core/pipeline/hires_fix.h"
@@ -61,6 +62,23 @@ json schedulers() {
 
 // A1111's built-in entries, then the library's upscaler models as its ESRGAN scaler names them
 // (by file name without extension; A1111 assumes 4x for them as well).
+// A network's safetensors metadata as A1111's /sdapi/v1/loras gives it (read_metadata_from_safetensors):
+// values that open with '{' parsed as JSON where they parse; {} for other files and unreadable ones.
+json network_metadata(const std::filesystem::path& file) {
+  json out = json::object();
+  if (file.extension() != ".safetensors") return out;
+  try {
+    const SafetensorsFile network(file);
+    for (const auto& [key, value] : network.metadata()) {
+      json parsed = value.starts_with("{") ? json::parse(value, nullptr, /*allow_exceptions=*/false) : json();
+      out[key] = parsed.is_discarded() || parsed.is_null() ? json(value) : parsed;
+    }
+  } catch (const std::exception&) {
+    return json::object();  // A1111 lists such a file with no metadata
+  }
+  return out;
+}
+
 json upscalers(const ModelCatalog& catalog) {
   json out = json::array();
   for (const auto name : kBuiltInUpscalers)
@@ -138,7 +156,8 @@ ApiRoutes::ApiRoutes(ModelCatalog& catalog, JobRunner& runner, ServerOptions opt
       {"GET", "/sdapi/v1/loras", "LoRA and LyCORIS networks", [this](const ApiCall&) {
          json out = json::array();
          for (const auto& e : catalog_.entries(ModelKind::Lora))
-           out.push_back({{"name", e.stem}, {"alias", e.alias.empty() ? e.stem : e.alias}, {"path", e.path.string()}, {"metadata", json::object()}});
+           out.push_back({{"name", e.stem}, {"alias", e.alias.empty() ? e.stem : e.alias}, {"path", e.path.string()},
+                          {"metadata", network_metadata(e.path)}});
          return out;
        }},
       {"GET", "/sdapi/v1/embeddings", "Textual-inversion embeddings", [this](const ApiCall&) { return embeddings(); }},

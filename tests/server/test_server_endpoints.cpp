@@ -1,7 +1,10 @@
 // The listing and settings endpoints in A1111's shapes, and HTTP Basic auth.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include "core/io/model_hashes.h"
+#include "core/io/safetensors.h"
 #include "server_fixture.h"
 
 namespace atelier::test {
@@ -159,6 +162,29 @@ TEST_CASE("with --api-auth every endpoint needs the credentials; without it a bl
       CHECK(reply->status == 200);
     }
   }
+}
+
+TEST_CASE("loras lists each network with its safetensors metadata, JSON values parsed as A1111 does", "[server]") {
+  TestServer server;
+  std::filesystem::create_directories(server.library() / "loras");
+  write_safetensors(server.library() / "loras" / "styled.safetensors",
+                    {{"lora_unet_x.lora_up.weight", at::zeros({2, 1})}},
+                    {{"ss_output_name", "fancy"},
+                     {"ss_tag_frequency", R"({"img": {"fox": 3}})"},
+                     {"ss_resolution", "(64, 64)"},
+                     {"ss_note", "{not json"}});
+  std::ofstream(server.library() / "loras" / "legacy.pt") << "not read for metadata";
+  REQUIRE(post(server, "/sdapi/v1/refresh-checkpoints", json::object()).status == 200);
+  std::map<std::string, json> by_name;
+  for (const auto& lora : get(server, "/sdapi/v1/loras").body) by_name[lora["name"]] = lora;
+  REQUIRE(by_name.contains("styled"));
+  json styled = by_name["styled"];  // a copy: a missing key then fails the check rather than the test
+  CHECK(styled["alias"] == "fancy");
+  CHECK(styled["metadata"]["ss_tag_frequency"] == json{{"img", {{"fox", 3}}}});
+  CHECK(styled["metadata"]["ss_resolution"] == "(64, 64)");
+  CHECK(styled["metadata"]["ss_note"] == "{not json");
+  REQUIRE(by_name.contains("legacy"));
+  CHECK(by_name["legacy"]["metadata"] == json::object());
 }
 
 }  // namespace atelier::test
