@@ -52,7 +52,7 @@ int run_upscale(CommandLine& args) {
   };
   const Upscaler upscaler = open_upscaler(*name, find, tiles);
   const Image8 image = load_image(source);
-  const auto texts = is_png(source) ? read_png_texts(source) : std::vector<PngText>{};
+  const auto texts = png_texts_if_any(source);
   const Image8 result = upscaler.upscale(image, scale);
   write_png(*output, result, upscaled_image_texts(texts, scale, upscaler.name()));
   std::cout << "wrote " << *output << ": " << result.width << "x" << result.height << " from " << image.width << "x"

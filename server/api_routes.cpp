@@ -218,12 +218,7 @@ json ApiRoutes::png_info(const json& body) {
   } catch (const FormatError&) {
     throw FieldError("image", "not a PNG, JPEG or BMP image");
   }
-  std::vector<PngText> texts;
-  try {
-    texts = read_png_texts(path);
-  } catch (const FormatError&) {
-    // JPEG or BMP: no PNG text chunks to read
-  }
+  const auto texts = png_texts_if_any(path);  // a JPEG or BMP has none
   std::string info;
   json items = json::object();
   for (const auto& text : texts) {

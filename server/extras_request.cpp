@@ -37,14 +37,6 @@ std::string plaintext_to_html(const std::string& text) {
   return html + "</p>";
 }
 
-std::vector<PngText> png_texts_of(const std::filesystem::path& image) {
-  try {
-    return read_png_texts(image);
-  } catch (const FormatError&) {
-    return {};  // JPEG or BMP: no text chunks
-  }
-}
-
 }  // namespace
 
 ExtrasRequest parse_extras_request(const json& body, const ModelCatalog& catalog) {
@@ -78,7 +70,7 @@ ExtrasRequest parse_extras_request(const json& body, const ModelCatalog& catalog
 
 json run_extras(const ExtrasRequest& request, const ModelCatalog& catalog) {
   const Image8 source = load_image(request.image);
-  const auto texts = png_texts_of(request.image);
+  const auto texts = png_texts_if_any(request.image);  // a JPEG or BMP has none
   if (request.upscaler == "None")  // A1111 then leaves the image as it is, upscaler 2 too
     return {{"html_info", plaintext_to_html("")}, {"image", base64_encode(encode_png(source, texts))}};
   // A library upscaler by its path (the name was checked against the list): a request names no file.

@@ -33,6 +33,13 @@ QStringList hires_upscaler_names() {
   return names;
 }
 
+QStringList extras_upscaler_names() {
+  QStringList names;
+  for (const auto name : kBuiltInUpscalers)
+    if (name != "None") names << qstring(name);  // the action always enlarges
+  return names;
+}
+
 QStringList noise_source_names() { return {QStringLiteral("CPU"), QStringLiteral("NV")}; }
 
 QStringList available_device_names() {

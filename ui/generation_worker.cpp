@@ -25,6 +25,14 @@ QImage to_qimage(const Image8& image) {
   return out;
 }
 
+// The job's library file of a kind by name (a hires or Upscale action's upscaler); none without one.
+ModelResolver names_in(std::shared_ptr<ModelLibrary> library) {
+  return [library = std::move(library)](ModelKind kind, std::string_view name) -> std::optional<std::filesystem::path> {
+    const auto found = library ? library->find(kind, name) : std::nullopt;
+    return found ? std::optional(found->path) : std::nullopt;
+  };
+}
+
 }  // namespace
 
 GenerationWorker::GenerationWorker(QObject* parent) : QObject(parent) {}
@@ -63,10 +71,7 @@ void GenerationWorker::run(const GenerationJob& job) {
     load_model(job.id, QString::fromStdString(params.model.string()), QString::fromStdString(std::string(to_string(params.device))),
                job.low_memory ? MemoryMode::Low : MemoryMode::Standard);
     pipeline_->set_addon_folders(addons);
-    pipeline_->set_upscaler_finder([library = job.library](ModelKind kind, std::string_view name) {
-      const auto found = library ? library->find(kind, name) : std::nullopt;
-      return found ? std::optional(found->path) : std::nullopt;
-    });
+    pipeline_->set_upscaler_finder(names_in(job.library));
     params.model_hash = model_hash_.toStdString();
     if (params.refiner) params.refiner_hash = hashes_.autov2(*params.refiner);
     const auto vae = pipeline_->vae_for(params);
@@ -110,18 +115,10 @@ void GenerationWorker::upscale(const GenerationJob& job) {
   const UpscaleRequest& request = *job.upscale;
   Q_EMIT status(job.id, tr("Upscaling with %1…").arg(request.upscaler));
   configure_threads(request.threads);
-  const Upscaler upscaler = open_upscaler(request.upscaler.toStdString(), [&](ModelKind kind, std::string_view name) {
-    const auto found = job.library ? job.library->find(kind, name) : std::nullopt;
-    return found ? std::optional(found->path) : std::nullopt;
-  });
+  const Upscaler upscaler = open_upscaler(request.upscaler.toStdString(), names_in(job.library));
   const std::filesystem::path source = request.source.toStdString();
   const Image8 image = load_image(source);
-  std::vector<PngText> texts;
-  try {
-    texts = read_png_texts(source);
-  } catch (const Error&) {
-    // Not a PNG (or no readable chunks): the copy carries only the upscale's own.
-  }
+  const auto texts = png_texts_if_any(source);  // a JPEG's copy carries only the upscale's own
   const Image8 result = upscaler.upscale(image, request.scale);
   if (job.cancel->load()) throw Cancelled();
   const auto folder = dated_folder(job.output_folder.toStdString(), std::chrono::system_clock::now());

@@ -11,7 +11,6 @@
 #include <QStandardPaths>
 
 #include "core/pipeline/generation_params.h"
-#include "core/upscale/upscaler.h"
 #include "ui/engine_choices.h"
 #include "ui/image_details.h"
 #include "ui/params_map.h"
@@ -117,10 +116,7 @@ int StudioController::upscale(const QString& path, const QString& upscaler, doub
 }
 
 QStringList StudioController::upscalerNames() const {
-  QStringList names;
-  for (const auto name : kBuiltInUpscalers)
-    if (name != "None") names << QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
-  return names + models_.upscalers();
+  return extras_upscaler_names() + models_.upscalers();
 }
 
 void StudioController::rescanModels() { models_.scan(settings_.modelFolders(), extra_models_); }

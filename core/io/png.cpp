@@ -355,4 +355,12 @@ std::vector<PngText> read_png_texts(const std::filesystem::path& path) {
   return PngTextReader(path.string()).read(read_file(path));
 }
 
+std::vector<PngText> png_texts_if_any(const std::filesystem::path& path) {
+  try {
+    return read_png_texts(path);
+  } catch (const FormatError&) {
+    return {};
+  }
+}
+
 }  // namespace atelier

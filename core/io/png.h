@@ -33,4 +33,8 @@ void write_png(const std::filesystem::path& path, const Image8& image, const std
 // truncated, bad CRC, malformed or oversized text: 8 MiB a chunk, 32 MiB a file).
 std::vector<PngText> read_png_texts(const std::filesystem::path& path);
 
+// read_png_texts, or none when the file cannot be read as a PNG (a JPEG, a BMP): for images whose
+// pixels are read elsewhere and whose metadata is only carried along.
+std::vector<PngText> png_texts_if_any(const std::filesystem::path& path);
+
 }  // namespace atelier

@@ -61,8 +61,12 @@ void AddonFolders::list_networks() const {
 std::optional<std::filesystem::path> AddonFolders::find_network(const std::string& name) const {
   std::lock_guard lock(mutex_);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (const auto found = by_name_.find(name); found != by_name_.end()) return found->second;
-    if (const auto found = by_alias_.find(name); found != by_alias_.end()) return found->second;
+    for (const auto* names : {&by_name_, &by_alias_}) {
+      std::error_code gone;
+      // A file removed or renamed since the listing is looked for again.
+      if (const auto found = names->find(name); found != names->end() && std::filesystem::is_regular_file(found->second, gone))
+        return found->second;
+    }
     if (attempt == 0) list_networks();
   }
   return std::nullopt;

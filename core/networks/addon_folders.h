@@ -31,8 +31,8 @@ class AddonFolders {
   explicit AddonFolders(AddonFolderLists folders, HashLookup by_hash = {});
 
   // A network by its file name without extension, else by its `ss_output_name` (A1111's
-  // alias); case-sensitive. Folders are listed again when a name is not found, so files added
-  // since are seen.
+  // alias); case-sensitive. Folders are listed again when a name is not found or its file is
+  // gone, so files added, renamed or removed since are seen.
   std::optional<std::filesystem::path> find_network(const std::string& name) const;
   // A VAE by its file name with extension ("vae-ft-mse-840000-ema-pruned.safetensors", as A1111
   // names VAEs), or a diffusers VAE folder by its name; case-sensitive.

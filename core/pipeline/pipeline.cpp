@@ -94,8 +94,6 @@ std::string Pipeline::apply_networks(const std::string& prompt, const NameHashes
   std::string missing;
   for (const auto& request : requests) {
     auto path = addons_->find_network(request.name);
-    std::error_code gone;
-    if (path && !std::filesystem::is_regular_file(*path, gone)) path.reset();  // removed since the folder was listed
     for (const auto& [name, hash] : recorded)
       if (!path && name == request.name) path = addons_->find_by_hash(AddonKind::Network, hash);
     if (!path) {

@@ -124,3 +124,16 @@ TEST_CASE("an embedding file that cannot be read leaves its word as text, and th
   params.prompt = "a fox, broken_styles, unbroken_style";  // other words
   CHECK(pipeline.generate(params).at(0).notes.empty());
 }
+
+TEST_CASE("a network removed after its folder was listed is reported missing by name", "[addons][generation]") {
+  atelier::test::TempDir dir;
+  std::filesystem::copy_file(networks_fixture().path("lora/tiny_lora.safetensors"), dir / "fox.safetensors");
+  Pipeline pipeline(tiny_model_path(), DeviceChoice::Cpu);
+  pipeline.set_addon_folders(std::make_shared<const AddonFolders>(AddonFolderLists{{dir.path()}, {}, {}, {}}));
+  auto params = case_params(networks_fixture().json()["sampling"]["cases"][0], tiny_model_path());
+  params.prompt = "a fox <lora:fox:1>";
+  CHECK(pipeline.generate(params).at(0).params.lora_hashes.size() == 1);  // listed and found
+  std::filesystem::remove(dir / "fox.safetensors");
+  CHECK_THROWS_AS(pipeline.generate(params), InvalidArgument);
+  CHECK_THROWS_WITH(pipeline.generate(params), Catch::StartsWith("LoRA not found: fox"));
+}
