@@ -10,6 +10,9 @@
 #include "app/window_grab.h"
 #include "core/pipeline/device_policy.h"
 #include "ui/studio_controller.h"
+#ifdef ATELIER_WITH_SERVER
+#include "app/studio_api.h"
+#endif
 
 Q_IMPORT_QML_PLUGIN(AtelierPlugin)
 
@@ -25,6 +28,11 @@ int main(int argc, char* argv[]) {
   atelier::ui::StudioController controller;
   if (!options.output_folder.isEmpty()) controller.settings()->setOutputFolder(options.output_folder);
   if (!options.model.isEmpty()) controller.addModelFile(options.model);
+#ifdef ATELIER_WITH_SERVER
+  atelier::app::StudioApi api(controller);  // stops before the controller's queue goes
+#else
+  controller.setApiStatus(QObject::tr("This build of Atelier has no API server"));
+#endif
 
   QQmlApplicationEngine engine;
   engine.addImportPath(QStringLiteral("qrc:/qt/qml"));

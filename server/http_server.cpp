@@ -4,7 +4,9 @@
 #include <c10/util/Exception.h>
 #include <httplib.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "core/error.h"
 #include "server/api_error.h"
@@ -167,6 +169,12 @@ int HttpServer::bind() {
 }
 
 void HttpServer::listen() { server_->listen_after_bind(); }
+
+void HttpServer::wait_until_listening() const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server_->is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
 
 void HttpServer::stop() { server_->stop(); }
 

@@ -35,6 +35,8 @@ class HttpServer {
   int bind();
   // Serves until stop() (from another thread).
   void listen();
+  // Returns once listen() has begun (a stop() before then would be lost), or after 10 s.
+  void wait_until_listening() const;
   void stop();
 
  private:

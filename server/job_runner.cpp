@@ -34,8 +34,8 @@ GenerationParams batch_params(const GenerationParams& params, int n) {
 
 }  // namespace
 
-JobRunner::JobRunner(ModelCatalog& catalog, DeviceChoice device, MemoryMode memory)
-    : catalog_(catalog), device_(device), memory_(memory), worker_([this] { work(); }) {}
+JobRunner::JobRunner(ModelCatalog& catalog, PipelineHost& host, DeviceChoice device, MemoryMode memory)
+    : catalog_(catalog), host_(host), device_(device), memory_(memory), worker_([this] { work(); }) {}
 
 JobRunner::~JobRunner() {
   shutdown();
@@ -52,10 +52,20 @@ void JobRunner::shutdown() {
 }
 
 std::future<GenerationOutcome> JobRunner::submit(GenerationRequest request) {
+  const GenerationParams& params = request.params;
   std::string kind = request.kind == RequestKind::Txt2Img ? "txt2img" : "img2img";
-  const int batches = request.params.batch_count;
-  return submit_task<GenerationOutcome>(std::move(kind), [this, request = std::move(request)]() mutable { return run(request); },
-                                        batches);
+  std::string title = "API " + kind + " · " + std::to_string(params.width) + "×" + std::to_string(params.height) + " · " +
+                      std::to_string(params.steps) + " steps";
+  Job job{kind, params.batch_count, std::move(title), params.prompt, {}, {}};
+  return queue_job<GenerationOutcome>(std::move(job), [this, request = std::move(request)](
+                                                          PipelineCache& pipelines, const ProgressCallback& progress) mutable {
+    return run(request, pipelines, progress);
+  });
+}
+
+bool JobRunner::stopping() {
+  std::lock_guard lock(mutex_);
+  return stopping_;
 }
 
 void JobRunner::enqueue(Job job) {
@@ -92,7 +102,14 @@ void JobRunner::work() {
     skip_requested_ = false;
     lock.unlock();
 
-    job.run();
+    try {
+      host_.run({job.title, job.prompt, job.run, [this] { interrupt(); }, [this] { return stopping(); }});
+    } catch (const Cancelled&) {  // dropped unstarted: the server is stopping, or the studio's user took it off
+      job.fail(std::make_exception_ptr(
+          ApiError(503, stopping() ? "the server is stopping" : "the request was taken off the studio's queue before it ran")));
+    } catch (...) {  // the host could not run it (job.run itself throws nothing)
+      job.fail(std::current_exception());
+    }
     lock.lock();
     const int queued = int(queue_.size());
     state_ = ProgressSnapshot{};
@@ -100,30 +117,28 @@ void JobRunner::work() {
   }
 }
 
-Pipeline& JobRunner::pipeline_for(const GenerationParams& params) {
-  if (!pipeline_ || pipeline_->model().info.path != params.model) {
-    {
-      std::lock_guard lock(mutex_);
-      state_.textinfo = "Loading " + params.model.filename().string();
-      loaded_.reset();
-    }
-    pipeline_.reset();  // free the old weights before the new ones load
-    pipeline_ = std::make_unique<Pipeline>(params.model, device_, memory_);
-    pipeline_->set_addon_folders(catalog_.addon_folders());
-    // Requests name hires upscalers as /sdapi/v1/upscalers lists them: names, never paths.
-    pipeline_->set_upscaler_finder(
-        [this](ModelKind, std::string_view name) { return catalog_.find_upscaler(name); });
+Pipeline& JobRunner::pipeline_for(const GenerationParams& params, PipelineCache& pipelines) {
+  Pipeline& pipeline = pipelines.get(params.model, device_, memory_, [&] {
+    std::lock_guard lock(mutex_);
+    state_.textinfo = "Loading " + params.model.filename().string();
+    loaded_.reset();
+  });
+  // A shared host's pipeline ran the studio's jobs, with the studio's folders, in between.
+  pipeline.set_addon_folders(catalog_.addon_folders());
+  // Requests name hires upscalers as /sdapi/v1/upscalers lists them: names, never paths.
+  pipeline.set_upscaler_finder([this](ModelKind, std::string_view name) { return catalog_.find_upscaler(name); });
+  if (const auto loaded = loaded_checkpoint(); !loaded || loaded->entry.path != params.model) {
     const auto item = catalog_.hashed(params.model);
     std::lock_guard lock(mutex_);
     state_.textinfo.reset();
     loaded_ = item;
   }
-  return *pipeline_;
+  return pipeline;
 }
 
-GenerationOutcome JobRunner::run(GenerationRequest& request) {
+GenerationOutcome JobRunner::run(GenerationRequest& request, PipelineCache& pipelines, const ProgressCallback& host_progress) {
   GenerationParams& params = request.params;
-  Pipeline& pipeline = pipeline_for(params);
+  Pipeline& pipeline = pipeline_for(params, pipelines);
   GenerationOutcome outcome;
   outcome.checkpoint = *loaded_checkpoint();
   outcome.files = request.files;
@@ -145,8 +160,11 @@ GenerationOutcome JobRunner::run(GenerationRequest& request) {
     if (skip_requested_.exchange(false)) cancel_ = false;
     if (cancel_) break;  // interrupted
     try {
-      auto images = pipeline.generate(batch_params(params, n), [&](const GenerationProgress& p) { on_progress(n, p); },
-                                      &cancel_);
+      const auto progress = [&](const GenerationProgress& p) {
+        on_progress(n, p);
+        if (host_progress) host_progress(p);
+      };
+      auto images = pipeline.generate(batch_params(params, n), progress, &cancel_);
       for (auto& image : images) {
         image.params.batch_count = params.batch_count;
         outcome.images.push_back(std::move(image));

@@ -1,6 +1,8 @@
 #pragma once
-// One generation at a time, in the order requests came (A1111's queue_lock), on a worker thread
-// that keeps one model loaded and loads another only when a request names another checkpoint.
+// One generation at a time, in the order requests came (A1111's queue_lock). A worker thread hands
+// each request to a PipelineHost, which keeps one model loaded and loads another only when a
+// request names another checkpoint: a host of the runner's own (atelier-cli serve) or the
+// studio's queue, where the requests wait their turn beside the studio's jobs.
 // progress(), interrupt() and skip() answer at once from any thread while a generation runs.
 #include <atomic>
 #include <chrono>
@@ -16,6 +18,7 @@
 
 #include "core/gallery/params_json.h"
 #include "core/pipeline/pipeline.h"
+#include "core/pipeline/pipeline_host.h"
 #include "server/generation_request.h"
 #include "server/model_catalog.h"
 
@@ -49,7 +52,8 @@ struct ProgressSnapshot {
 
 class JobRunner {
  public:
-  JobRunner(ModelCatalog& catalog, DeviceChoice device = DeviceChoice::Auto, MemoryMode memory = MemoryMode::Standard);
+  JobRunner(ModelCatalog& catalog, PipelineHost& host, DeviceChoice device = DeviceChoice::Auto,
+            MemoryMode memory = MemoryMode::Standard);
   ~JobRunner();  // shutdown(), then waits for the worker
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;
@@ -77,20 +81,25 @@ class JobRunner {
   struct Job {
     std::string kind;  // progress's job
     int batches = 1;
-    std::function<void()> run;                     // fulfils the caller's future
+    std::string title, prompt;                     // as the host's queue lists it
+    HostedJob::Run run;                            // fulfils the caller's future
     std::function<void(std::exception_ptr)> fail;  // when the server stops before it runs
   };
+  // Queues `job` to fulfil the future with what `work` returns or throws.
+  template <class Result>
+  std::future<Result> queue_job(Job job, std::function<Result(PipelineCache&, const ProgressCallback&)> work);
   void enqueue(Job job);
   void work();
-  GenerationOutcome run(GenerationRequest& request);
-  Pipeline& pipeline_for(const GenerationParams& params);
+  bool stopping();
+  GenerationOutcome run(GenerationRequest& request, PipelineCache& pipelines, const ProgressCallback& host_progress);
+  Pipeline& pipeline_for(const GenerationParams& params, PipelineCache& pipelines);
   void on_progress(int batch, const GenerationProgress& progress);
 
   ModelCatalog& catalog_;
+  PipelineHost& host_;
   DeviceChoice device_;
   MemoryMode memory_;
-  std::unique_ptr<Pipeline> pipeline_;  // the worker's alone
-  ModelHashCache hashes_;               // the VAEs' hashes
+  ModelHashCache hashes_;  // the VAEs' hashes
 
   std::mutex mutex_;  // guards what follows
   std::condition_variable wake_;
@@ -110,17 +119,24 @@ class JobRunner {
 
 template <class Result>
 std::future<Result> JobRunner::submit_task(std::string kind, std::function<Result()> work, int batches) {
+  std::string title = "API " + kind;
+  return queue_job<Result>({std::move(kind), batches, std::move(title), "", {}, {}},
+                           [work = std::move(work)](PipelineCache&, const ProgressCallback&) { return work(); });
+}
+
+template <class Result>
+std::future<Result> JobRunner::queue_job(Job job, std::function<Result(PipelineCache&, const ProgressCallback&)> work) {
   auto promise = std::make_shared<std::promise<Result>>();
   auto future = promise->get_future();
-  enqueue({std::move(kind), batches,
-           [promise, work = std::move(work)] {
-             try {
-               promise->set_value(work());
-             } catch (...) {
-               promise->set_exception(std::current_exception());
-             }
-           },
-           [promise](std::exception_ptr error) { promise->set_exception(std::move(error)); }});
+  job.run = [promise, work = std::move(work)](PipelineCache& pipelines, const ProgressCallback& progress) {
+    try {
+      promise->set_value(work(pipelines, progress));
+    } catch (...) {
+      promise->set_exception(std::current_exception());
+    }
+  };
+  job.fail = [promise](std::exception_ptr error) { promise->set_exception(std::move(error)); };
+  enqueue(std::move(job));
   return future;
 }
 

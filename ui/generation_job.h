@@ -11,6 +11,8 @@
 
 namespace atelier::ui {
 
+class HostedTurn;
+
 // The gallery's Upscale action: `source` enlarged `scale` times with `upscaler` (open_upscaler's
 // names: Lanczos, Nearest or a library model), saved as a new image, as A1111's extras tab does.
 struct UpscaleRequest {
@@ -24,6 +26,7 @@ struct GenerationJob {
   int id = 0;
   QVariantMap params;  // see params_map.h; converted on the worker thread
   std::optional<UpscaleRequest> upscale;  // an upscale instead of a generation
+  std::shared_ptr<HostedTurn> hosted;     // the API server's job instead (hosted_turn.h)
   QString output_folder;
   bool live_preview = true;
   bool low_memory = false;  // MemoryMode::Low

@@ -13,6 +13,7 @@
 #include "core/library/library_settings.h"
 #include "core/pipeline/pipeline.h"
 #include "core/upscale/upscaler.h"
+#include "ui/hosted_turn.h"
 #include "ui/params_map.h"
 
 namespace atelier::ui {
@@ -35,26 +36,22 @@ ModelResolver names_in(std::shared_ptr<ModelLibrary> library) {
 
 }  // namespace
 
-GenerationWorker::GenerationWorker(QObject* parent) : QObject(parent) {}
+GenerationWorker::GenerationWorker(QObject* parent) : QObject(parent) {
+  // The API's jobs load through the same cache: the studio shows their loads too.
+  pipelines_.set_load_listener([this](const std::filesystem::path& model) {
+    Q_EMIT status(job_id_, tr("Loading %1…").arg(QString::fromStdString(model.string())));
+  });
+}
 
 GenerationWorker::~GenerationWorker() = default;
 
-void GenerationWorker::load_model(int job_id, const QString& model, const QString& device, MemoryMode memory) {
-  if (pipeline_ && model == loaded_model_ && device == loaded_device_ && memory == loaded_memory_) return;
-  pipeline_.reset();  // free the old weights before loading the new ones
-  Q_EMIT status(job_id, tr("Loading %1…").arg(model));
-  pipeline_ = std::make_unique<Pipeline>(model.toStdString(), parse_device_choice(device.toStdString()), memory);
-  if (model != loaded_model_) model_hash_ = QString::fromStdString(hashes_.autov2(model.toStdString()));
-  loaded_model_ = model;
-  loaded_device_ = device;
-  loaded_memory_ = memory;
-}
-
 void GenerationWorker::run(const GenerationJob& job) {
+  job_id_ = job.id;
   Q_EMIT started(job.id);
   try {
     if (job.cancel->load()) throw Cancelled();
     if (job.upscale) return upscale(job);
+    if (job.hosted) return run_hosted(job);
     auto params = to_generation_params(job.params);
     validate(params);
     // The prompt's LoRAs and embeddings and the VAE, from the library's folders as Settings lists them now.
@@ -68,13 +65,12 @@ void GenerationWorker::run(const GenerationJob& job) {
           return found ? std::optional(found->path) : std::nullopt;
         });
     check_input_files(params, *addons);  // a bad input file fails before the model loads
-    load_model(job.id, QString::fromStdString(params.model.string()), QString::fromStdString(std::string(to_string(params.device))),
-               job.low_memory ? MemoryMode::Low : MemoryMode::Standard);
-    pipeline_->set_addon_folders(addons);
-    pipeline_->set_upscaler_finder(names_in(job.library));
-    params.model_hash = model_hash_.toStdString();
+    Pipeline& pipeline = pipelines_.get(params.model, params.device, job.low_memory ? MemoryMode::Low : MemoryMode::Standard);
+    pipeline.set_addon_folders(addons);
+    pipeline.set_upscaler_finder(names_in(job.library));
+    params.model_hash = hashes_.autov2(params.model);
     if (params.refiner) params.refiner_hash = hashes_.autov2(*params.refiner);
-    const auto vae = pipeline_->vae_for(params);
+    const auto vae = pipeline.vae_for(params);
     params.vae_hash = vae ? hashes_.autov2(*vae) : "";
 
     const auto progress = [&](const GenerationProgress& p) {
@@ -82,8 +78,8 @@ void GenerationWorker::run(const GenerationJob& job) {
       if (job.live_preview) Q_EMIT previewReady(job.id, to_qimage(p.preview()));
     };
     const auto started = std::chrono::steady_clock::now();
-    const auto images = pipeline_->generate(params, progress, job.cancel.get());
-    const auto run = make_run_info(pipeline_->target(),
+    const auto images = pipeline.generate(params, progress, job.cancel.get());
+    const auto run = make_run_info(pipeline.target(),
                                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 
     Q_EMIT status(job.id, tr("Saving…"));
@@ -101,14 +97,23 @@ void GenerationWorker::run(const GenerationJob& job) {
   } catch (const Cancelled&) {
     Q_EMIT cancelled(job.id);
   } catch (const c10::Error& error) {
-    if (!pipeline_) loaded_model_.clear();
     Q_EMIT failed(job.id, QString::fromUtf8(error.what_without_backtrace()));
   } catch (const std::exception& error) {
-    // c10::Error (including out of memory) and filesystem errors land here too; the worker
-    // stays alive for the next job. A failed load leaves no half-loaded model behind.
-    if (!pipeline_) loaded_model_.clear();
+    // Out of memory and filesystem errors land here too; the worker stays alive for the next
+    // job, and a failed load leaves no half-loaded model behind (PipelineCache).
     Q_EMIT failed(job.id, QString::fromUtf8(error.what()));
   }
+}
+
+void GenerationWorker::run_hosted(const GenerationJob& job) {
+  HostedTurn& turn = *job.hosted;
+  if (turn.claim(HostedTurn::Running)) {  // else taken off the queue, or its sender gave up
+    Q_EMIT status(job.id, tr("Running %1…").arg(QString::fromStdString(turn.job().title)));
+    turn.run(pipelines_, [&](const GenerationProgress& p) {  // the server's batches, one at a time
+      Q_EMIT progressed(job.id, p.step, p.steps, 0, 1, p.elapsed_seconds);
+    });
+  }
+  Q_EMIT hostedEnded(job.id);
 }
 
 void GenerationWorker::upscale(const GenerationJob& job) {

@@ -1,20 +1,15 @@
 #pragma once
 // Runs jobs on its own thread: owns the loaded Pipeline (kept between jobs, reloaded only when
-// the model or device changes), saves the images, and reports back through signals, which
-// reach the UI thread queued. It never touches QML objects.
+// the model, the device or the memory mode changes), saves the images, and reports back through
+// signals, which reach the UI thread queued. It never touches QML objects. Jobs hosted for the
+// API server run on the same Pipeline.
 #include <QImage>
 #include <QObject>
 #include <QStringList>
 
-#include <memory>
-
 #include "core/gallery/model_hash_cache.h"
+#include "core/pipeline/pipeline_host.h"
 #include "ui/generation_job.h"
-
-namespace atelier {
-class Pipeline;
-enum class MemoryMode;
-}
 
 namespace atelier::ui {
 
@@ -39,18 +34,17 @@ class GenerationWorker : public QObject {
   void finished(int jobId, const QStringList& paths, const QImage& image, qint64 seed, const QStringList& notes);
   void failed(int jobId, const QString& message);
   void cancelled(int jobId);
+  // A hosted job ran (its sender has the outcome), or was dropped unstarted.
+  void hostedEnded(int jobId);
 
  private:
   // The Upscale action's part of run(): the image written into the output folder, finished emitted.
   void upscale(const GenerationJob& job);
-  // Keeps the loaded model unless the model, the device or the memory mode changed.
-  void load_model(int job_id, const QString& model, const QString& device, MemoryMode memory);
+  // The API server's job of run(), on the studio's pipeline; hostedEnded emitted.
+  void run_hosted(const GenerationJob& job);
 
-  std::unique_ptr<Pipeline> pipeline_;
-  QString loaded_model_;
-  QString loaded_device_;
-  MemoryMode loaded_memory_{};
-  QString model_hash_;
+  PipelineCache pipelines_;
+  int job_id_ = 0;  // the job running
   ModelHashCache hashes_;  // hashing a multi-GB checkpoint takes seconds: once per file
 };
 

@@ -1,6 +1,10 @@
 #include "ui/job_queue.h"
 
+#include <chrono>
+
+#include "core/error.h"
 #include "ui/generation_worker.h"
+#include "ui/hosted_turn.h"
 
 namespace atelier::ui {
 namespace {
@@ -39,11 +43,17 @@ JobQueue::JobQueue(QObject* parent) : QAbstractListModel(parent), worker_(new Ge
     Q_EMIT jobCancelled(id);
     on_job_ended(id);
   });
+  connect(worker_, &GenerationWorker::hostedEnded, this, [this](int id) {
+    Q_EMIT hostedJobEnded(id);
+    on_job_ended(id);
+  });
   thread_.start();
 }
 
 JobQueue::~JobQueue() {
-  if (running_) jobs_.front().cancel->store(true);
+  cancelRunning();
+  for (auto& job : jobs_)  // their senders stop waiting
+    if (job.hosted) job.hosted->claim(HostedTurn::Dropped);
   thread_.quit();
   thread_.wait();
 }
@@ -58,6 +68,7 @@ QVariant JobQueue::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole:
     case PromptRole: return job.params.value(QStringLiteral("prompt"));
     case SummaryRole:
+      if (job.hosted) return QString::fromStdString(job.hosted->job().title);
       return job.upscale ? tr("×%1 with %2").arg(job.upscale->scale).arg(job.upscale->upscaler) : summary(job.params);
     case RunningRole: return running_ && index.row() == 0;
     default: return {};
@@ -82,7 +93,9 @@ int JobQueue::enqueue(GenerationJob job) {
 
 void JobQueue::remove(int jobId) {
   for (int row = first_pending_row(); row < rowCount(); ++row) {
-    if (jobs_[static_cast<std::size_t>(row)].id != jobId) continue;
+    const auto& job = jobs_[static_cast<std::size_t>(row)];
+    if (job.id != jobId) continue;
+    if (job.hosted) job.hosted->claim(HostedTurn::Dropped);  // its client is answered that it did not run
     beginRemoveRows({}, row, row);
     jobs_.erase(jobs_.begin() + row);
     endRemoveRows();
@@ -103,7 +116,27 @@ void JobQueue::move(int from, int to) {
 }
 
 void JobQueue::cancelRunning() {
-  if (running_) jobs_.front().cancel->store(true);
+  if (!running_) return;
+  const auto& job = jobs_.front();
+  job.cancel->store(true);
+  if (job.hosted) job.hosted->cancel();
+}
+
+void JobQueue::run(HostedJob hosted) {
+  auto turn = std::make_shared<HostedTurn>(std::move(hosted));
+  auto done = turn->outcome();
+  QMetaObject::invokeMethod(this, [this, turn] {
+    GenerationJob job;
+    job.params = {{QStringLiteral("prompt"), QString::fromStdString(turn->job().prompt)}};
+    job.hosted = turn;
+    enqueue(std::move(job));
+  }, Qt::QueuedConnection);
+  // Polled, so that a sender giving up (the server stopping) is seen while studio jobs run.
+  while (done.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+    const bool abandoned = turn->job().abandoned && turn->job().abandoned();
+    if ((abandoned && turn->claim(HostedTurn::Dropped)) || turn->state() == HostedTurn::Dropped) throw Cancelled();
+  }
+  done.get();  // what the job threw
 }
 
 void JobQueue::dispatch_next() {

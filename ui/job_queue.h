@@ -2,6 +2,8 @@
 // The visible queue: the running job first, then the pending ones, which can be removed or
 // reordered while the worker thread runs. Jobs go to the worker one at a time through queued
 // calls; the UI thread never waits on it (only the destructor does, after cancelling).
+// It is also a PipelineHost: the API server's jobs join it from the server's thread and run on
+// the worker's loaded model in their turn.
 #include <QAbstractListModel>
 #include <QImage>
 #include <QThread>
@@ -9,13 +11,14 @@
 
 #include <deque>
 
+#include "core/pipeline/pipeline_host.h"
 #include "ui/generation_job.h"
 
 namespace atelier::ui {
 
 class GenerationWorker;
 
-class JobQueue : public QAbstractListModel {
+class JobQueue : public QAbstractListModel, public PipelineHost {
   Q_OBJECT
   QML_ELEMENT
   QML_UNCREATABLE("StudioController owns the queue")
@@ -38,6 +41,9 @@ class JobQueue : public QAbstractListModel {
   Q_INVOKABLE void move(int from, int to);     // rows of pending jobs only
   Q_INVOKABLE void cancelRunning();
 
+  // PipelineHost, from any thread but the UI's: queues `job`, waits for its turn and its end.
+  void run(HostedJob job) override;
+
  Q_SIGNALS:
   void countChanged();
   void busyChanged();
@@ -49,6 +55,7 @@ class JobQueue : public QAbstractListModel {
   void jobFinished(int jobId, const QStringList& paths, const QImage& image, qint64 seed, const QStringList& notes);
   void jobFailed(int jobId, const QString& message);
   void jobCancelled(int jobId);
+  void hostedJobEnded(int jobId);  // an API job ran (its client has the outcome) or was dropped
 
  private:
   void dispatch_next();

@@ -76,6 +76,10 @@ StudioController::StudioController(QObject* parent)
     Q_EMIT errorOccurred(message);
   });
   connect(&queue_, &JobQueue::jobCancelled, this, [this] { set_status(tr("Cancelled")); });
+  connect(&queue_, &JobQueue::hostedJobEnded, this, [this] {
+    set_status(tr("Finished an API request"));
+    gallery_.rescan();  // the images it saved, if it asked to
+  });
 
   settings_.shareModelFolders();
   rescanModels();
@@ -184,6 +188,12 @@ QString StudioController::newMaskFile() const { return new_cache_png(QStringLite
 void StudioController::openFolder(const QString& folder) const {
   QDir().mkpath(folder);
   QDesktopServices::openUrl(QUrl::fromLocalFile(folder));
+}
+
+void StudioController::setApiStatus(const QString& status) {
+  if (status == api_status_) return;
+  api_status_ = status;
+  Q_EMIT apiStatusChanged();
 }
 
 void StudioController::set_status(const QString& status) {

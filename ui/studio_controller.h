@@ -50,6 +50,8 @@ class StudioController : public QObject {
   Q_PROPERTY(QUrl resultUrl READ resultUrl NOTIFY resultChanged)
   Q_PROPERTY(QStringList lastResultPaths READ lastResultPaths NOTIFY resultChanged)
   Q_PROPERTY(qint64 lastSeed READ lastSeed NOTIFY resultChanged)
+  // What the API switch (settings.apiEnabled) reports: the address served, or why not.
+  Q_PROPERTY(QString apiStatus READ apiStatus NOTIFY apiStatusChanged)
 
  public:
   explicit StudioController(QObject* parent = nullptr);
@@ -81,6 +83,8 @@ class StudioController : public QObject {
   QUrl resultUrl() const;
   QStringList lastResultPaths() const { return last_result_paths_; }
   qint64 lastSeed() const { return last_seed_; }
+  QString apiStatus() const { return api_status_; }
+  void setApiStatus(const QString& status);
 
   // The provider QML's Image needs for previewUrl and resultUrl; the engine takes ownership.
   QQuickImageProvider* createImageProvider() const;
@@ -119,6 +123,7 @@ class StudioController : public QObject {
   void resultChanged();
   void errorOccurred(const QString& message);
   void jobFinished(int jobId, const QStringList& paths);
+  void apiStatusChanged();
 
  private:
   void set_status(const QString& status);
@@ -144,6 +149,7 @@ class StudioController : public QObject {
   int preview_revision_ = 0, result_revision_ = 0;
   QStringList last_result_paths_;
   qint64 last_seed_ = -1;
+  QString api_status_;
 };
 
 }  // namespace atelier::ui

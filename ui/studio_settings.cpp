@@ -95,4 +95,10 @@ void StudioSettings::setLastVae(const QString& vae) {
   store(QStringLiteral("models/lastVae"), vae, &StudioSettings::lastVaeChanged);
 }
 
+bool StudioSettings::apiEnabled() const { return settings_.value(QStringLiteral("api/enabled"), false).toBool(); }
+void StudioSettings::setApiEnabled(bool enabled) { store(QStringLiteral("api/enabled"), enabled, &StudioSettings::apiChanged); }
+
+int StudioSettings::apiPort() const { return settings_.value(QStringLiteral("api/port"), 7860).toInt(); }
+void StudioSettings::setApiPort(int port) { store(QStringLiteral("api/port"), port, &StudioSettings::apiChanged); }
+
 }  // namespace atelier::ui

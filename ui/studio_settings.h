@@ -21,6 +21,8 @@ class StudioSettings : public QObject {
   Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY themeChanged)
   Q_PROPERTY(QString lastModel READ lastModel WRITE setLastModel NOTIFY lastModelChanged)
   Q_PROPERTY(QString lastVae READ lastVae WRITE setLastVae NOTIFY lastVaeChanged)
+  Q_PROPERTY(bool apiEnabled READ apiEnabled WRITE setApiEnabled NOTIFY apiChanged)
+  Q_PROPERTY(int apiPort READ apiPort WRITE setApiPort NOTIFY apiChanged)
 
  public:
   explicit StudioSettings(QObject* parent = nullptr);
@@ -53,6 +55,11 @@ class StudioSettings : public QObject {
   void setLastModel(const QString& path);
   QString lastVae() const;  // the VAE picked last (GenerationParams::vae: "auto", "none" or a file name)
   void setLastVae(const QString& vae);
+  // A1111's HTTP API served by the studio on this machine (127.0.0.1), on the studio's queue and model.
+  bool apiEnabled() const;
+  void setApiEnabled(bool enabled);
+  int apiPort() const;  // 7860, as A1111's
+  void setApiPort(int port);
 
  Q_SIGNALS:
   void modelFoldersChanged();
@@ -65,6 +72,7 @@ class StudioSettings : public QObject {
   void themeChanged();
   void lastModelChanged();
   void lastVaeChanged();
+  void apiChanged();
 
  private:
   // Stores `value` under `key` and emits `changed` when it differs from what is stored.

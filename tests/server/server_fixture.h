@@ -9,13 +9,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 
 #include "core/io/image.h"
-#include "server/api_routes.h"
+#include "server/api_service.h"
 #include "server/base64.h"
-#include "server/http_server.h"
-#include "server/job_runner.h"
 #include "server/model_catalog.h"
 #include "support/bytes.h"
 #include "support/fixtures.h"
@@ -29,40 +26,30 @@ class TestServer {
     std::filesystem::create_directories(library());
     std::filesystem::create_symlink(tiny_model_path(), library() / "tiny.safetensors");
     std::filesystem::create_symlink(data_path("sd1-tiny/model.yaml"), library() / "tiny.yaml");
-    catalog_ = std::make_unique<server::ModelCatalog>(std::vector{library()}, dir_ / "hashes.json");
-    server::ServerOptions options;
-    options.sd_model_checkpoint = catalog_->checkpoints().at(0).title;
-    runner_ = std::make_unique<server::JobRunner>(*catalog_, DeviceChoice::Cpu);
-    routes_ = std::make_unique<server::ApiRoutes>(*catalog_, *runner_, options, outputs());
     config.port = 0;
-    http_ = std::make_unique<server::HttpServer>(*routes_, config);
-    port_ = http_->bind();
-    thread_ = std::thread([this] { http_->listen(); });
-  }
-  ~TestServer() {
-    http_->stop();
-    thread_.join();
+    server::ApiServiceConfig service;
+    service.http = std::move(config);
+    service.roots = {library()};
+    service.output = outputs();
+    service.device = DeviceChoice::Cpu;
+    service.hash_cache = dir_ / "hashes.json";
+    service_ = std::make_unique<server::ApiService>(std::move(service));
   }
 
   std::filesystem::path library() const { return dir_ / "library"; }
   std::filesystem::path outputs() const { return dir_ / "outputs"; }
-  server::ModelCatalog& catalog() { return *catalog_; }
-  int port() const { return port_; }
+  server::ModelCatalog& catalog() { return service_->catalog(); }
+  int port() const { return service_->port(); }
 
   httplib::Client client() const {
-    httplib::Client client("127.0.0.1", port_);
+    httplib::Client client("127.0.0.1", port());
     client.set_read_timeout(300, 0);
     return client;
   }
 
  private:
   TempDir dir_;
-  std::unique_ptr<server::ModelCatalog> catalog_;
-  std::unique_ptr<server::JobRunner> runner_;
-  std::unique_ptr<server::ApiRoutes> routes_;
-  std::unique_ptr<server::HttpServer> http_;
-  int port_ = 0;
-  std::thread thread_;
+  std::unique_ptr<server::ApiService> service_;
 };
 
 // A txt2img body that runs in a moment on the tiny model.

@@ -82,6 +82,34 @@ ScrollView {
         Label { text: qsTr("Live preview") }
         Switch { checked: page.settings.livePreview; onToggled: page.settings.livePreview = checked }
 
+        Label { text: qsTr("A1111 API"); Layout.alignment: Qt.AlignTop }
+        ColumnLayout {
+            RowLayout {
+                Switch {
+                    objectName: "apiSwitch"
+                    checked: page.settings.apiEnabled
+                    onToggled: page.settings.apiEnabled = checked
+                }
+                Label { text: qsTr("Port") }
+                SpinBox {
+                    objectName: "apiPort"
+                    from: 1
+                    to: 65535
+                    editable: true
+                    value: page.settings.apiPort
+                    textFromValue: (value) => String(value)  // no digit grouping in a port
+                    onValueModified: page.settings.apiPort = value
+                }
+            }
+            Label {
+                text: qsTr("For tools made for AUTOMATIC1111 (Krita, SillyTavern, scripts) on this computer: their jobs join this queue and use the loaded model")
+                opacity: 0.6
+                wrapMode: Text.WordWrap
+                Layout.fillWidth: true
+            }
+            Label { objectName: "apiStatus"; text: page.controller.apiStatus; opacity: 0.8 }
+        }
+
         Label { text: qsTr("Theme") }
         ComboBox {
             model: ["dark", "light"]
