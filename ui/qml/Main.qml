@@ -54,7 +54,7 @@ ApplicationWindow {
 
         StackLayout {
             currentIndex: window.controller.models.supportedCount > 0 ? 0 : 1
-            GenerateView { id: generateView; controller: window.controller }
+            GenerateView { id: generateView; objectName: "generateView"; controller: window.controller }
             WelcomePage { controller: window.controller }
         }
         GalleryView {

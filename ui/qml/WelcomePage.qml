@@ -146,6 +146,7 @@ Item {
                         }
                         RowLayout {
                             Label {
+                                objectName: "downloadStatus"
                                 Layout.fillWidth: true
                                 text: !page.download ? ""
                                     : page.download.state === ModelDownload.Done ? qsTr("Downloaded to %1").arg(page.download.path)
