@@ -1,6 +1,7 @@
 #include "app/cli_library.h"
 
 #include "core/error.h"
+#include "core/library/library_addons.h"
 #include "core/library/library_roots.h"
 #include "core/library/library_settings.h"
 
@@ -40,11 +41,6 @@ ModelLibrary& CheckpointFinder::library() {
   return *library_;
 }
 
-std::optional<std::filesystem::path> CheckpointFinder::find_by_hash(ModelKind kind, const std::string& hash) {
-  const auto found = library().find_by_hash(kind, hash);
-  return found ? std::optional(found->path) : std::nullopt;
-}
-
 ModelResolver CheckpointFinder::resolver() {
   return [this](ModelKind kind, std::string_view name) -> std::optional<std::filesystem::path> {
     const auto found = library().resolve(kind, name);
@@ -53,17 +49,13 @@ ModelResolver CheckpointFinder::resolver() {
 }
 
 std::shared_ptr<const AddonFolders> CheckpointFinder::addon_folders(CommandLine& args) {
-  AddonFolderLists folders;
-  for (const auto& folder : args.values("lora-dir")) folders.networks.emplace_back(folder);
-  for (const auto& folder : args.values("embeddings-dir")) folders.embeddings.emplace_back(folder);
-  const auto roots = roots_or_default(given_roots_);
-  for (const auto& folder : kind_folders(roots, {ModelKind::Lora, ModelKind::Lycoris})) folders.networks.push_back(folder);
-  for (const auto& folder : kind_folders(roots, {ModelKind::Embedding})) folders.embeddings.push_back(folder);
-  folders.vaes = kind_folders(roots, {ModelKind::Vae});
-  folders.preview_decoders = kind_folders(roots, {ModelKind::Taesd});
-  return std::make_shared<const AddonFolders>(std::move(folders), [this](AddonKind kind, const std::string& hash) {
-    return find_by_hash(kind == AddonKind::Vae ? ModelKind::Vae : ModelKind::Lora, hash);
-  });
+  AddonFolderLists folders = library_addon_folders(roots_or_default(given_roots_));
+  // The folders given on the command line come first.
+  const auto given_networks = args.values("lora-dir"), given_embeddings = args.values("embeddings-dir");
+  folders.networks.insert(folders.networks.begin(), given_networks.begin(), given_networks.end());
+  folders.embeddings.insert(folders.embeddings.begin(), given_embeddings.begin(), given_embeddings.end());
+  return std::make_shared<const AddonFolders>(std::move(folders),
+                                              library_hash_lookup([this]() -> ModelLibrary& { return library(); }));
 }
 
 }  // namespace atelier::cli

@@ -27,9 +27,6 @@ class CheckpointFinder {
   std::filesystem::path find(const std::string& what, const std::filesystem::path& query, const std::string& hash,
                              const std::string& option);
 
-  // A file of `kind` in the library by hash (a re-run's network renamed since it was recorded).
-  std::optional<std::filesystem::path> find_by_hash(ModelKind kind, const std::string& hash);
-
   // The library's files by name (a hires fix's upscaler), through this finder, which must
   // outlive the result.
   ModelResolver resolver();

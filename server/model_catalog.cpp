@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/library/library_addons.h"
 #include "core/library/library_roots.h"
 
 namespace atelier::server {
@@ -111,15 +112,8 @@ std::optional<fs::path> ModelCatalog::find_upscaler(std::string_view name) const
 }
 
 std::shared_ptr<const AddonFolders> ModelCatalog::addon_folders() {
-  AddonFolderLists folders;
-  folders.networks = kind_folders(roots_, {ModelKind::Lora, ModelKind::Lycoris});
-  folders.embeddings = kind_folders(roots_, {ModelKind::Embedding});
-  folders.vaes = kind_folders(roots_, {ModelKind::Vae});
-  folders.preview_decoders = kind_folders(roots_, {ModelKind::Taesd});
-  return std::make_shared<const AddonFolders>(std::move(folders), [this](AddonKind kind, const std::string& hash) {
-    const auto found = library_.find_by_hash(kind == AddonKind::Vae ? ModelKind::Vae : ModelKind::Lora, hash);
-    return found ? std::optional(found->path) : std::nullopt;
-  });
+  return std::make_shared<const AddonFolders>(library_addon_folders(roots_),
+                                              library_hash_lookup([this]() -> ModelLibrary& { return library_; }));
 }
 
 }  // namespace atelier::server

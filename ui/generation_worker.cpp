@@ -9,6 +9,7 @@
 #include "core/gallery/upscaled_image.h"
 #include "core/io/png.h"
 #include "core/pipeline/input_files.h"
+#include "core/library/library_addons.h"
 #include "core/library/library_roots.h"
 #include "core/library/library_settings.h"
 #include "core/pipeline/pipeline.h"
@@ -57,13 +58,8 @@ void GenerationWorker::run(const GenerationJob& job) {
     // The prompt's LoRAs and embeddings and the VAE, from the library's folders as Settings lists them now.
     const auto roots = library_roots_with_own(read_library_roots());
     const auto addons = std::make_shared<const AddonFolders>(
-        AddonFolderLists{kind_folders(roots, {ModelKind::Lora, ModelKind::Lycoris}), kind_folders(roots, {ModelKind::Embedding}),
-                         kind_folders(roots, {ModelKind::Vae}), kind_folders(roots, {ModelKind::Taesd})},
-        [library = job.library](AddonKind kind, const std::string& hash) -> std::optional<std::filesystem::path> {
-          const auto found = library ? library->find_by_hash(kind == AddonKind::Vae ? ModelKind::Vae : ModelKind::Lora, hash)
-                                     : std::nullopt;
-          return found ? std::optional(found->path) : std::nullopt;
-        });
+        library_addon_folders(roots),
+        job.library ? library_hash_lookup([library = job.library]() -> ModelLibrary& { return *library; }) : AddonFolders::HashLookup{});
     check_input_files(params, *addons);  // a bad input file fails before the model loads
     Pipeline& pipeline = pipelines_.get(params.model, params.device, job.low_memory ? MemoryMode::Low : MemoryMode::Standard);
     pipeline.set_addon_folders(addons);
